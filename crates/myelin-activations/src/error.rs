@@ -1,0 +1,62 @@
+//! The single error type of this crate.
+
+use thiserror::Error;
+
+/// Everything that can go wrong when describing or building an activation.
+#[derive(Debug, Clone, PartialEq, Error)]
+pub enum ActivationError {
+    /// The activation name is not known.
+    #[error("unknown activation `{name}`{suggestion}; valid names: {valid}")]
+    UnknownName {
+        /// The name as written.
+        name: String,
+        /// `", did you mean `x`?"` or empty when nothing is close.
+        suggestion: String,
+        /// Comma-separated list of the valid names.
+        valid: String,
+    },
+    /// The spec text is not of the form `name` or `name(arg, key=value, ...)`.
+    #[error("malformed activation spec `{spec}`: {reason}")]
+    Syntax {
+        /// The whole spec text.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// An argument name that the activation does not accept.
+    #[error("`{activation}` has no parameter `{argument}`; it accepts: {accepted}")]
+    UnknownArgument {
+        /// Canonical activation name.
+        activation: String,
+        /// The argument name as written.
+        argument: String,
+        /// The accepted parameter names (or `none`).
+        accepted: String,
+    },
+    /// More positional arguments than parameters, or the same parameter given twice.
+    #[error("`{activation}`: {reason}")]
+    ArgumentCount {
+        /// Canonical activation name.
+        activation: String,
+        /// Explanation, e.g. "takes at most 1 argument, got 2".
+        reason: String,
+    },
+    /// A parameter whose value is not allowed.
+    #[error("`{activation}`: invalid `{parameter}` = {value}: {reason}")]
+    InvalidParameter {
+        /// Canonical activation name.
+        activation: String,
+        /// Parameter name.
+        parameter: String,
+        /// The value as written or computed.
+        value: String,
+        /// Why it is not allowed.
+        reason: String,
+    },
+    /// The operation needs an elementwise activation but got one that works along a dim.
+    #[error("`{activation}` is not elementwise: it works along a dimension")]
+    NotElementwise {
+        /// Canonical activation spec.
+        activation: String,
+    },
+}
