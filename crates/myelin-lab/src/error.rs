@@ -1,0 +1,64 @@
+//! The single error type of the gradient-flow laboratory.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong inside `myelin-lab`.
+#[derive(Debug, thiserror::Error)]
+pub enum LabError {
+    /// An initialiser name that the lab does not know.
+    #[error("unknown initialiser `{name}`; valid initialisers are: {valid}")]
+    UnknownInit {
+        /// The name as written by the user.
+        name: String,
+        /// Comma-separated list of the accepted spellings.
+        valid: String,
+    },
+
+    /// A known initialiser written with malformed or out-of-range arguments.
+    #[error("invalid initialiser spec `{spec}`: {reason}")]
+    InvalidInitSpec {
+        /// The full spec as written by the user.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// Iterating the mean-field variance map did not settle on a finite fixed point.
+    #[error("no finite variance fixed point for sigma_w^2 = {sigma_w2}: {reason}")]
+    NoFixedPoint {
+        /// The weight-variance parameter σ_w² = N·Var(W_ij).
+        sigma_w2: f64,
+        /// Why the iteration was abandoned.
+        reason: String,
+    },
+
+    /// A plot was asked for with settings that cannot produce a chart.
+    #[error("invalid plot configuration: {0}")]
+    InvalidPlot(String),
+
+    /// A plot had no finite (or, on a log axis, no positive) data point to draw.
+    #[error("plot `{title}` has no drawable data: every point is non-finite or non-positive on a log axis")]
+    NoFiniteData {
+        /// Title of the chart that came out empty.
+        title: String,
+    },
+
+    /// The plotting backend failed while rendering.
+    #[error("failed to render plot `{title}`: {message}")]
+    Render {
+        /// Title of the chart being rendered.
+        title: String,
+        /// The backend's description of the failure.
+        message: String,
+    },
+
+    /// A file-system operation failed.
+    #[error("I/O error on `{path}`: {source}")]
+    Io {
+        /// The file the operation was about.
+        path: PathBuf,
+        /// The underlying operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+}
