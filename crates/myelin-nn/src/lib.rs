@@ -1,1 +1,11 @@
-//! Myelin nn.
+//! Myelin nn: layers, losses, optimisers, save/load and data handling.
+//!
+//! The [`data`] module loads and prepares tabular data sets (the embedded
+//! [`data::digits`] set, CSV and IDX files), splits them reproducibly and
+//! iterates over mini-batches. Every fallible function returns
+//! [`Result`], whose error type is the crate-wide [`NnError`].
+
+pub mod data;
+pub mod error;
+
+pub use error::{NnError, Result};
