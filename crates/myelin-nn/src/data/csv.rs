@@ -3,8 +3,8 @@
 //! One record per line; fields split on a one-character delimiter; fields may
 //! be double-quoted (`"a, b"`, with `""` for a literal quote) but may not span
 //! lines. Blank lines are skipped, `\r\n` line ends and a UTF-8 byte-order
-//! mark are accepted, and a file whose name ends in `.gz` (or whose bytes start
-//! with the gzip magic) is decompressed transparently.
+//! mark are accepted, and a gzip-compressed file (recognised by its first two
+//! bytes, whatever its name) is decompressed transparently.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -162,6 +162,12 @@ impl Dataset {
         self.class_names.as_deref()
     }
 
+    /// Takes the data set apart into its row-major features and its labels
+    /// (for handing the buffers to a tensor without copying).
+    pub fn into_parts(self) -> (Vec<f64>, Vec<usize>) {
+        (self.features, self.labels)
+    }
+
     /// The features of sample `i`, or `None` when `i >= len()`.
     pub fn row(&self, i: usize) -> Option<&[f64]> {
         let start = i.checked_mul(self.n_features)?;
@@ -268,6 +274,10 @@ mod tests {
         assert_eq!(ds.label(4), None);
         let rows: Vec<_> = ds.iter().map(|(r, l)| (r[0], l)).collect();
         assert_eq!(rows, vec![(0.0, 2), (3.0, 0), (6.0, 2), (9.0, 1)]);
+        let (f, l) = ds.into_parts();
+        assert_eq!(f.len(), 12);
+        assert_eq!(f[11], 11.0);
+        assert_eq!(l, vec![2, 0, 2, 1]);
     }
 
     #[test]
