@@ -4,6 +4,8 @@
 
 pub mod error;
 pub mod init_spec;
+pub mod theory;
 
 pub use error::LabError;
 pub use init_spec::{Gain, InitKind, InitSpec, WeightDistribution};
+pub use theory::{chi_at_fixed_point, fixed_point_q, predict, MeanFieldPrediction, Regime};
