@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 
 pub mod error;
+pub mod functions;
 pub mod quadrature;
 
 pub use error::ActivationError;
