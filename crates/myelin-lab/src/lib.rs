@@ -4,6 +4,7 @@
 
 pub mod error;
 pub mod init_spec;
+pub mod plot;
 pub mod theory;
 
 pub use error::LabError;

@@ -1,0 +1,24 @@
+//! SVG plots: generic, data-in, file-out chart writers built on `plotters`' SVG backend.
+//!
+//! Text is emitted as SVG `<text>` elements, so no system fonts are needed to render.
+//! Every writer renders in memory and writes atomically (`file.tmp`, then rename), so a
+//! crash never leaves a half-written plot.
+
+mod atomic_write;
+mod grid;
+mod histogram;
+mod line_chart;
+mod output;
+mod panel;
+mod prepared;
+mod series;
+#[cfg(test)]
+mod test_support;
+
+pub use atomic_write::write_atomically;
+pub use grid::{GridPanel, PanelGrid};
+pub use histogram::{density_curve, ActivationHistogram, DensityCurve};
+pub use line_chart::{LineChart, RenderedSvg};
+pub use output::PlotReport;
+pub use panel::{format_power_of_ten, format_tick, LegendPosition};
+pub use series::{palette_color, LineStyle, Series};
