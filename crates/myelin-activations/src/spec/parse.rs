@@ -1,0 +1,486 @@
+//! Parsing activation specs: `name`, `name(positional, key=value, ...)`.
+
+use std::str::FromStr;
+
+use super::suggest::closest;
+use super::{Activation, Elementwise, SwishBeta, NAMES};
+use crate::error::ActivationError;
+use crate::functions::step::Surrogate;
+
+/// One parameter an activation accepts: its canonical name and accepted aliases.
+struct Parameter {
+    name: &'static str,
+    aliases: &'static [&'static str],
+}
+
+const fn parameter(name: &'static str, aliases: &'static [&'static str]) -> Parameter {
+    Parameter { name, aliases }
+}
+
+/// The parameters of each activation, in positional order.
+fn parameters_of(activation: &str) -> &'static [Parameter] {
+    const SLOPE: &[Parameter] = &[parameter("slope", &["negative_slope"])];
+    const PRELU: &[Parameter] = &[
+        parameter("init", &["weight"]),
+        parameter("num_parameters", &[]),
+    ];
+    const HARDTANH: &[Parameter] = &[
+        parameter("min", &["min_val"]),
+        parameter("max", &["max_val"]),
+    ];
+    const ALPHA: &[Parameter] = &[parameter("alpha", &[])];
+    const BETA: &[Parameter] = &[parameter("beta", &[])];
+    const SOFTPLUS: &[Parameter] = &[parameter("beta", &[]), parameter("threshold", &[])];
+    const STEP: &[Parameter] = &[
+        parameter("threshold", &[]),
+        parameter("surrogate", &["gradient"]),
+    ];
+    const THRESHOLD: &[Parameter] = &[parameter("threshold", &[]), parameter("value", &[])];
+    const LAMBDA: &[Parameter] = &[parameter("lambda", &["lambd"])];
+    const DIM: &[Parameter] = &[parameter("dim", &["axis"])];
+    match activation {
+        "leaky_relu" => SLOPE,
+        "prelu" => PRELU,
+        "hardtanh" => HARDTANH,
+        "elu" | "celu" => ALPHA,
+        "swish" => BETA,
+        "softplus" => SOFTPLUS,
+        "binary_step" => STEP,
+        "threshold" => THRESHOLD,
+        "softshrink" | "hardshrink" => LAMBDA,
+        "softmax" | "log_softmax" => DIM,
+        _ => &[],
+    }
+}
+
+/// One argument as written: `value` or `key=value`.
+struct Argument {
+    key: Option<String>,
+    value: String,
+}
+
+/// Arguments bound to parameters: `values[i]` is the text given for parameter `i`.
+struct Bound {
+    activation: &'static str,
+    parameters: &'static [Parameter],
+    values: Vec<Option<String>>,
+}
+
+impl FromStr for Activation {
+    type Err = ActivationError;
+
+    /// Parses `name` or `name(args)`: names are case-insensitive (`-` reads as `_`),
+    /// whitespace around tokens is ignored, arguments are positional (in the documented
+    /// order) and/or `key=value`, positional ones first.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        let (raw_name, arguments) = split_call(text)?;
+        let activation = resolve_name(&raw_name)?;
+        let bound = bind(activation, arguments)?;
+        build(&bound)
+    }
+}
+
+impl FromStr for Elementwise {
+    type Err = ActivationError;
+
+    /// Parses like [`Activation`], rejecting softmax-like activations.
+    fn from_str(text: &str) -> Result<Self, Self::Err> {
+        match text.parse::<Activation>()? {
+            Activation::Elementwise(e) => Ok(e),
+            other => Err(ActivationError::NotElementwise {
+                activation: other.to_string(),
+            }),
+        }
+    }
+}
+
+fn syntax(text: &str, reason: impl Into<String>) -> ActivationError {
+    ActivationError::Syntax {
+        spec: text.to_string(),
+        reason: reason.into(),
+    }
+}
+
+/// Splits `name(a, b=c)` into the name and its arguments.
+fn split_call(text: &str) -> Result<(String, Vec<Argument>), ActivationError> {
+    let trimmed = text.trim();
+    let (name, inner) = match trimmed.find('(') {
+        None => (trimmed, None),
+        Some(open) => {
+            let Some(inner) = trimmed[open + 1..].strip_suffix(')') else {
+                return Err(syntax(text, "missing closing `)` at the end"));
+            };
+            (trimmed[..open].trim(), Some(inner))
+        }
+    };
+    if name.is_empty() {
+        return Err(syntax(text, "empty activation name"));
+    }
+    if !name
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        return Err(syntax(
+            text,
+            format!("`{name}` is not a name (letters, digits, `_`)"),
+        ));
+    }
+    let arguments = match inner {
+        None => Vec::new(),
+        Some(inner) => split_arguments(text, inner)?,
+    };
+    Ok((name.to_ascii_lowercase().replace('-', "_"), arguments))
+}
+
+/// Splits an argument list at top-level commas (`sigmoid(4)` stays one argument).
+fn split_arguments(text: &str, inner: &str) -> Result<Vec<Argument>, ActivationError> {
+    if inner.trim().is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut pieces = Vec::new();
+    let mut depth = 0i32;
+    let mut start = 0;
+    for (i, c) in inner.char_indices() {
+        match c {
+            '(' => depth += 1,
+            ')' => depth -= 1,
+            ',' if depth == 0 => {
+                pieces.push(&inner[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+        if depth < 0 {
+            return Err(syntax(text, "unbalanced `)`"));
+        }
+    }
+    if depth != 0 {
+        return Err(syntax(text, "unbalanced `(`"));
+    }
+    pieces.push(&inner[start..]);
+    let mut arguments = Vec::new();
+    for piece in pieces {
+        let piece = piece.trim();
+        if piece.is_empty() {
+            return Err(syntax(text, "empty argument (stray comma?)"));
+        }
+        let argument = match piece.split_once('=') {
+            Some((key, value)) => {
+                let (key, value) = (key.trim(), value.trim());
+                if key.is_empty() || value.is_empty() {
+                    return Err(syntax(
+                        text,
+                        format!("`{piece}` needs both a name and a value"),
+                    ));
+                }
+                Argument {
+                    key: Some(key.to_ascii_lowercase()),
+                    value: value.to_string(),
+                }
+            }
+            None => Argument {
+                key: None,
+                value: piece.to_string(),
+            },
+        };
+        if argument.key.is_none() && arguments.iter().any(|a: &Argument| a.key.is_some()) {
+            return Err(syntax(text, "positional argument after a named one"));
+        }
+        arguments.push(argument);
+    }
+    Ok(arguments)
+}
+
+/// Comma-separated canonical names.
+fn valid_names() -> String {
+    NAMES
+        .iter()
+        .map(|(name, _)| *name)
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Maps a (lower-cased) name or alias to its canonical name.
+fn resolve_name(name: &str) -> Result<&'static str, ActivationError> {
+    for (canonical, aliases) in NAMES {
+        if *canonical == name || aliases.contains(&name) {
+            return Ok(canonical);
+        }
+    }
+    let every_spelling = NAMES.iter().flat_map(|(canonical, aliases)| {
+        std::iter::once(*canonical).chain(aliases.iter().copied())
+    });
+    let suggestion = closest(name, every_spelling)
+        .map(|s| format!(", did you mean `{s}`?"))
+        .unwrap_or_default();
+    Err(ActivationError::UnknownName {
+        name: name.to_string(),
+        suggestion,
+        valid: valid_names(),
+    })
+}
+
+/// Assigns positional and named arguments to the activation's parameters.
+fn bind(activation: &'static str, arguments: Vec<Argument>) -> Result<Bound, ActivationError> {
+    let parameters = parameters_of(activation);
+    let mut values: Vec<Option<String>> = vec![None; parameters.len()];
+    let positional = arguments.iter().filter(|a| a.key.is_none()).count();
+    if positional > parameters.len() {
+        return Err(ActivationError::ArgumentCount {
+            activation: activation.to_string(),
+            reason: format!(
+                "takes at most {} argument(s), got {positional}",
+                parameters.len()
+            ),
+        });
+    }
+    for (index, argument) in arguments.into_iter().enumerate() {
+        let slot = match &argument.key {
+            None => index,
+            Some(key) => parameters
+                .iter()
+                .position(|p| p.name == key || p.aliases.contains(&key.as_str()))
+                .ok_or_else(|| ActivationError::UnknownArgument {
+                    activation: activation.to_string(),
+                    argument: key.clone(),
+                    accepted: accepted_names(parameters),
+                })?,
+        };
+        if values[slot].is_some() {
+            return Err(ActivationError::ArgumentCount {
+                activation: activation.to_string(),
+                reason: format!("parameter `{}` given twice", parameters[slot].name),
+            });
+        }
+        values[slot] = Some(argument.value);
+    }
+    Ok(Bound {
+        activation,
+        parameters,
+        values,
+    })
+}
+
+fn accepted_names(parameters: &[Parameter]) -> String {
+    if parameters.is_empty() {
+        "none (it takes no parameters)".to_string()
+    } else {
+        parameters
+            .iter()
+            .map(|p| p.name)
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Bound {
+    fn invalid(&self, parameter: &str, value: impl ToString, reason: &str) -> ActivationError {
+        ActivationError::InvalidParameter {
+            activation: self.activation.to_string(),
+            parameter: parameter.to_string(),
+            value: value.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// The text given for `name`, if any.
+    fn text(&self, name: &str) -> Option<&str> {
+        let index = self.parameters.iter().position(|p| p.name == name)?;
+        self.values[index].as_deref()
+    }
+
+    /// A number that must not be NaN (infinities allowed).
+    fn number(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
+        let Some(text) = self.text(name) else {
+            return Ok(default);
+        };
+        let value: f64 = text
+            .parse()
+            .map_err(|_| self.invalid(name, text, "not a number"))?;
+        if value.is_nan() {
+            return Err(self.invalid(name, text, "must not be NaN"));
+        }
+        Ok(value)
+    }
+
+    /// A finite number.
+    fn finite(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
+        let value = self.number(name, default)?;
+        if !value.is_finite() {
+            return Err(self.invalid(name, value, "must be finite"));
+        }
+        Ok(value)
+    }
+
+    /// A finite number `> 0`.
+    fn positive(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
+        let value = self.finite(name, default)?;
+        if value <= 0.0 {
+            return Err(self.invalid(name, value, "must be greater than 0"));
+        }
+        Ok(value)
+    }
+
+    /// A finite number `≥ 0`.
+    fn non_negative(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
+        let value = self.finite(name, default)?;
+        if value < 0.0 {
+            return Err(self.invalid(name, value, "must be 0 or greater"));
+        }
+        Ok(value)
+    }
+
+    /// A whole number.
+    fn integer<I: FromStr>(&self, name: &str, default: I) -> Result<I, ActivationError> {
+        match self.text(name) {
+            None => Ok(default),
+            Some(text) => text
+                .parse()
+                .map_err(|_| self.invalid(name, text, "not a whole number in range")),
+        }
+    }
+
+    fn surrogate(&self) -> Result<Surrogate, ActivationError> {
+        let Some(text) = self.text("surrogate") else {
+            return Ok(Surrogate::None);
+        };
+        let lower = text.to_ascii_lowercase().replace(' ', "");
+        match lower.as_str() {
+            "none" | "zero" => Ok(Surrogate::None),
+            "ste" | "straight_through" => Ok(Surrogate::StraightThrough),
+            "sigmoid" => Ok(Surrogate::Sigmoid { sharpness: 1.0 }),
+            _ => {
+                let sharpness = call_argument(&lower, "sigmoid").ok_or_else(|| {
+                    self.invalid(
+                        "surrogate",
+                        text,
+                        "expected `none`, `ste` or `sigmoid(k)` with k > 0",
+                    )
+                })?;
+                if !(sharpness.is_finite() && sharpness > 0.0) {
+                    return Err(self.invalid(
+                        "surrogate",
+                        text,
+                        "sigmoid sharpness must be finite and > 0",
+                    ));
+                }
+                Ok(Surrogate::Sigmoid { sharpness })
+            }
+        }
+    }
+
+    fn swish_beta(&self) -> Result<SwishBeta, ActivationError> {
+        let Some(text) = self.text("beta") else {
+            return Ok(SwishBeta::Fixed(1.0));
+        };
+        let lower = text.to_ascii_lowercase().replace(' ', "");
+        let (beta, learnable) = if lower == "learnable" {
+            (1.0, true)
+        } else if let Some(init) = call_argument(&lower, "learnable") {
+            (init, true)
+        } else {
+            (self.number("beta", 1.0)?, false)
+        };
+        if !(beta.is_finite() && beta > 0.0) {
+            return Err(self.invalid("beta", text, "must be finite and greater than 0"));
+        }
+        Ok(if learnable {
+            SwishBeta::Learnable { init: beta }
+        } else {
+            SwishBeta::Fixed(beta)
+        })
+    }
+}
+
+/// For `text = "name(number)"` returns the number.
+fn call_argument(text: &str, name: &str) -> Option<f64> {
+    text.strip_prefix(name)?
+        .strip_prefix('(')?
+        .strip_suffix(')')?
+        .parse()
+        .ok()
+}
+
+/// Builds the activation from its bound, validated parameters.
+fn build(bound: &Bound) -> Result<Activation, ActivationError> {
+    use Elementwise as E;
+    let elementwise = match bound.activation {
+        "identity" => E::Identity,
+        "relu" => E::Relu,
+        "leaky_relu" => E::LeakyRelu {
+            slope: bound.finite("slope", 0.01)?,
+        },
+        "prelu" => {
+            let num_parameters = bound.integer("num_parameters", 1usize)?;
+            if num_parameters == 0 {
+                return Err(bound.invalid("num_parameters", 0, "must be at least 1"));
+            }
+            E::Prelu {
+                init: bound.finite("init", 0.25)?,
+                num_parameters,
+            }
+        }
+        "relu6" => E::Relu6,
+        "squared_relu" => E::SquaredRelu,
+        "sigmoid" => E::Sigmoid,
+        "log_sigmoid" => E::LogSigmoid,
+        "hardsigmoid" => E::HardSigmoid,
+        "tanh" => E::Tanh,
+        "tanhshrink" => E::TanhShrink,
+        "softsign" => E::Softsign,
+        "hardtanh" => {
+            let min = bound.number("min", -1.0)?;
+            let max = bound.number("max", 1.0)?;
+            if min >= max {
+                return Err(bound.invalid("min", min, &format!("must be less than max = {max}")));
+            }
+            E::HardTanh { min, max }
+        }
+        "elu" => E::Elu {
+            alpha: bound.finite("alpha", 1.0)?,
+        },
+        "celu" => E::Celu {
+            alpha: bound.positive("alpha", 1.0)?,
+        },
+        "selu" => E::Selu,
+        "gelu" => E::Gelu,
+        "gelu_tanh" => E::GeluTanh,
+        "quick_gelu" => E::QuickGelu,
+        "silu" => E::Silu,
+        "swish" => E::Swish {
+            beta: bound.swish_beta()?,
+        },
+        "mish" => E::Mish,
+        "hardswish" => E::HardSwish,
+        "softplus" => E::Softplus {
+            beta: bound.positive("beta", 1.0)?,
+            threshold: bound.number("threshold", 20.0)?,
+        },
+        "binary_step" => E::BinaryStep {
+            threshold: bound.finite("threshold", 0.0)?,
+            surrogate: bound.surrogate()?,
+        },
+        "threshold" => E::Threshold {
+            threshold: bound.finite("threshold", 0.1)?,
+            value: bound.finite("value", 0.0)?,
+        },
+        "softshrink" => E::SoftShrink {
+            lambda: bound.non_negative("lambda", 0.5)?,
+        },
+        "hardshrink" => E::HardShrink {
+            lambda: bound.non_negative("lambda", 0.5)?,
+        },
+        "softmax" => {
+            return Ok(Activation::Softmax {
+                dim: bound.integer("dim", -1isize)?,
+            })
+        }
+        "log_softmax" => {
+            return Ok(Activation::LogSoftmax {
+                dim: bound.integer("dim", -1isize)?,
+            })
+        }
+        other => unreachable!("`{other}` is in NAMES but has no builder"),
+    };
+    Ok(Activation::Elementwise(elementwise))
+}
