@@ -1,12 +1,45 @@
 //! # myelin-tensor
 //!
 //! N-dimensional `f32`/`f64` tensors with fast CPU kernels and tape-based reverse-mode
-//! automatic differentiation (including higher-order gradients).
+//! automatic differentiation, including higher-order gradients.
+//!
+//! ```
+//! use myelin_tensor::{grad, Tensor};
+//! // y = sum(tanh(W·x)), gradients with respect to W.
+//! let w = Tensor::<f64>::from_vec(vec![0.5, -0.2, 0.1, 0.3], &[2, 2]).unwrap().requires_grad_(true);
+//! let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2, 1]).unwrap();
+//! let y = w.matmul(&x).tanh().sum();
+//! y.backward().unwrap();
+//! assert_eq!(w.grad().unwrap().shape(), &[2, 2]);
+//! ```
+//!
+//! Layout: [`Tensor`] (the handle), `shape` (layouts and broadcasting), `kernels` (raw
+//! loops), `ops` (one file per op family, forward beside backward), [`autograd`] (the
+//! graph, the iterative backward engine, grad modes, the custom-op API, gradcheck).
 #![warn(missing_docs)]
 
+pub mod autograd;
 mod element;
+mod error;
+pub mod kernels;
+mod ops;
+mod random;
+mod shape;
 mod storage;
+mod tensor;
 
+pub use autograd::custom::{BinaryFn, ClosureUnary, UnaryFn};
+pub use autograd::engine::{grad, BackwardOptions};
+pub use autograd::grad_mode::{
+    detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled, with_no_grad,
+    AnomalyGuard, GradModeGuard,
+};
+pub use autograd::gradcheck::{gradcheck, gradgradcheck, GradCheckOptions};
+pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
 pub use element::{DType, Element};
+pub use error::{Result, TensorError};
+pub use ops::unary as unary_fns;
+pub use random::seeded_rng;
 #[doc(hidden)]
 pub use storage::BufferPool;
+pub use tensor::{GradHook, Tensor};

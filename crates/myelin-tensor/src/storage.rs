@@ -99,10 +99,6 @@ impl<T: Element> Storage<T> {
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Vec<T>> {
         self.data.write().unwrap_or_else(|e| e.into_inner())
     }
-
-    pub(crate) fn len(&self) -> usize {
-        self.read().len()
-    }
 }
 
 impl<T: Element> Drop for Storage<T> {

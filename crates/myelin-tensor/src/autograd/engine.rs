@@ -1,0 +1,322 @@
+//! The backward walk: topological order by an explicit stack, then one pass in reverse.
+//!
+//! Nothing here recurses, so a graph a million ops deep backpropagates on a small stack.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use crate::autograd::grad_mode::{is_anomaly_enabled, set_grad_enabled};
+use crate::autograd::node::BackwardCtx;
+use crate::element::Element;
+use crate::error::{Result, TensorError};
+use crate::tensor::Tensor;
+
+const FREED_GRAPH: &str = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call backward() or grad(). Specify retain_graph=true if you need to backward through the graph a second time";
+
+/// Options for a backward pass.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct BackwardOptions {
+    /// Keep the graph (and its saved tensors) so it can be backpropagated again.
+    pub retain_graph: bool,
+    /// Record the backward itself, so the gradients can be differentiated again.
+    /// Implies `retain_graph`.
+    pub create_graph: bool,
+}
+
+impl<T: Element> Tensor<T> {
+    /// Backpropagates from a one-element tensor, accumulating into the `grad` of every
+    /// leaf that requires grad. Frees the graph afterwards.
+    pub fn backward(&self) -> Result<()> {
+        if self.numel() != 1 {
+            return Err(TensorError::Autograd(format!(
+                "backward() needs a tensor with one element (grad can be implicitly created only for scalar outputs), got shape {:?}; use backward_with(seed)",
+                self.shape()
+            )));
+        }
+        self.backward_opts(&Tensor::ones(self.shape()), BackwardOptions::default())
+    }
+
+    /// Backpropagates with an explicit seed gradient of the same shape as `self`.
+    pub fn backward_with(&self, seed: &Tensor<T>) -> Result<()> {
+        self.backward_opts(seed, BackwardOptions::default())
+    }
+
+    /// Backpropagates with a seed and options.
+    pub fn backward_opts(&self, seed: &Tensor<T>, options: BackwardOptions) -> Result<()> {
+        run_backward(&[self.clone()], &[seed.clone()], None, options).map(|_| ())
+    }
+}
+
+/// Gradients of `outputs` (seeded with `seeds`, or ones for one-element outputs) with
+/// respect to `inputs`, returned instead of accumulated (PyTorch's `torch.autograd.grad`).
+///
+/// With `create_graph`, the returned gradients are themselves on the graph, so they can
+/// be differentiated again: grad-of-grad, Hessian-vector products.
+///
+/// ```
+/// use myelin_tensor::{grad, Tensor};
+/// let x = Tensor::<f64>::scalar(2.0).requires_grad_(true);
+/// let y = &(&x * &x) * &x; // x³
+/// let dy = grad(&[y], &[x.clone()], None, true).unwrap();
+/// assert_eq!(dy[0].item().unwrap(), 12.0); // 3x²
+/// let d2y = grad(&[dy[0].clone()], &[x], None, false).unwrap();
+/// assert_eq!(d2y[0].item().unwrap(), 12.0); // 6x
+/// ```
+pub fn grad<T: Element>(
+    outputs: &[Tensor<T>],
+    inputs: &[Tensor<T>],
+    seeds: Option<&[Tensor<T>]>,
+    create_graph: bool,
+) -> Result<Vec<Tensor<T>>> {
+    let seeds: Vec<Tensor<T>> = match seeds {
+        Some(s) => {
+            if s.len() != outputs.len() {
+                return Err(TensorError::Autograd(format!(
+                    "grad: {} seeds for {} outputs",
+                    s.len(),
+                    outputs.len()
+                )));
+            }
+            s.to_vec()
+        }
+        None => {
+            for o in outputs {
+                if o.numel() != 1 {
+                    return Err(TensorError::Autograd(format!(
+                        "grad: output of shape {:?} is not a scalar; pass seeds",
+                        o.shape()
+                    )));
+                }
+            }
+            outputs.iter().map(|o| Tensor::ones(o.shape())).collect()
+        }
+    };
+    for (i, x) in inputs.iter().enumerate() {
+        if !x.requires_grad() {
+            return Err(TensorError::Autograd(format!(
+                "grad: input {i} (shape {:?}) does not require grad",
+                x.shape()
+            )));
+        }
+    }
+    let options = BackwardOptions {
+        retain_graph: create_graph,
+        create_graph,
+    };
+    let found = run_backward(outputs, &seeds, Some(inputs), options)?;
+    // An input the outputs do not depend on gets a zero gradient (PyTorch's
+    // allow_unused=True with materialize_grads=True).
+    Ok(found
+        .into_iter()
+        .zip(inputs)
+        .map(|(g, x)| g.unwrap_or_else(|| x.zeros_like()))
+        .collect())
+}
+
+/// Tensors in topological order (every tensor after all tensors that depend on it is
+/// reversed at the end): iterative post-order depth-first search.
+fn topological_order<T: Element>(roots: &[Tensor<T>]) -> Result<Vec<Tensor<T>>> {
+    let mut visited: HashMap<usize, ()> = HashMap::new();
+    let mut order = Vec::new();
+    let mut stack: Vec<(Tensor<T>, bool)> =
+        roots.iter().rev().map(|r| (r.clone(), false)).collect();
+    while let Some((tensor, expanded)) = stack.pop() {
+        if expanded {
+            order.push(tensor);
+            continue;
+        }
+        if visited.insert(tensor.id(), ()).is_some() {
+            continue;
+        }
+        let inputs: Vec<Tensor<T>> = match tensor.grad_fn() {
+            Some(node) => node
+                .inputs
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
+            None => Vec::new(),
+        };
+        stack.push((tensor, true));
+        for input in inputs.into_iter().rev() {
+            if input.requires_grad() && !visited.contains_key(&input.id()) {
+                stack.push((input, false));
+            }
+        }
+    }
+    order.reverse();
+    Ok(order)
+}
+
+fn accumulate<T: Element>(slot: &mut Option<Tensor<T>>, g: Tensor<T>) -> Result<()> {
+    *slot = Some(match slot.take() {
+        None => g,
+        Some(existing) => existing.try_add(&g)?,
+    });
+    Ok(())
+}
+
+fn has_non_finite<T: Element>(t: &Tensor<T>) -> bool {
+    t.with_contiguous_data(|d| d.iter().any(|v| !v.is_finite()))
+}
+
+/// The engine. Returns, when `wanted` is given, the gradient for each wanted tensor
+/// instead of accumulating into leaves.
+pub(crate) fn run_backward<T: Element>(
+    roots: &[Tensor<T>],
+    seeds: &[Tensor<T>],
+    wanted: Option<&[Tensor<T>]>,
+    options: BackwardOptions,
+) -> Result<Vec<Option<Tensor<T>>>> {
+    let create_graph = options.create_graph;
+    let retain_graph = options.retain_graph || create_graph;
+    for (root, seed) in roots.iter().zip(seeds) {
+        if root.shape() != seed.shape() {
+            return Err(TensorError::ShapeMismatch {
+                op: "backward",
+                detail: format!(
+                    "seed gradient of shape {:?} for an output of shape {:?}",
+                    seed.shape(),
+                    root.shape()
+                ),
+            });
+        }
+        if !root.requires_grad() {
+            return Err(TensorError::Autograd(format!(
+                "element 0 of tensors does not require grad and does not have a grad_fn (output of shape {:?})",
+                root.shape()
+            )));
+        }
+    }
+    let _mode = set_grad_enabled(create_graph);
+    let anomaly = is_anomaly_enabled();
+    let order = topological_order(roots)?;
+
+    let wanted_index: HashMap<usize, usize> = wanted
+        .map(|w| w.iter().enumerate().map(|(i, t)| (t.id(), i)).collect())
+        .unwrap_or_default();
+    let mut results: Vec<Option<Tensor<T>>> = vec![None; wanted.map_or(0, |w| w.len())];
+
+    let mut grads: HashMap<usize, Tensor<T>> = HashMap::new();
+    for (root, seed) in roots.iter().zip(seeds) {
+        let seed = if create_graph {
+            seed.clone()
+        } else {
+            seed.detach()
+        };
+        let mut slot = grads.remove(&root.id());
+        accumulate(&mut slot, seed)?;
+        if let Some(g) = slot {
+            grads.insert(root.id(), g);
+        }
+    }
+
+    for tensor in &order {
+        let Some(mut g) = grads.remove(&tensor.id()) else {
+            continue;
+        };
+        // Hooks see (and may replace) the total gradient flowing into this tensor.
+        let hooks: Vec<_> = tensor.slot().hooks.clone();
+        for hook in hooks {
+            if let Some(replacement) = hook(&g) {
+                if replacement.shape() != g.shape() {
+                    return Err(TensorError::ShapeMismatch {
+                        op: "gradient hook",
+                        detail: format!(
+                            "hook returned shape {:?} for a gradient of shape {:?}",
+                            replacement.shape(),
+                            g.shape()
+                        ),
+                    });
+                }
+                g = replacement;
+            }
+        }
+        if let Some(&i) = wanted_index.get(&tensor.id()) {
+            accumulate(&mut results[i], g.clone())?;
+        } else if wanted.is_none() && (tensor.is_leaf() || tensor.slot().retains_grad) {
+            let stored = if create_graph { g.clone() } else { g.detach() };
+            let mut slot = tensor.slot();
+            let mut current = slot.grad.take();
+            // Accumulation into .grad is never recorded unless create_graph.
+            accumulate(&mut current, stored)?;
+            slot.grad = current;
+        }
+        let Some(node) = tensor.grad_fn() else {
+            continue;
+        };
+        let inputs: Vec<Tensor<T>> = node
+            .inputs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        let input_grads = {
+            let op_guard = node.op.lock().unwrap_or_else(|e| e.into_inner());
+            let Some(op) = op_guard.as_ref() else {
+                return Err(TensorError::Autograd(format!(
+                    "{FREED_GRAPH} (op `{}`)",
+                    node.name
+                )));
+            };
+            let ctx = BackwardCtx {
+                inputs: &inputs,
+                create_graph,
+            };
+            op.backward(&ctx, &g)?
+        };
+        if input_grads.len() != inputs.len() {
+            return Err(TensorError::Autograd(format!(
+                "the backward of `{}` returned {} gradients for {} inputs",
+                node.name,
+                input_grads.len(),
+                inputs.len()
+            )));
+        }
+        let upstream_finite = anomaly && !has_non_finite(&g);
+        for (i, (input, input_grad)) in inputs.iter().zip(input_grads).enumerate() {
+            let Some(input_grad) = input_grad else {
+                continue;
+            };
+            if !input.requires_grad() {
+                continue;
+            }
+            if input_grad.shape() != input.shape() {
+                return Err(TensorError::ShapeMismatch {
+                    op: node.name,
+                    detail: format!(
+                        "backward produced a gradient of shape {:?} for input {i} of shape {:?}",
+                        input_grad.shape(),
+                        input.shape()
+                    ),
+                });
+            }
+            if upstream_finite && has_non_finite(&input_grad) {
+                return Err(TensorError::Anomaly {
+                    op: node.name.to_string(),
+                    input: i,
+                    created: node
+                        .created_at
+                        .as_ref()
+                        .map(|bt| format!("; the op was created at:\n{bt}"))
+                        .unwrap_or_default(),
+                });
+            }
+            let mut slot = grads.remove(&input.id());
+            accumulate(&mut slot, input_grad)?;
+            if let Some(s) = slot {
+                grads.insert(input.id(), s);
+            }
+        }
+        if !retain_graph {
+            node.free();
+        }
+    }
+    drop(order);
+    Ok(results)
+}
+
+#[doc(hidden)]
+pub fn _assert_send_sync<T: Element>() {
+    fn check<X: Send + Sync>() {}
+    check::<Tensor<T>>();
+    check::<Arc<crate::autograd::node::Node<T>>>();
+}

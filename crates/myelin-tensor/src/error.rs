@@ -1,0 +1,86 @@
+//! The one error type of the tensor crate.
+
+use thiserror::Error;
+
+/// Everything that can go wrong in a tensor operation or in autodiff.
+///
+/// Every variant names the operation and the shapes or values involved, so the message
+/// alone tells a user what to fix.
+#[derive(Debug, Error, Clone, PartialEq)]
+pub enum TensorError {
+    /// Two shapes that an op needs to agree do not.
+    #[error("{op}: shape mismatch: {detail}")]
+    ShapeMismatch {
+        /// The operation that failed.
+        op: &'static str,
+        /// What was expected and what was given.
+        detail: String,
+    },
+    /// Shapes that cannot be broadcast together.
+    #[error("{op}: shapes {lhs:?} and {rhs:?} cannot be broadcast together")]
+    Broadcast {
+        /// The operation that failed.
+        op: &'static str,
+        /// Left shape.
+        lhs: Vec<usize>,
+        /// Right shape.
+        rhs: Vec<usize>,
+    },
+    /// A dimension index outside `-ndim..ndim`.
+    #[error("{op}: dimension {dim} is out of range for a tensor with {ndim} dimensions")]
+    DimOutOfRange {
+        /// The operation that failed.
+        op: &'static str,
+        /// The dimension asked for.
+        dim: isize,
+        /// The tensor's rank.
+        ndim: usize,
+    },
+    /// An index outside a dimension's extent.
+    #[error("{op}: index {index} is out of range for dimension {dim} of size {size}")]
+    IndexOutOfRange {
+        /// The operation that failed.
+        op: &'static str,
+        /// The offending index.
+        index: i64,
+        /// The dimension indexed.
+        dim: usize,
+        /// The dimension's extent.
+        size: usize,
+    },
+    /// The element count of a shape does not fit in `usize`.
+    #[error("{op}: the element count of shape {shape:?} overflows")]
+    SizeOverflow {
+        /// The operation that failed.
+        op: &'static str,
+        /// The shape that overflowed.
+        shape: Vec<usize>,
+    },
+    /// A value argument is invalid (for example a negative step count).
+    #[error("{op}: invalid argument: {detail}")]
+    InvalidArgument {
+        /// The operation that failed.
+        op: &'static str,
+        /// What was wrong.
+        detail: String,
+    },
+    /// Autodiff used in a way it does not support.
+    #[error("autograd: {0}")]
+    Autograd(String),
+    /// Anomaly mode found a non-finite gradient.
+    #[error("anomaly: the backward of `{op}` produced a non-finite gradient (NaN or Inf) for its input {input} from finite upstream values{created}")]
+    Anomaly {
+        /// The op whose backward produced the bad gradient.
+        op: String,
+        /// Which input of the op.
+        input: usize,
+        /// Where the op was created (when known).
+        created: String,
+    },
+    /// A gradient check failed.
+    #[error("gradcheck: {0}")]
+    GradCheck(String),
+}
+
+/// The result type of the tensor crate.
+pub type Result<T, E = TensorError> = std::result::Result<T, E>;

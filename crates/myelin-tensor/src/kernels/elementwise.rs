@@ -1,0 +1,222 @@
+//! The one elementwise kernel path: contiguous slices in chunks, split across threads
+//! above a size threshold, strided and broadcast layouts through one run iterator.
+//!
+//! Closures passed here are inlined into straight loops with no branches of their own,
+//! so the compiler vectorises them.
+
+use rayon::prelude::*;
+
+use crate::element::Element;
+use crate::error::Result;
+use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
+use crate::storage::alloc;
+use crate::tensor::Tensor;
+
+/// Tensors with fewer elements than this stay on the calling thread: below it, waking
+/// a second core costs more than it saves.
+pub const PARALLEL_THRESHOLD: usize = 1 << 15;
+const CHUNK: usize = 1 << 14;
+
+/// Sets every element of `dst` to `value`.
+pub fn fill<T: Element>(dst: &mut [T], value: T) {
+    if dst.len() >= PARALLEL_THRESHOLD {
+        dst.par_chunks_mut(CHUNK).for_each(|c| c.fill(value));
+    } else {
+        dst.fill(value);
+    }
+}
+
+/// `dst[i] = f(src[i])`.
+#[inline]
+pub fn map<T: Element, F: Fn(T) -> T + Sync>(src: &[T], dst: &mut [T], f: F) {
+    assert_eq!(src.len(), dst.len(), "map: length mismatch");
+    let body = |(s, d): (&[T], &mut [T])| {
+        for (o, &x) in d.iter_mut().zip(s) {
+            *o = f(x);
+        }
+    };
+    if dst.len() >= PARALLEL_THRESHOLD {
+        src.par_chunks(CHUNK)
+            .zip(dst.par_chunks_mut(CHUNK))
+            .for_each(body);
+    } else {
+        body((src, dst));
+    }
+}
+
+/// `dst[i] = f(a[i], b[i])`.
+#[inline]
+pub fn zip<T: Element, F: Fn(T, T) -> T + Sync>(a: &[T], b: &[T], dst: &mut [T], f: F) {
+    assert!(
+        a.len() == dst.len() && b.len() == dst.len(),
+        "zip: length mismatch"
+    );
+    let body = |((a, b), d): ((&[T], &[T]), &mut [T])| {
+        for ((o, &x), &y) in d.iter_mut().zip(a).zip(b) {
+            *o = f(x, y);
+        }
+    };
+    if dst.len() >= PARALLEL_THRESHOLD {
+        a.par_chunks(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .zip(dst.par_chunks_mut(CHUNK))
+            .for_each(body);
+    } else {
+        body(((a, b), dst));
+    }
+}
+
+/// `dst[i] = f(a[i], b[i], c[i])`.
+#[inline]
+pub fn zip3<T: Element, F: Fn(T, T, T) -> T + Sync>(
+    a: &[T],
+    b: &[T],
+    c: &[T],
+    dst: &mut [T],
+    f: F,
+) {
+    assert!(
+        a.len() == dst.len() && b.len() == dst.len() && c.len() == dst.len(),
+        "zip3: length mismatch"
+    );
+    let body = |(((a, b), c), d): (((&[T], &[T]), &[T]), &mut [T])| {
+        for (((o, &x), &y), &z) in d.iter_mut().zip(a).zip(b).zip(c) {
+            *o = f(x, y, z);
+        }
+    };
+    if dst.len() >= PARALLEL_THRESHOLD {
+        a.par_chunks(CHUNK)
+            .zip(b.par_chunks(CHUNK))
+            .zip(c.par_chunks(CHUNK))
+            .zip(dst.par_chunks_mut(CHUNK))
+            .for_each(body);
+    } else {
+        body((((a, b), c), dst));
+    }
+}
+
+/// A contiguous copy of a tensor's elements (borrowing when already contiguous).
+pub(crate) fn contiguous_values<T: Element>(x: &Tensor<T>) -> ContiguousValues<'_, T> {
+    if x.is_contiguous() {
+        ContiguousValues::Borrowed(x.storage_read(), x.layout().offset, x.numel())
+    } else {
+        ContiguousValues::Owned(gather(x.layout(), &x.storage_read()))
+    }
+}
+
+/// Row-major elements of a tensor, either borrowed from its storage or copied.
+pub(crate) enum ContiguousValues<'a, T: Element> {
+    Borrowed(std::sync::RwLockReadGuard<'a, Vec<T>>, usize, usize),
+    Owned(Vec<T>),
+}
+
+impl<T: Element> std::ops::Deref for ContiguousValues<'_, T> {
+    type Target = [T];
+    fn deref(&self) -> &[T] {
+        match self {
+            ContiguousValues::Borrowed(g, off, n) => &g[*off..*off + *n],
+            ContiguousValues::Owned(v) => v,
+        }
+    }
+}
+
+/// Copies a strided layout into a fresh row-major buffer.
+pub(crate) fn gather<T: Element>(layout: &Layout, data: &[T]) -> Vec<T> {
+    let mut out = alloc(layout.numel());
+    let mut pos = 0;
+    for_each_run(&layout.shape, [layout], |[start], len, [stride]| {
+        let dst = &mut out[pos..pos + len];
+        if stride == 1 {
+            dst.copy_from_slice(&data[start..start + len]);
+        } else {
+            for (i, o) in dst.iter_mut().enumerate() {
+                *o = data[start + i * stride];
+            }
+        }
+        pos += len;
+    });
+    out
+}
+
+/// `f` applied to every element; the result is contiguous.
+pub(crate) fn unary<T: Element, F: Fn(T) -> T + Sync>(x: &Tensor<T>, f: F) -> Tensor<T> {
+    let src = contiguous_values(x);
+    let mut out = alloc(src.len());
+    map(&src, &mut out, f);
+    drop(src);
+    Tensor::from_data(out, x.shape())
+}
+
+/// `f` applied pairwise with NumPy broadcasting; the result is contiguous.
+pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
+    op: &'static str,
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    f: F,
+) -> Result<Tensor<T>> {
+    if a.shape() == b.shape() && a.is_contiguous() && b.is_contiguous() {
+        let (va, vb) = (contiguous_values(a), contiguous_values(b));
+        let mut out = alloc(va.len());
+        zip(&va, &vb, &mut out, f);
+        return Ok(Tensor::from_data(out, a.shape()));
+    }
+    let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    let la = broadcast_layout(a.layout(), &shape);
+    let lb = broadcast_layout(b.layout(), &shape);
+    let out_layout = Layout::contiguous(&shape);
+    let (da, db) = (a.storage_read(), b.storage_read());
+    let mut out = alloc(out_layout.numel());
+    for_each_run(
+        &shape,
+        [&out_layout, &la, &lb],
+        |[o, ia, ib], len, [_, sa, sb]| {
+            let dst = &mut out[o..o + len];
+            match (sa, sb) {
+                (1, 1) => {
+                    for ((d, &x), &y) in
+                        dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len])
+                    {
+                        *d = f(x, y);
+                    }
+                }
+                (1, 0) => {
+                    let y = db[ib];
+                    for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
+                        *d = f(x, y);
+                    }
+                }
+                (0, 1) => {
+                    let x = da[ia];
+                    for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
+                        *d = f(x, y);
+                    }
+                }
+                _ => {
+                    for (i, d) in dst.iter_mut().enumerate() {
+                        *d = f(da[ia + i * sa], db[ib + i * sb]);
+                    }
+                }
+            }
+        },
+    );
+    drop((da, db));
+    Ok(Tensor::from_data(out, &shape))
+}
+
+/// `f` applied to three same-shaped tensors (no broadcasting); the result is contiguous.
+pub(crate) fn ternary<T: Element, F: Fn(T, T, T) -> T + Sync>(
+    a: &Tensor<T>,
+    b: &Tensor<T>,
+    c: &Tensor<T>,
+    f: F,
+) -> Tensor<T> {
+    debug_assert!(a.shape() == b.shape() && b.shape() == c.shape());
+    let (va, vb, vc) = (
+        contiguous_values(a),
+        contiguous_values(b),
+        contiguous_values(c),
+    );
+    let mut out = alloc(va.len());
+    zip3(&va, &vb, &vc, &mut out, f);
+    Tensor::from_data(out, a.shape())
+}

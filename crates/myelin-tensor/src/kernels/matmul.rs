@@ -1,0 +1,87 @@
+//! Matrix multiplication: the `gemm` crate for real sizes, a direct loop for tiny ones
+//! (where the GEMM's packing and dispatch cost more than the arithmetic).
+
+use gemm::{gemm, Parallelism};
+
+use crate::element::Element;
+
+/// A strided matrix operand: element (i, j) is at `data[offset + i*row_stride + j*col_stride]`.
+#[derive(Clone, Copy)]
+pub(crate) struct MatRef {
+    pub offset: usize,
+    pub row_stride: usize,
+    pub col_stride: usize,
+}
+
+/// Below this many multiply-adds the direct loop wins.
+const TINY: usize = 16 * 16 * 16;
+/// Below this many multiply-adds one thread wins.
+const SERIAL: usize = 96 * 96 * 96;
+
+/// `dst[m×n] (contiguous) = lhs[m×k] · rhs[k×n]`.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn matmul_into<T: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    lhs_data: &[T],
+    lhs: MatRef,
+    rhs_data: &[T],
+    rhs: MatRef,
+    dst: &mut [T],
+) {
+    debug_assert_eq!(dst.len(), m * n);
+    if m == 0 || n == 0 {
+        return;
+    }
+    if k == 0 {
+        dst.fill(T::zero());
+        return;
+    }
+    let work = m * n * k;
+    if work <= TINY {
+        for i in 0..m {
+            for j in 0..n {
+                let mut acc = T::zero();
+                for p in 0..k {
+                    acc = acc
+                        + lhs_data[lhs.offset + i * lhs.row_stride + p * lhs.col_stride]
+                            * rhs_data[rhs.offset + p * rhs.row_stride + j * rhs.col_stride];
+                }
+                dst[i * n + j] = acc;
+            }
+        }
+        return;
+    }
+    let parallelism = if work <= SERIAL {
+        Parallelism::None
+    } else {
+        Parallelism::Rayon(0)
+    };
+    // SAFETY: every pointer/stride pair addresses elements inside its slice: the
+    // callers derive (offset, strides) from layouts validated against these buffers, and
+    // `dst` is an exclusive contiguous m×n buffer.
+    unsafe {
+        gemm(
+            m,
+            n,
+            k,
+            dst.as_mut_ptr(),
+            1,
+            n as isize,
+            false,
+            lhs_data.as_ptr().add(lhs.offset),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs_data.as_ptr().add(rhs.offset),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            T::zero(),
+            T::one(),
+            false,
+            false,
+            false,
+            parallelism,
+        );
+    }
+}

@@ -1,0 +1,117 @@
+//! The one reduction path: bring the reduced dimensions to the end (a view, copied only
+//! when not already contiguous), then reduce each contiguous row.
+
+use rayon::prelude::*;
+
+use crate::element::Element;
+use crate::kernels::elementwise::{gather, PARALLEL_THRESHOLD};
+use crate::shape::{Dims, Layout};
+use crate::storage::alloc;
+use crate::tensor::Tensor;
+
+/// Applies `f` to each row of reduced elements; returns one result per kept position, in
+/// row-major order of the kept dimensions. `dims` is sorted and unique.
+pub(crate) fn reduce_rows<T: Element, R: Send, F: Fn(&[T]) -> R + Sync>(
+    x: &Tensor<T>,
+    dims: &[usize],
+    f: F,
+) -> Vec<R> {
+    let layout = x.layout();
+    let kept: Vec<usize> = (0..layout.shape.len())
+        .filter(|d| !dims.contains(d))
+        .collect();
+    let order: Vec<usize> = kept.iter().chain(dims.iter()).copied().collect();
+    let permuted = Layout {
+        shape: order.iter().map(|&d| layout.shape[d]).collect(),
+        strides: order.iter().map(|&d| layout.strides[d]).collect(),
+        offset: layout.offset,
+    };
+    let row_len: usize = dims.iter().map(|&d| layout.shape[d]).product();
+    let rows: usize = kept.iter().map(|&d| layout.shape[d]).product();
+    if row_len == 0 {
+        return (0..rows).map(|_| f(&[])).collect();
+    }
+    let data = x.storage_read();
+    let owned;
+    let values: &[T] = if permuted.is_contiguous() {
+        &data[permuted.offset..permuted.offset + rows * row_len]
+    } else {
+        owned = gather(&permuted, &data);
+        &owned
+    };
+    if rows * row_len >= PARALLEL_THRESHOLD && rows > 1 {
+        values.par_chunks(row_len).map(&f).collect()
+    } else {
+        values.chunks(row_len).map(&f).collect()
+    }
+}
+
+/// Sum of a slice with eight independent accumulators (vectorisable, and more accurate
+/// than one running sum).
+#[inline]
+pub fn sum_slice<T: Element>(values: &[T]) -> T {
+    let mut acc = [T::zero(); 8];
+    let chunks = values.chunks_exact(8);
+    let tail = chunks.remainder();
+    for c in chunks {
+        for i in 0..8 {
+            acc[i] = acc[i] + c[i];
+        }
+    }
+    let mut total =
+        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+    for &v in tail {
+        total = total + v;
+    }
+    total
+}
+
+/// Sum over `dims`. When the reduced dimensions lead a contiguous tensor (a bias
+/// gradient: sum over the batch), rows are accumulated in place instead of transposed.
+pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
+    let ndim = x.ndim();
+    let leading = dims.iter().enumerate().all(|(i, &d)| i == d);
+    if leading && !dims.is_empty() && dims.len() < ndim && x.is_contiguous() {
+        let outer: usize = dims.iter().map(|&d| x.shape()[d]).product();
+        let inner: usize = x.shape()[dims.len()..].iter().product();
+        let data = x.storage_read();
+        let base = x.layout().offset;
+        let values = &data[base..base + outer * inner];
+        let accumulate = |range: std::ops::Range<usize>, out: &mut [T]| {
+            out.fill(T::zero());
+            for r in 0..outer {
+                let row = &values[r * inner + range.start..r * inner + range.end];
+                for (o, &v) in out.iter_mut().zip(row) {
+                    *o = *o + v;
+                }
+            }
+        };
+        let mut out = alloc(inner);
+        if outer * inner >= PARALLEL_THRESHOLD && inner >= 64 {
+            let chunk = inner.div_ceil(rayon::current_num_threads().max(1)).max(64);
+            out.par_chunks_mut(chunk).enumerate().for_each(|(i, o)| {
+                let start = i * chunk;
+                accumulate(start..start + o.len(), o);
+            });
+        } else {
+            accumulate(0..inner, &mut out);
+        }
+        return out;
+    }
+    reduce_rows(x, dims, sum_slice)
+}
+
+/// The output shape of a reduction.
+pub(crate) fn reduced_shape(shape: &[usize], dims: &[usize], keepdim: bool) -> Dims {
+    let mut out = Dims::new();
+    for (d, &s) in shape.iter().enumerate() {
+        if dims.contains(&d) {
+            if keepdim {
+                out.push(1);
+            }
+        } else {
+            out.push(s);
+        }
+    }
+    out
+}

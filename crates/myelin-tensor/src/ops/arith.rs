@@ -1,0 +1,246 @@
+//! Broadcasting binary arithmetic: add, sub, mul, div, maximum, minimum, and the
+//! operator overloads. Each backward reduces the gradient back to the input's shape.
+
+use std::ops::{Add, Div, Mul, Neg, Sub};
+
+use crate::autograd::node::{BackwardCtx, BackwardOp};
+use crate::element::Element;
+use crate::error::Result;
+use crate::kernels::elementwise;
+use crate::tensor::Tensor;
+
+type Grads<T> = Result<Vec<Option<Tensor<T>>>>;
+
+/// `g` reduced to the shape of input `i` when that input needs a gradient.
+fn to_input<T: Element>(
+    ctx: &BackwardCtx<'_, T>,
+    i: usize,
+    g: impl FnOnce() -> Result<Tensor<T>>,
+) -> Result<Option<Tensor<T>>> {
+    if !ctx.needs_grad(i) {
+        return Ok(None);
+    }
+    Ok(Some(g()?.try_sum_to(ctx.input(i).shape())?))
+}
+
+struct AddBackward;
+impl<T: Element> BackwardOp<T> for AddBackward {
+    fn name(&self) -> &'static str {
+        "add"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        Ok(vec![
+            to_input(ctx, 0, || Ok(g.clone()))?,
+            to_input(ctx, 1, || Ok(g.clone()))?,
+        ])
+    }
+}
+
+struct SubBackward;
+impl<T: Element> BackwardOp<T> for SubBackward {
+    fn name(&self) -> &'static str {
+        "sub"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        Ok(vec![
+            to_input(ctx, 0, || Ok(g.clone()))?,
+            to_input(ctx, 1, || Ok(g.neg()))?,
+        ])
+    }
+}
+
+struct MulBackward;
+impl<T: Element> BackwardOp<T> for MulBackward {
+    fn name(&self) -> &'static str {
+        "mul"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        let (a, b) = (ctx.input(0), ctx.input(1));
+        Ok(vec![
+            to_input(ctx, 0, || g.try_mul(b))?,
+            to_input(ctx, 1, || g.try_mul(a))?,
+        ])
+    }
+}
+
+struct DivBackward;
+impl<T: Element> BackwardOp<T> for DivBackward {
+    fn name(&self) -> &'static str {
+        "div"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        let (a, b) = (ctx.input(0), ctx.input(1));
+        Ok(vec![
+            to_input(ctx, 0, || g.try_div(b))?,
+            // d(a/b)/db = −a/b²
+            to_input(ctx, 1, || g.try_mul(a)?.try_div(&b.square())?.try_neg())?,
+        ])
+    }
+}
+
+/// maximum/minimum: the gradient goes to the selected input; ties split it in half
+/// (PyTorch's convention).
+struct ExtremumBackward {
+    is_max: bool,
+}
+impl<T: Element> BackwardOp<T> for ExtremumBackward {
+    fn name(&self) -> &'static str {
+        if self.is_max {
+            "maximum"
+        } else {
+            "minimum"
+        }
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        let (a, b) = (ctx.input(0), ctx.input(1));
+        let is_max = self.is_max;
+        // Share of the gradient that goes to `a`: 1, ½ or 0 (a constant, not recorded).
+        let share_a = elementwise::binary(
+            BackwardOp::<T>::name(self),
+            &a.detach(),
+            &b.detach(),
+            |x, y| {
+                let a_wins = if is_max { x > y } else { x < y };
+                if a_wins {
+                    T::one()
+                } else if x == y {
+                    T::from_f64(0.5)
+                } else {
+                    T::zero()
+                }
+            },
+        )?;
+        Ok(vec![
+            to_input(ctx, 0, || g.try_mul(&share_a))?,
+            to_input(ctx, 1, || g.try_mul(&share_a.rsub_scalar(1.0)))?,
+        ])
+    }
+}
+
+impl<T: Element> Tensor<T> {
+    /// `self + other` with broadcasting.
+    pub fn try_add(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("add", self, other, |a, b| a + b)?;
+        Ok(Tensor::record(out, &[self, other], || AddBackward))
+    }
+    /// `self − other` with broadcasting.
+    pub fn try_sub(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("sub", self, other, |a, b| a - b)?;
+        Ok(Tensor::record(out, &[self, other], || SubBackward))
+    }
+    /// `self · other` elementwise with broadcasting.
+    pub fn try_mul(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("mul", self, other, |a, b| a * b)?;
+        Ok(Tensor::record(out, &[self, other], || MulBackward))
+    }
+    /// `self / other` elementwise with broadcasting.
+    pub fn try_div(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("div", self, other, |a, b| a / b)?;
+        Ok(Tensor::record(out, &[self, other], || DivBackward))
+    }
+    /// Elementwise maximum (NaN-propagating, like PyTorch).
+    pub fn try_maximum(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("maximum", self, other, T::max_nan)?;
+        Ok(Tensor::record(out, &[self, other], || ExtremumBackward {
+            is_max: true,
+        }))
+    }
+    /// Elementwise minimum (NaN-propagating, like PyTorch).
+    pub fn try_minimum(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let out = elementwise::binary("minimum", self, other, T::min_nan)?;
+        Ok(Tensor::record(out, &[self, other], || ExtremumBackward {
+            is_max: false,
+        }))
+    }
+    fn try_neg(&self) -> Result<Tensor<T>> {
+        Ok(self.neg())
+    }
+    /// Elementwise maximum; panics on incompatible shapes (see `try_maximum`).
+    pub fn maximum(&self, other: &Tensor<T>) -> Tensor<T> {
+        self.try_maximum(other).unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// Elementwise minimum; panics on incompatible shapes (see `try_minimum`).
+    pub fn minimum(&self, other: &Tensor<T>) -> Tensor<T> {
+        self.try_minimum(other).unwrap_or_else(|e| panic!("{e}"))
+    }
+    /// Elementwise maximum with a scalar.
+    pub fn maximum_scalar(&self, s: T) -> Tensor<T> {
+        self.maximum(&Tensor::scalar(s))
+    }
+    /// Elementwise minimum with a scalar.
+    pub fn minimum_scalar(&self, s: T) -> Tensor<T> {
+        self.minimum(&Tensor::scalar(s))
+    }
+}
+
+macro_rules! binary_operator {
+    ($trait:ident, $method:ident, $try:ident) => {
+        impl<T: Element> $trait<&Tensor<T>> for &Tensor<T> {
+            type Output = Tensor<T>;
+            /// Panics with the op's error message on incompatible shapes; use the
+            /// `try_` method to handle it.
+            fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
+                self.$try(rhs).unwrap_or_else(|e| panic!("{e}"))
+            }
+        }
+        impl<T: Element> $trait<Tensor<T>> for Tensor<T> {
+            type Output = Tensor<T>;
+            fn $method(self, rhs: Tensor<T>) -> Tensor<T> {
+                (&self).$method(&rhs)
+            }
+        }
+        impl<T: Element> $trait<&Tensor<T>> for Tensor<T> {
+            type Output = Tensor<T>;
+            fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
+                (&self).$method(rhs)
+            }
+        }
+        impl<T: Element> $trait<Tensor<T>> for &Tensor<T> {
+            type Output = Tensor<T>;
+            fn $method(self, rhs: Tensor<T>) -> Tensor<T> {
+                self.$method(&rhs)
+            }
+        }
+    };
+}
+
+binary_operator!(Add, add, try_add);
+binary_operator!(Sub, sub, try_sub);
+binary_operator!(Mul, mul, try_mul);
+binary_operator!(Div, div, try_div);
+
+macro_rules! scalar_operator {
+    ($trait:ident, $method:ident, $scalar:ident, $f:expr) => {
+        impl<T: Element> $trait<$scalar> for &Tensor<T> {
+            type Output = Tensor<T>;
+            fn $method(self, rhs: $scalar) -> Tensor<T> {
+                #[allow(clippy::redundant_closure_call)]
+                ($f)(self, rhs)
+            }
+        }
+        impl<T: Element> $trait<$scalar> for Tensor<T> {
+            type Output = Tensor<T>;
+            fn $method(self, rhs: $scalar) -> Tensor<T> {
+                (&self).$method(rhs)
+            }
+        }
+    };
+}
+
+scalar_operator!(Add, add, f64, |t: &Tensor<T>, s| t.add_scalar(s));
+scalar_operator!(Sub, sub, f64, |t: &Tensor<T>, s| t.sub_scalar(s));
+scalar_operator!(Mul, mul, f64, |t: &Tensor<T>, s| t.mul_scalar(s));
+scalar_operator!(Div, div, f64, |t: &Tensor<T>, s| t.div_scalar(s));
+
+impl<T: Element> Neg for &Tensor<T> {
+    type Output = Tensor<T>;
+    fn neg(self) -> Tensor<T> {
+        Tensor::neg(self)
+    }
+}
+impl<T: Element> Neg for Tensor<T> {
+    type Output = Tensor<T>;
+    fn neg(self) -> Tensor<T> {
+        Tensor::neg(&self)
+    }
+}

@@ -1,0 +1,101 @@
+//! Comparisons producing masks (1.0 where true, 0.0 where false; not differentiable) and
+//! `where_`, the differentiable select.
+
+use crate::autograd::node::{BackwardCtx, BackwardOp};
+use crate::element::Element;
+use crate::error::Result;
+use crate::kernels::elementwise;
+use crate::tensor::Tensor;
+
+macro_rules! comparison {
+    ($(#[$doc:meta])* $name:ident, $label:literal, $cmp:tt) => {
+        $(#[$doc])*
+        pub fn $name(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+            elementwise::binary($label, &self.detach(), &other.detach(), |a, b| {
+                if a $cmp b { T::one() } else { T::zero() }
+            })
+        }
+    };
+}
+
+impl<T: Element> Tensor<T> {
+    comparison!(/// Mask of `self == other` (broadcasting).
+        eq, "eq", ==);
+    comparison!(/// Mask of `self != other` (broadcasting; true for NaN).
+        ne, "ne", !=);
+    comparison!(/// Mask of `self < other` (broadcasting).
+        lt, "lt", <);
+    comparison!(/// Mask of `self <= other` (broadcasting).
+        le, "le", <=);
+    comparison!(/// Mask of `self > other` (broadcasting).
+        gt, "gt", >);
+    comparison!(/// Mask of `self >= other` (broadcasting).
+        ge, "ge", >=);
+
+    /// Mask of `self > s`.
+    pub fn gt_scalar(&self, s: T) -> Tensor<T> {
+        self.gt(&Tensor::scalar(s))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Mask of `self < s`.
+    pub fn lt_scalar(&self, s: T) -> Tensor<T> {
+        self.lt(&Tensor::scalar(s))
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Mask of NaN entries.
+    pub fn isnan(&self) -> Tensor<T> {
+        elementwise::unary(&self.detach(), |v| {
+            if v.is_nan() {
+                T::one()
+            } else {
+                T::zero()
+            }
+        })
+    }
+
+    /// Picks `on_true` where `mask` is non-zero and `on_false` elsewhere, with
+    /// broadcasting over all three. Only the selected side receives gradient, and the
+    /// unselected side's values never enter it (no NaN from a branch that was not taken).
+    pub fn where_(
+        mask: &Tensor<T>,
+        on_true: &Tensor<T>,
+        on_false: &Tensor<T>,
+    ) -> Result<Tensor<T>> {
+        let shape = crate::shape::broadcast_shapes("where", mask.shape(), on_true.shape())?;
+        let shape = crate::shape::broadcast_shapes("where", &shape, on_false.shape())?;
+        let m = mask.detach().try_broadcast_to(&shape)?;
+        let a = on_true.detach().try_broadcast_to(&shape)?;
+        let b = on_false.detach().try_broadcast_to(&shape)?;
+        let out = elementwise::ternary(&m, &a, &b, |m, a, b| if m != T::zero() { a } else { b });
+        let mask = mask.detach();
+        Ok(Tensor::record(out, &[on_true, on_false], move || {
+            WhereBackward { mask }
+        }))
+    }
+}
+
+struct WhereBackward<T: Element> {
+    mask: Tensor<T>,
+}
+impl<T: Element> BackwardOp<T> for WhereBackward<T> {
+    fn name(&self) -> &'static str {
+        "where"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
+        let zero = Tensor::zeros(&[]);
+        let pick = |i: usize| -> Result<Option<Tensor<T>>> {
+            if !ctx.needs_grad(i) {
+                return Ok(None);
+            }
+            let selected = if i == 0 {
+                Tensor::where_(&self.mask, g, &zero)?
+            } else {
+                Tensor::where_(&self.mask, &zero, g)?
+            };
+            Ok(Some(selected.try_sum_to(ctx.input(i).shape())?))
+        };
+        Ok(vec![pick(0)?, pick(1)?])
+    }
+}

@@ -1,0 +1,102 @@
+//! Matrix multiplication: 2-D, and batched with NumPy broadcasting of the batch
+//! dimensions. Transposed operands are passed to the GEMM as strides, never copied.
+
+use crate::autograd::node::{BackwardCtx, BackwardOp};
+use crate::element::Element;
+use crate::error::{Result, TensorError};
+use crate::kernels::matmul::{matmul_into, MatRef};
+use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
+use crate::storage::alloc;
+use crate::tensor::Tensor;
+
+struct MatmulBackward;
+impl<T: Element> BackwardOp<T> for MatmulBackward {
+    fn name(&self) -> &'static str {
+        "matmul"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
+        let (a, b) = (ctx.input(0), ctx.input(1));
+        // dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dimensions.
+        let ga = if ctx.needs_grad(0) {
+            Some(g.try_matmul(&b.t())?.try_sum_to(a.shape())?)
+        } else {
+            None
+        };
+        let gb = if ctx.needs_grad(1) {
+            Some(a.t().try_matmul(g)?.try_sum_to(b.shape())?)
+        } else {
+            None
+        };
+        Ok(vec![ga, gb])
+    }
+}
+
+impl<T: Element> Tensor<T> {
+    /// Matrix product. Both operands need at least 2 dimensions: `[.., m, k] · [.., k, n]`
+    /// with the leading (batch) dimensions broadcast.
+    ///
+    /// ```
+    /// use myelin_tensor::Tensor;
+    /// let a = Tensor::<f32>::from_vec(vec![1., 2., 3., 4.], &[2, 2]).unwrap();
+    /// let b = Tensor::<f32>::eye(2);
+    /// assert_eq!(a.try_matmul(&b).unwrap().to_vec(), vec![1., 2., 3., 4.]);
+    /// assert!(a.try_matmul(&Tensor::zeros(&[3, 2])).is_err());
+    /// ```
+    pub fn try_matmul(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        let (sa, sb) = (self.shape(), other.shape());
+        if sa.len() < 2 || sb.len() < 2 || sa[sa.len() - 1] != sb[sb.len() - 2] {
+            return Err(TensorError::ShapeMismatch {
+                op: "matmul",
+                detail: format!(
+                    "cannot multiply shapes {sa:?} and {sb:?} (need [.., m, k] and [.., k, n])"
+                ),
+            });
+        }
+        let (m, k, n) = (sa[sa.len() - 2], sa[sa.len() - 1], sb[sb.len() - 1]);
+        let batch = broadcast_shapes("matmul", &sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
+        let mut out_shape = batch.to_vec();
+        out_shape.extend_from_slice(&[m, n]);
+        let out_numel = crate::shape::checked_numel("matmul", &out_shape)?;
+        let mut out = alloc(out_numel);
+        {
+            let (la, lb) = (self.layout(), other.layout());
+            let (da, db) = (self.storage_read(), other.storage_read());
+            let operand = |l: &Layout| MatRef {
+                offset: l.offset,
+                row_stride: l.strides[l.shape.len() - 2],
+                col_stride: l.strides[l.shape.len() - 1],
+            };
+            if batch.is_empty() {
+                matmul_into(m, k, n, &da, operand(la), &db, operand(lb), &mut out);
+            } else {
+                // Batch offsets of each operand, broadcast over the batch shape.
+                let batch_layout = |l: &Layout| Layout {
+                    shape: l.shape[..l.shape.len() - 2].into(),
+                    strides: l.strides[..l.strides.len() - 2].into(),
+                    offset: l.offset,
+                };
+                let ba = broadcast_layout(&batch_layout(la), &batch);
+                let bb = broadcast_layout(&batch_layout(lb), &batch);
+                let (ra, rb) = (operand(la), operand(lb));
+                let mut offsets = Vec::new();
+                for_each_run(&batch, [&ba, &bb], |[oa, ob], len, [sa, sb]| {
+                    for i in 0..len {
+                        offsets.push((oa + i * sa, ob + i * sb));
+                    }
+                });
+                for (chunk, (oa, ob)) in out.chunks_mut(m * n).zip(offsets) {
+                    let ra = MatRef { offset: oa, ..ra };
+                    let rb = MatRef { offset: ob, ..rb };
+                    matmul_into(m, k, n, &da, ra, &db, rb, chunk);
+                }
+            }
+        }
+        let out = Tensor::from_data(out, &out_shape);
+        Ok(Tensor::record(out, &[self, other], || MatmulBackward))
+    }
+
+    /// Matrix product; panics on incompatible shapes (see `try_matmul`).
+    pub fn matmul(&self, other: &Tensor<T>) -> Tensor<T> {
+        self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
+    }
+}

@@ -1,0 +1,9 @@
+//! Differentiable ops, one file per family; each forward sits beside its backward.
+
+pub mod arith;
+pub mod compare;
+pub mod index;
+pub mod matmul;
+pub mod reduce;
+pub mod shape;
+pub mod unary;

@@ -1,0 +1,272 @@
+//! Reductions over any set of dimensions, with `keepdim`: sum, mean, max/min (with
+//! argmax/argmin), var, norm, logsumexp; and `sum_to`, the reduction of a broadcast
+//! gradient back to an input's shape.
+
+use crate::autograd::node::{BackwardCtx, BackwardOp};
+use crate::element::Element;
+use crate::error::{Result, TensorError};
+use crate::kernels::reduce::{reduce_rows, reduced_shape, sum};
+use crate::shape::{normalize_dims, Dims};
+use crate::tensor::Tensor;
+
+type Grads<T> = Result<Vec<Option<Tensor<T>>>>;
+
+/// The shape with reduced dims set to 1 (to broadcast a reduced gradient back).
+fn keepdim_shape(shape: &[usize], dims: &[usize]) -> Dims {
+    reduced_shape(shape, dims, true)
+}
+
+struct SumBackward {
+    dims: Vec<usize>,
+}
+impl<T: Element> BackwardOp<T> for SumBackward {
+    fn name(&self) -> &'static str {
+        "sum"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        let shape = ctx.input(0).shape();
+        let g = g.try_reshape(&keepdim_shape(shape, &self.dims))?;
+        Ok(vec![Some(g.try_broadcast_to(shape)?.contiguous())])
+    }
+}
+
+impl<T: Element> Tensor<T> {
+    /// Sum over `dims` (empty: all), keeping reduced dims as size 1 when `keepdim`.
+    pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        let dims = normalize_dims("sum", dims, self.ndim())?;
+        let values = sum(self, &dims);
+        let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
+        Ok(Tensor::record(out, &[self], move || SumBackward { dims }))
+    }
+
+    /// Sum of all elements (a 0-d tensor; 0 for an empty tensor).
+    pub fn sum(&self) -> Tensor<T> {
+        self.sum_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Mean over `dims` (empty: all). The mean of zero elements is NaN, as in PyTorch.
+    pub fn mean_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        let resolved = normalize_dims("mean", dims, self.ndim())?;
+        let count: usize = resolved.iter().map(|&d| self.shape()[d]).product();
+        Ok(self.sum_dims(dims, keepdim)?.div_scalar(count as f64))
+    }
+
+    /// Mean of all elements.
+    pub fn mean(&self) -> Tensor<T> {
+        self.mean_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Maximum over `dims` (empty: all); NaN if any reduced element is NaN.
+    pub fn max_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        self.extremum("max", dims, keepdim, true)
+    }
+
+    /// Minimum over `dims` (empty: all); NaN if any reduced element is NaN.
+    pub fn min_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        self.extremum("min", dims, keepdim, false)
+    }
+
+    /// Maximum of all elements.
+    pub fn max(&self) -> Tensor<T> {
+        self.max_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Minimum of all elements.
+    pub fn min(&self) -> Tensor<T> {
+        self.min_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn extremum(
+        &self,
+        op: &'static str,
+        dims: &[isize],
+        keepdim: bool,
+        is_max: bool,
+    ) -> Result<Tensor<T>> {
+        let dims = normalize_dims(op, dims, self.ndim())?;
+        if dims.iter().any(|&d| self.shape()[d] == 0) {
+            return Err(TensorError::InvalidArgument {
+                op,
+                detail: format!(
+                    "cannot reduce an empty dimension of shape {:?}",
+                    self.shape()
+                ),
+            });
+        }
+        let pick = if is_max { T::max_nan } else { T::min_nan };
+        let values = reduce_rows(self, &dims, |row| row.iter().copied().fold(row[0], pick));
+        let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
+        let saved = out.detach();
+        Ok(Tensor::record(out, &[self], move || ExtremumGrad {
+            dims,
+            output: saved,
+            name: op,
+        }))
+    }
+
+    /// Index of the maximum along `dim` (first one on ties; NaN counts as maximal, as in
+    /// PyTorch). Returned as plain indices in row-major order of the remaining dims.
+    pub fn argmax(&self, dim: isize) -> Result<Vec<usize>> {
+        self.arg_extremum("argmax", dim, true)
+    }
+
+    /// Index of the minimum along `dim`.
+    pub fn argmin(&self, dim: isize) -> Result<Vec<usize>> {
+        self.arg_extremum("argmin", dim, false)
+    }
+
+    fn arg_extremum(&self, op: &'static str, dim: isize, is_max: bool) -> Result<Vec<usize>> {
+        let dims = normalize_dims(op, &[dim], self.ndim())?;
+        if self.shape()[dims[0]] == 0 {
+            return Err(TensorError::InvalidArgument {
+                op,
+                detail: format!(
+                    "cannot take {op} over an empty dimension of shape {:?}",
+                    self.shape()
+                ),
+            });
+        }
+        Ok(reduce_rows(self, &dims, |row| {
+            let mut best = 0;
+            for (i, &v) in row.iter().enumerate() {
+                let b = row[best];
+                if b.is_nan() {
+                    break;
+                }
+                if v.is_nan() || (is_max && v > b) || (!is_max && v < b) {
+                    best = i;
+                }
+            }
+            best
+        }))
+    }
+
+    /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
+    /// 0: population).
+    pub fn var_dims(&self, dims: &[isize], correction: usize, keepdim: bool) -> Result<Tensor<T>> {
+        let resolved = normalize_dims("var", dims, self.ndim())?;
+        let count: usize = resolved.iter().map(|&d| self.shape()[d]).product();
+        let mean = self.mean_dims(dims, true)?;
+        let centered = self.try_sub(&mean)?;
+        let denom = count.saturating_sub(correction) as f64;
+        Ok(centered.square().sum_dims(dims, keepdim)?.div_scalar(denom))
+    }
+
+    /// Population-or-sample variance of all elements (`correction` as in `var_dims`).
+    pub fn var(&self, correction: usize) -> Tensor<T> {
+        self.var_dims(&[], correction, false)
+            .unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Euclidean (L2) norm over `dims` (empty: all).
+    pub fn norm_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        Ok(self.square().sum_dims(dims, keepdim)?.sqrt())
+    }
+
+    /// L2 norm of all elements. (Its gradient at 0 is NaN-free only away from 0.)
+    pub fn norm(&self) -> Tensor<T> {
+        self.norm_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// log Σ exp(x) over `dims`, computed stably by subtracting the maximum first.
+    /// Rows that are entirely −∞ give −∞.
+    pub fn logsumexp(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        let shift = {
+            let _guard = crate::no_grad();
+            let m = self.max_dims(dims, true)?;
+            // A row of −∞ (or +∞) would give ∞ − ∞; shift by 0 there instead.
+            crate::kernels::elementwise::unary(&m, |v| if v.is_finite() { v } else { T::zero() })
+        };
+        let lse = self
+            .try_sub(&shift)?
+            .exp()
+            .sum_dims(dims, true)?
+            .log()
+            .try_add(&shift)?;
+        if keepdim {
+            Ok(lse)
+        } else {
+            let resolved = normalize_dims("logsumexp", dims, self.ndim())?;
+            lse.try_reshape(&reduced_shape(self.shape(), &resolved, false))
+        }
+    }
+
+    /// Sums a (broadcast) tensor down to `shape`: the adjoint of `broadcast_to`.
+    pub fn try_sum_to(&self, shape: &[usize]) -> Result<Tensor<T>> {
+        if self.shape() == shape {
+            return Ok(self.clone());
+        }
+        let ndim = self.ndim();
+        if shape.len() > ndim {
+            return Err(TensorError::Broadcast {
+                op: "sum_to",
+                lhs: self.shape().to_vec(),
+                rhs: shape.to_vec(),
+            });
+        }
+        let lead = ndim - shape.len();
+        let mut dims: Vec<isize> = (0..lead as isize).collect();
+        for (i, &s) in shape.iter().enumerate() {
+            let have = self.shape()[lead + i];
+            if s == 1 && have != 1 {
+                dims.push((lead + i) as isize);
+            } else if s != have {
+                return Err(TensorError::Broadcast {
+                    op: "sum_to",
+                    lhs: self.shape().to_vec(),
+                    rhs: shape.to_vec(),
+                });
+            }
+        }
+        self.sum_dims(&dims, false)?.try_reshape(shape)
+    }
+
+    /// Dot product of two 1-D tensors as a 0-d tensor.
+    pub fn dot(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        if self.ndim() != 1 || self.shape() != other.shape() {
+            return Err(TensorError::ShapeMismatch {
+                op: "dot",
+                detail: format!(
+                    "needs two 1-D tensors of equal length, got {:?} and {:?}",
+                    self.shape(),
+                    other.shape()
+                ),
+            });
+        }
+        Ok(self.try_mul(other)?.sum())
+    }
+}
+
+/// max/min backward: the gradient is shared evenly among the positions that attain the
+/// extremum (PyTorch's `amax` rule).
+struct ExtremumGrad<T: Element> {
+    dims: Vec<usize>,
+    output: Tensor<T>,
+    name: &'static str,
+}
+impl<T: Element> BackwardOp<T> for ExtremumGrad<T> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        let x = ctx.input(0);
+        let keep = keepdim_shape(x.shape(), &self.dims);
+        let out = self.output.try_reshape(&keep)?;
+        // Positions attaining the extremum, each taking an equal share (not recorded:
+        // the mask is piecewise constant).
+        let mask = crate::kernels::elementwise::binary(self.name, &x.detach(), &out, |v, m| {
+            if v == m || (v.is_nan() && m.is_nan()) {
+                T::one()
+            } else {
+                T::zero()
+            }
+        })?;
+        let counts = mask.sum_dims(
+            &self.dims.iter().map(|&d| d as isize).collect::<Vec<_>>(),
+            true,
+        )?;
+        let share = mask.try_div(&counts)?;
+        let g = g.try_reshape(&keep)?;
+        Ok(vec![Some(share.try_mul(&g)?)])
+    }
+}
