@@ -1,14 +1,42 @@
 //! Myelin activations: the scalar mathematics of every activation function.
+//!
+//! * [`functions`]: value, derivative and second derivative of every activation, generic
+//!   over `f32`/`f64`, plus softmax rows.
+//! * [`Activation`] / [`Elementwise`]: one value per activation with its parameters, with a
+//!   text form that parses and prints (`"leaky_relu(slope=0.2)"`), and per-element
+//!   evaluation ([`Elementwise::value`], [`Elementwise::derivative`], …).
+//! * [`meta`]: range, smoothness, kinks, PyTorch equivalent.
+//! * [`gain`]: initialisation gains, computed by [`gaussian_expectation`].
+//!
+//! ```
+//! use myelin_activations::{gain, Activation};
+//!
+//! let act: Activation = "leaky_relu(slope=0.2)".parse().unwrap();
+//! assert_eq!(act.to_string(), "leaky_relu(slope=0.2)");
+//! let e = act.as_elementwise().unwrap();
+//! assert_eq!(e.value(-1.0f32), -0.2);
+//! assert_eq!(e.derivative(-1.0f64), 0.2);
+//! assert_eq!(e.second_derivative(3.0f64), 0.0);
+//! assert_eq!(act.meta().kinks, vec![0.0]);
+//! let forward = gain::forward_gain(&act).unwrap();
+//! assert!((forward - (2.0f64 / 1.04).sqrt()).abs() < 1e-12);
+//!
+//! let err = "rleu".parse::<Activation>().unwrap_err();
+//! assert!(err.to_string().contains("did you mean `relu`"));
+//! ```
 #![warn(missing_docs)]
 
 pub mod error;
 pub mod evaluate;
 pub mod functions;
+pub mod gain;
+pub mod meta;
 pub mod quadrature;
 pub mod spec;
 
 pub use error::ActivationError;
 pub use evaluate::LearnableParameter;
 pub use functions::step::Surrogate;
+pub use meta::{ActivationMeta, Application, OutputRange, Saturation, Smoothness};
 pub use quadrature::gaussian_expectation;
 pub use spec::{Activation, Elementwise, SwishBeta};
