@@ -3,6 +3,9 @@
 //! Used to compute initialisation gains (`E[f(z)²]`, `E[f'(z)²]`) and by the lab to predict
 //! how signal moments propagate through a layer.
 
+// The node and weight tables keep the digits of the published QUADPACK tables.
+#![allow(clippy::excessive_precision)]
+
 /// Gauss–Kronrod 21-point abscissae on `[-1, 1]` (non-negative half, descending).
 /// Odd indices are also the 10-point Gauss abscissae.
 const KRONROD_NODES: [f64; 11] = [

@@ -141,7 +141,7 @@ fn for_each_row<T: Element>(
         return;
     }
     assert!(
-        row_length > 0 && input.len() % row_length == 0,
+        row_length > 0 && input.len().is_multiple_of(row_length),
         "softmax: row length {row_length} does not divide {}",
         input.len()
     );
