@@ -90,6 +90,54 @@ pub trait Element:
             e / (one + e)
         }
     }
+    /// e^x in a form the compiler can vectorise (f32: a branch-free polynomial accurate
+    /// to a few ulp; f64: the standard library's). Kernels use the `v*` functions.
+    #[inline(always)]
+    fn vexp(self) -> Self {
+        self.exp()
+    }
+    /// ln(x), vectorisable (see [`Element::vexp`]).
+    #[inline(always)]
+    fn vln(self) -> Self {
+        self.ln()
+    }
+    /// ln(1 + x), vectorisable and accurate near 0.
+    #[inline(always)]
+    fn vln_1p(self) -> Self {
+        self.ln_1p()
+    }
+    /// e^x − 1, vectorisable and accurate near 0.
+    #[inline(always)]
+    fn vexp_m1(self) -> Self {
+        self.exp_m1()
+    }
+    /// tanh(x), vectorisable.
+    #[inline(always)]
+    fn vtanh(self) -> Self {
+        self.tanh()
+    }
+    /// erf(x), vectorisable.
+    #[inline(always)]
+    fn verf(self) -> Self {
+        self.erf()
+    }
+    /// erfc(x), vectorisable, accurate in the right tail.
+    #[inline(always)]
+    fn verfc(self) -> Self {
+        self.erfc()
+    }
+    /// The logistic sigmoid built on `vexp`, stable for any input.
+    #[inline(always)]
+    fn vsigmoid(self) -> Self {
+        let e = (-self.abs()).vexp();
+        let one = Self::one();
+        let r = one / (one + e);
+        if self >= Self::zero() {
+            r
+        } else {
+            e * r
+        }
+    }
     /// The buffer pool for this element type (internal).
     #[doc(hidden)]
     fn pool() -> &'static BufferPool<Self>;

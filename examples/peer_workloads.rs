@@ -1,0 +1,162 @@
+//! The benchmark workloads of `shared/bench-peers/torch_peer.py`, run on Myelin and printed
+//! in the same line format (`W2 matmul1024 fwd_ms=... peer=myelin`) so the two can be
+//! compared line by line. Run with `cargo run --release --example peer_workloads`;
+//! `PEER_ONLY=W2,W4` selects workloads, `PEER_REPS_SCALE` scales repetition counts.
+
+use std::time::Instant;
+
+use myelin::tensor::{grad, no_grad, seeded_rng, Tensor};
+
+const PEER: &str = "myelin";
+
+fn reps(n: usize) -> usize {
+    let scale: f64 = std::env::var("PEER_REPS_SCALE")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(1.0);
+    ((n as f64 * scale).round() as usize).max(3)
+}
+
+fn want(w: &str) -> bool {
+    match std::env::var("PEER_ONLY") {
+        Ok(list) if !list.is_empty() => list.split(',').any(|x| x == w),
+        _ => true,
+    }
+}
+
+/// Runs `f` `warmup` times, then `n` timed times; returns (median ms, min ms).
+fn bench<R>(mut f: impl FnMut() -> R, warmup: usize, n: usize) -> (f64, f64) {
+    for _ in 0..warmup {
+        drop(f());
+    }
+    let mut times: Vec<f64> = (0..reps(n))
+        .map(|_| {
+            let t0 = Instant::now();
+            let r = f();
+            let dt = t0.elapsed().as_secs_f64() * 1e3;
+            drop(r);
+            dt
+        })
+        .collect();
+    times.sort_by(|a, b| a.total_cmp(b));
+    (times[times.len() / 2], times[0])
+}
+
+fn fmt(x: f64) -> String {
+    if x < 1.0 {
+        format!("{x:.4}")
+    } else {
+        format!("{x:.3}")
+    }
+}
+
+fn emit(w: &str, name: &str, metrics: &[(&str, (f64, f64))]) {
+    let mut parts = vec![w.to_string(), name.to_string()];
+    for (k, (med, min)) in metrics {
+        parts.push(format!("{k}_ms={}", fmt(*med)));
+        parts.push(format!("{k}_min_ms={}", fmt(*min)));
+    }
+    parts.push(format!("peer={PEER}"));
+    println!("{}", parts.join(" "));
+}
+
+type Act = fn(&Tensor<f32>) -> Tensor<f32>;
+
+fn w1() {
+    let n = 1 << 22;
+    let x0 = Tensor::<f32>::randn(&[n], &mut seeded_rng(0));
+    let zero = Tensor::<f32>::scalar(0.0);
+    let relu_via_max = move |x: &Tensor<f32>| x.maximum(&zero);
+    let acts: Vec<(&str, Box<dyn Fn(&Tensor<f32>) -> Tensor<f32>>)> = vec![
+        ("relu", Box::new(relu_via_max)),
+        ("sigmoid", Box::new(Tensor::sigmoid as Act)),
+        ("tanh", Box::new(Tensor::tanh as Act)),
+        ("exp", Box::new(Tensor::exp as Act)),
+    ];
+    for (name, f) in acts {
+        let fwd = bench(
+            || {
+                let _g = no_grad();
+                f(&x0)
+            },
+            3,
+            20,
+        );
+        let x = x0.detach().requires_grad_(true);
+        let fb = bench(|| grad(&[f(&x).sum()], &[x.clone()], None, false).unwrap(), 3, 20);
+        emit("W1", name, &[("fwd", fwd), ("fwdbwd", fb)]);
+    }
+}
+
+fn w2() {
+    let mut rng = seeded_rng(1);
+    let a0 = Tensor::<f32>::randn(&[1024, 1024], &mut rng);
+    let b0 = Tensor::<f32>::randn(&[1024, 1024], &mut rng);
+    let fwd = bench(
+        || {
+            let _g = no_grad();
+            a0.matmul(&b0)
+        },
+        5,
+        30,
+    );
+    let (a, b) = (a0.detach().requires_grad_(true), b0.detach().requires_grad_(true));
+    let fb = bench(
+        || grad(&[a.matmul(&b).sum()], &[a.clone(), b.clone()], None, false).unwrap(),
+        3,
+        20,
+    );
+    emit("W2", "matmul1024", &[("fwd", fwd), ("fwdbwd", fb)]);
+    let flops = 2.0 * 1024f64.powi(3);
+    println!(
+        "W2 matmul1024_gflops fwd_gflops={:.1} fwd_best_gflops={:.1} fwdbwd_gflops={:.1} peer={PEER}",
+        flops / fwd.0 / 1e6,
+        flops / fwd.1 / 1e6,
+        3.0 * flops / fb.0 / 1e6
+    );
+}
+
+fn w4() {
+    let mut rng = seeded_rng(2);
+    let bound = 1.0 / (128f64).sqrt();
+    let params: Vec<(Tensor<f32>, Tensor<f32>)> = (0..64)
+        .map(|_| {
+            let w = Tensor::<f32>::uniform(&[128, 128], -bound, bound, &mut rng).unwrap();
+            let b = Tensor::<f32>::uniform(&[128], -bound, bound, &mut rng).unwrap();
+            (w.requires_grad_(true), b.requires_grad_(true))
+        })
+        .collect();
+    let x = Tensor::<f32>::randn(&[64, 128], &mut rng);
+    let fb = bench(
+        || {
+            for (w, b) in &params {
+                w.zero_grad();
+                b.zero_grad();
+            }
+            let mut h = x.clone();
+            for (w, b) in &params {
+                h = (&h.matmul(&w.t()) + b).tanh();
+            }
+            h.sum().backward().unwrap();
+        },
+        5,
+        50,
+    );
+    emit("W4", "deep64x128_fwdbwd", &[("fwdbwd", fb)]);
+}
+
+fn main() {
+    println!(
+        "INFO config threads={} peer={PEER}",
+        rayon::current_num_threads()
+    );
+    if want("W1") {
+        w1();
+    }
+    if want("W2") {
+        w2();
+    }
+    if want("W4") {
+        w4();
+    }
+}
