@@ -23,7 +23,7 @@ pub fn elu<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         x
     } else {
-        alpha * x.min_nan(T::zero()).exp_m1()
+        alpha * x.min_nan(T::zero()).vexp_m1()
     }
 }
 
@@ -33,7 +33,7 @@ pub fn elu_derivative<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         T::one()
     } else {
-        alpha * x.min_nan(T::zero()).exp()
+        alpha * x.min_nan(T::zero()).vexp()
     }
 }
 
@@ -53,7 +53,7 @@ pub fn elu_second_derivative<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         T::zero()
     } else {
-        alpha * x.min_nan(T::zero()).exp()
+        alpha * x.min_nan(T::zero()).vexp()
     }
 }
 
@@ -66,7 +66,7 @@ pub fn celu<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         x
     } else {
-        alpha * (x.min_nan(T::zero()) / alpha).exp_m1()
+        alpha * (x.min_nan(T::zero()) / alpha).vexp_m1()
     }
 }
 
@@ -76,7 +76,7 @@ pub fn celu_derivative<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         T::one()
     } else {
-        (x.min_nan(T::zero()) / alpha).exp()
+        (x.min_nan(T::zero()) / alpha).vexp()
     }
 }
 
@@ -86,7 +86,7 @@ pub fn celu_second_derivative<T: Element>(x: T, alpha: T) -> T {
     if x > T::zero() {
         T::zero()
     } else {
-        (x.min_nan(T::zero()) / alpha).exp() / alpha
+        (x.min_nan(T::zero()) / alpha).vexp() / alpha
     }
 }
 

@@ -19,13 +19,13 @@ pub const QUICK_GELU_BETA: f64 = 1.702;
 /// Standard normal CDF `Φ(x) = ½·erfc(−x/√2)`: accurate in the left tail (no `1 − ...`).
 #[inline]
 fn normal_cdf<T: Element>(x: T) -> T {
-    constant::<T>(0.5) * (-x * constant(FRAC_1_SQRT_2)).erfc()
+    constant::<T>(0.5) * (-x * constant(FRAC_1_SQRT_2)).verfc()
 }
 
 /// Standard normal density `φ(x) = e^{−x²/2}/√(2π)`.
 #[inline]
 fn normal_density<T: Element>(x: T) -> T {
-    constant::<T>(FRAC_1_SQRT_2PI) * (constant::<T>(-0.5) * x * x).exp()
+    constant::<T>(FRAC_1_SQRT_2PI) * (constant::<T>(-0.5) * x * x).vexp()
 }
 
 /// Exact GELU: `f(x) = x·Φ(x)`, `Φ` the standard normal CDF (PyTorch's default
@@ -74,14 +74,14 @@ fn gelu_tanh_argument<T: Element>(x: T) -> (T, T, T) {
 #[inline]
 pub fn gelu_tanh<T: Element>(x: T) -> T {
     let (argument, _, _) = gelu_tanh_argument(x);
-    x * argument.sigmoid()
+    x * argument.vsigmoid()
 }
 
 /// Tanh-GELU derivative: `σ(2u) + x·σ'(2u)·(2u)'` with `(2u)' = 2√(2/π)(1 + 3·0.044715x²)`.
 #[inline]
 pub fn gelu_tanh_derivative<T: Element>(x: T) -> T {
     let (argument, slope, _) = gelu_tanh_argument(x);
-    argument.sigmoid() + x * sigmoid_slope(argument) * slope
+    argument.vsigmoid() + x * sigmoid_slope(argument) * slope
 }
 
 /// Tanh-GELU second derivative:

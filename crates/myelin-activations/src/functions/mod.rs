@@ -54,11 +54,11 @@ pub(crate) fn propagate_nan<T: Element>(x: T, value: T) -> T {
 /// `σ'(z) = σ(z)·σ(−z)`, accurate in both tails (no `1 − σ` cancellation).
 #[inline(always)]
 pub(crate) fn sigmoid_slope<T: Element>(z: T) -> T {
-    z.sigmoid() * (-z).sigmoid()
+    z.vsigmoid() * (-z).vsigmoid()
 }
 
 /// `σ''(z) = σ'(z)·(1 − 2σ(z)) = −σ'(z)·tanh(z/2)`.
 #[inline(always)]
 pub(crate) fn sigmoid_curvature<T: Element>(z: T) -> T {
-    -sigmoid_slope(z) * (z * constant::<T>(0.5)).tanh()
+    -sigmoid_slope(z) * (z * constant::<T>(0.5)).vtanh()
 }

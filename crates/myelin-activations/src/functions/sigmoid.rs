@@ -11,7 +11,7 @@ use myelin_tensor::Element;
 /// `e^{−|x|}/(1+e^{−|x|})` on the negative side so nothing overflows.
 #[inline]
 pub fn sigmoid<T: Element>(x: T) -> T {
-    x.sigmoid()
+    x.vsigmoid()
 }
 
 /// Sigmoid derivative: `σ'(x) = σ(x)·σ(−x)` (equal to `σ(1−σ)` but accurate for
@@ -40,13 +40,13 @@ pub fn sigmoid_second_derivative<T: Element>(x: T) -> T {
 /// losses); for very negative `x` it is ≈ `x`, for very positive `x` ≈ `−e^{−x}`.
 #[inline]
 pub fn log_sigmoid<T: Element>(x: T) -> T {
-    x.min_nan(T::zero()) - (-x.abs()).exp().ln_1p()
+    x.min_nan(T::zero()) - (-x.abs()).vexp().vln_1p()
 }
 
 /// Log-sigmoid derivative: `f'(x) = σ(−x) = 1 − σ(x)`, in `(0, 1)`.
 #[inline]
 pub fn log_sigmoid_derivative<T: Element>(x: T) -> T {
-    (-x).sigmoid()
+    (-x).vsigmoid()
 }
 
 /// Log-sigmoid second derivative: `f''(x) = −σ'(x)`.

@@ -38,7 +38,7 @@ fn shifted_exponentials<T: Element>(input: &[T], output: &mut [T]) -> Option<(T,
     }
     let mut sum = T::zero();
     for (o, &x) in output.iter_mut().zip(input) {
-        *o = (x - maximum).exp();
+        *o = (x - maximum).vexp();
         sum = sum + *o;
     }
     Some((maximum, sum))
@@ -62,7 +62,7 @@ pub fn softmax_row<T: Element>(input: &[T], output: &mut [T]) {
 /// probabilities, so `log_softmax([1000, 1001, 1002]) = [−2.4076…, −1.4076…, −0.4076…]`.
 pub fn log_softmax_row<T: Element>(input: &[T], output: &mut [T]) {
     if let Some((maximum, sum)) = shifted_exponentials(input, output) {
-        let log_sum = sum.ln();
+        let log_sum = sum.vln();
         for (o, &x) in output.iter_mut().zip(input) {
             *o = (x - maximum) - log_sum;
         }
@@ -110,7 +110,7 @@ pub fn log_softmax_row_backward<T: Element>(
     );
     let total = gradient.iter().fold(T::zero(), |acc, &g| acc + g);
     for ((d, &y), &g) in input_gradient.iter_mut().zip(output).zip(gradient) {
-        *d = g - y.exp() * total;
+        *d = g - y.vexp() * total;
     }
 }
 

@@ -18,7 +18,7 @@ pub fn softplus<T: Element>(x: T, beta: T, threshold: T) -> T {
     if z > threshold {
         x
     } else {
-        (z.max_nan(T::zero()) + (-z.abs()).exp().ln_1p()) / beta
+        (z.max_nan(T::zero()) + (-z.abs()).vexp().vln_1p()) / beta
     }
 }
 
@@ -29,7 +29,7 @@ pub fn softplus_derivative<T: Element>(x: T, beta: T, threshold: T) -> T {
     if z > threshold {
         T::one()
     } else {
-        z.sigmoid()
+        z.vsigmoid()
     }
 }
 

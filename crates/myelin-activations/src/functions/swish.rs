@@ -9,7 +9,7 @@ use myelin_tensor::Element;
 /// used in EfficientNet and many LLM MLPs (SwiGLU).
 #[inline]
 pub fn silu<T: Element>(x: T) -> T {
-    x * x.sigmoid()
+    x * x.vsigmoid()
 }
 
 /// SiLU derivative: `σ(x) + x·σ'(x)`.
@@ -30,14 +30,14 @@ pub fn silu_second_derivative<T: Element>(x: T) -> T {
 /// `β = 1.702` quick GELU. The spec requires `β > 0`; the formula itself works for any β.
 #[inline]
 pub fn swish<T: Element>(x: T, beta: T) -> T {
-    x * (beta * x).sigmoid()
+    x * (beta * x).vsigmoid()
 }
 
 /// Swish `∂f/∂x = σ(βx) + βx·σ'(βx)`.
 #[inline]
 pub fn swish_derivative<T: Element>(x: T, beta: T) -> T {
     let z = beta * x;
-    z.sigmoid() + z * sigmoid_slope(z)
+    z.vsigmoid() + z * sigmoid_slope(z)
 }
 
 /// Swish `∂f/∂β = x²·σ'(βx)` — the gradient of a learnable β.
@@ -62,14 +62,14 @@ fn tanh_softplus_and_sech_squared<T: Element>(x: T) -> (T, T) {
     let one = T::one();
     let two = constant::<T>(2.0);
     if x > T::zero() {
-        let t = (-x).exp();
+        let t = (-x).vexp();
         let a = one + t; // n = a²/t²
         let denominator = a * a + t * t;
         let gate = (one + two * t) / (one + two * t + two * t * t);
         let sech_squared = constant::<T>(4.0) * a * a * t * t / (denominator * denominator);
         (gate, sech_squared)
     } else {
-        let e = x.exp();
+        let e = x.vexp();
         let a = one + e; // n = a²
         let numerator = e * (e + two);
         let gate = numerator / (numerator + two);
@@ -94,7 +94,7 @@ pub fn mish<T: Element>(x: T) -> T {
 #[inline]
 pub fn mish_derivative<T: Element>(x: T) -> T {
     let (gate, sech_squared) = tanh_softplus_and_sech_squared(x);
-    gate + x * sech_squared * x.sigmoid()
+    gate + x * sech_squared * x.vsigmoid()
 }
 
 /// Mish second derivative: `s·σ·(2 + x·(σ(−x) − 2gσ))` with `s = sech²(softplus(x))`,
@@ -102,9 +102,9 @@ pub fn mish_derivative<T: Element>(x: T) -> T {
 #[inline]
 pub fn mish_second_derivative<T: Element>(x: T) -> T {
     let (gate, sech_squared) = tanh_softplus_and_sech_squared(x);
-    let sigma = x.sigmoid();
+    let sigma = x.vsigmoid();
     let two = constant::<T>(2.0);
-    sech_squared * sigma * (two + x * ((-x).sigmoid() - two * gate * sigma))
+    sech_squared * sigma * (two + x * ((-x).vsigmoid() - two * gate * sigma))
 }
 
 /// Hard swish: `f(x) = x·relu6(x + 3)/6` (`torch.nn.Hardswish`, MobileNetV3):

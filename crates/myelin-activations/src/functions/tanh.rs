@@ -6,7 +6,7 @@ use myelin_tensor::Element;
 /// `sech²(x) = 4e^{−2|x|}/(1 + e^{−2|x|})²`: no overflow, relatively accurate in the tails.
 #[inline]
 fn sech_squared<T: Element>(x: T) -> T {
-    let e = (constant::<T>(-2.0) * x.abs()).exp();
+    let e = (constant::<T>(-2.0) * x.abs()).vexp();
     let denominator = T::one() + e;
     constant::<T>(4.0) * e / (denominator * denominator)
 }
@@ -17,7 +17,7 @@ fn sech_squared<T: Element>(x: T) -> T {
 /// Saturates on both sides (`tanh' ≈ 4e^{−2|x|}`), hence vanishing gradients when deep.
 #[inline]
 pub fn tanh<T: Element>(x: T) -> T {
-    x.tanh()
+    x.vtanh()
 }
 
 /// Tanh derivative: `1 − tanh²(x) = sech²(x)`, computed from `e^{−2|x|}` so it keeps
@@ -37,7 +37,7 @@ pub fn tanh_derivative_from_output<T: Element>(y: T) -> T {
 /// Tanh second derivative: `−2·tanh(x)·sech²(x)`.
 #[inline]
 pub fn tanh_second_derivative<T: Element>(x: T) -> T {
-    constant::<T>(-2.0) * x.tanh() * sech_squared(x)
+    constant::<T>(-2.0) * x.vtanh() * sech_squared(x)
 }
 
 /// Tanhshrink: `f(x) = x − tanh(x)`.
@@ -56,21 +56,21 @@ pub fn tanhshrink<T: Element>(x: T) -> T {
                     - x2 * (constant::<T>(62.0 / 2835.0) - x2 * constant::<T>(1382.0 / 155925.0))));
         x * x2 * series
     } else {
-        x - x.tanh()
+        x - x.vtanh()
     }
 }
 
 /// Tanhshrink derivative: `1 − sech²(x) = tanh²(x)` (0 at the origin).
 #[inline]
 pub fn tanhshrink_derivative<T: Element>(x: T) -> T {
-    let t = x.tanh();
+    let t = x.vtanh();
     t * t
 }
 
 /// Tanhshrink second derivative: `2·tanh(x)·sech²(x)`.
 #[inline]
 pub fn tanhshrink_second_derivative<T: Element>(x: T) -> T {
-    constant::<T>(2.0) * x.tanh() * sech_squared(x)
+    constant::<T>(2.0) * x.vtanh() * sech_squared(x)
 }
 
 /// Softsign: `f(x) = x/(1 + |x|)`.
