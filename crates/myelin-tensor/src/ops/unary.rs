@@ -253,6 +253,39 @@ impl<T: Element> UnaryFn<T> for Clamp {
         }
     }
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
+        // The derivative of clamp is the indicator of [min, max], not zero.
+        Some(Arc::new(ClampPrime {
+            min: self.min,
+            max: self.max,
+        }))
+    }
+}
+
+/// The indicator of `[min, max]` (1 inside, edges included; 0 outside): clamp's derivative.
+#[derive(Clone, Copy, Debug)]
+pub struct ClampPrime {
+    /// Lower bound.
+    pub min: f64,
+    /// Upper bound.
+    pub max: f64,
+}
+impl<T: Element> UnaryFn<T> for ClampPrime {
+    fn name(&self) -> &'static str {
+        "clamp_backward"
+    }
+    #[inline(always)]
+    fn f(&self, x: T) -> T {
+        Clamp {
+            min: self.min,
+            max: self.max,
+        }
+        .df(x, x)
+    }
+    #[inline(always)]
+    fn df(&self, _x: T, _y: T) -> T {
+        T::zero()
+    }
+    fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         Some(Arc::new(Zero))
     }
 }
