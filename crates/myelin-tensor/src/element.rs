@@ -149,6 +149,26 @@ static POOL_F64: BufferPool<f64> = BufferPool::new();
 impl Element for f32 {
     const DTYPE: DType = DType::F32;
     #[inline(always)]
+    fn vexp(self) -> Self {
+        crate::fastmath::exp_f32(self)
+    }
+    #[inline(always)]
+    fn vln(self) -> Self {
+        crate::fastmath::ln_f32(self)
+    }
+    #[inline(always)]
+    fn vln_1p(self) -> Self {
+        crate::fastmath::ln_1p_f32(self)
+    }
+    #[inline(always)]
+    fn vexp_m1(self) -> Self {
+        crate::fastmath::exp_m1_f32(self)
+    }
+    #[inline(always)]
+    fn vtanh(self) -> Self {
+        crate::fastmath::tanh_f32(self)
+    }
+    #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32
     }

@@ -21,6 +21,7 @@
 pub mod autograd;
 mod element;
 mod error;
+mod fastmath;
 pub mod kernels;
 mod ops;
 mod random;

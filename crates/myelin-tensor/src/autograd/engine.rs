@@ -155,6 +155,19 @@ fn accumulate<T: Element>(slot: &mut Option<Tensor<T>>, g: Tensor<T>) -> Result<
     Ok(())
 }
 
+/// A detached copy of `g` whose buffer nothing else shares. Gradients flowing through
+/// add/sub/views are the same buffer as other inputs' gradients (and as the caller's
+/// seed); storing such a buffer as `.grad` would let an in-place update of one gradient
+/// (clipping, an optimiser) change the others.
+fn owned_detached<T: Element>(g: &Tensor<T>) -> Tensor<T> {
+    let unique = Arc::strong_count(&g.inner) == 1 && Arc::strong_count(&g.inner.storage) == 1;
+    if unique && g.is_contiguous() {
+        g.detach()
+    } else {
+        Tensor::from_data(g.to_vec(), g.shape())
+    }
+}
+
 fn has_non_finite<T: Element>(t: &Tensor<T>) -> bool {
     t.with_contiguous_data(|d| d.iter().any(|v| !v.is_finite()))
 }
@@ -234,7 +247,11 @@ pub(crate) fn run_backward<T: Element>(
         if let Some(&i) = wanted_index.get(&tensor.id()) {
             accumulate(&mut results[i], g.clone())?;
         } else if wanted.is_none() && (tensor.is_leaf() || tensor.slot().retains_grad) {
-            let stored = if create_graph { g.clone() } else { g.detach() };
+            let stored = if create_graph {
+                g.clone()
+            } else {
+                owned_detached(&g)
+            };
             let mut slot = tensor.slot();
             let mut current = slot.grad.take();
             // Accumulation into .grad is never recorded unless create_graph.

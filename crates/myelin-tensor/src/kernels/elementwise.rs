@@ -147,7 +147,23 @@ pub(crate) fn unary<T: Element, F: Fn(T) -> T + Sync>(x: &Tensor<T>, f: F) -> Te
     Tensor::from_data(out, x.shape())
 }
 
+/// The single value of a layout whose every element is the same storage slot (a
+/// broadcast scalar, such as the gradient of a `sum`), if it is one.
+fn uniform_value<T: Element>(x: &Tensor<T>) -> Option<T> {
+    let layout = x.layout();
+    let uniform = layout
+        .shape
+        .iter()
+        .zip(&layout.strides)
+        .all(|(&size, &stride)| size <= 1 || stride == 0);
+    (uniform && layout.numel() > 0).then(|| x.storage_read()[layout.offset])
+}
+
 /// `f` applied pairwise with NumPy broadcasting; the result is contiguous.
+///
+/// Fast paths: equal contiguous shapes, and one side a broadcast scalar (both a plain
+/// vectorised map). Everything else walks runs of the last dimension, split over threads
+/// along the first dimension when large.
 pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
     op: &'static str,
     a: &Tensor<T>,
@@ -161,46 +177,88 @@ pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
         return Ok(Tensor::from_data(out, a.shape()));
     }
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    if shape.as_slice() == a.shape() && a.is_contiguous() {
+        if let Some(y) = uniform_value(b) {
+            let va = contiguous_values(a);
+            let mut out = alloc(va.len());
+            map(&va, &mut out, |x| f(x, y));
+            return Ok(Tensor::from_data(out, &shape));
+        }
+    }
+    if shape.as_slice() == b.shape() && b.is_contiguous() {
+        if let Some(x) = uniform_value(a) {
+            let vb = contiguous_values(b);
+            let mut out = alloc(vb.len());
+            map(&vb, &mut out, |y| f(x, y));
+            return Ok(Tensor::from_data(out, &shape));
+        }
+    }
     let la = broadcast_layout(a.layout(), &shape);
     let lb = broadcast_layout(b.layout(), &shape);
-    let out_layout = Layout::contiguous(&shape);
+    let numel: usize = shape.iter().product();
     let (da, db) = (a.storage_read(), b.storage_read());
-    let mut out = alloc(out_layout.numel());
-    for_each_run(
-        &shape,
-        [&out_layout, &la, &lb],
-        |[o, ia, ib], len, [_, sa, sb]| {
-            let dst = &mut out[o..o + len];
-            match (sa, sb) {
-                (1, 1) => {
-                    for ((d, &x), &y) in
-                        dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len])
-                    {
-                        *d = f(x, y);
-                    }
-                }
-                (1, 0) => {
-                    let y = db[ib];
-                    for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
-                        *d = f(x, y);
-                    }
-                }
-                (0, 1) => {
-                    let x = da[ia];
-                    for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
-                        *d = f(x, y);
-                    }
-                }
-                _ => {
-                    for (i, d) in dst.iter_mut().enumerate() {
-                        *d = f(da[ia + i * sa], db[ib + i * sb]);
-                    }
-                }
-            }
-        },
-    );
+    let mut out = alloc(numel);
+    let rows = shape.first().copied().unwrap_or(1);
+    if numel >= PARALLEL_THRESHOLD && rows >= 2 && shape.len() >= 2 {
+        let row_len = numel / rows;
+        let rows_per_task = rows.div_ceil(4 * rayon::current_num_threads().max(1));
+        out.par_chunks_mut(rows_per_task * row_len)
+            .enumerate()
+            .for_each(|(task, chunk)| {
+                let first = task * rows_per_task;
+                let count = chunk.len() / row_len;
+                let narrow = |l: &Layout| {
+                    let mut l = l.clone();
+                    l.offset += first * l.strides[0];
+                    l.shape[0] = count;
+                    l
+                };
+                broadcast_runs(&narrow(&la), &narrow(&lb), &da, &db, chunk, &f);
+            });
+    } else {
+        broadcast_runs(&la, &lb, &da, &db, &mut out, &f);
+    }
     drop((da, db));
     Ok(Tensor::from_data(out, &shape))
+}
+
+/// The serial broadcasting loop: `out` (contiguous, shape of `la`) = f(a, b).
+fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
+    la: &Layout,
+    lb: &Layout,
+    da: &[T],
+    db: &[T],
+    out: &mut [T],
+    f: &F,
+) {
+    let out_layout = Layout::contiguous(&la.shape);
+    for_each_run(&la.shape, [&out_layout, la, lb], |[o, ia, ib], len, [_, sa, sb]| {
+        let dst = &mut out[o..o + len];
+        match (sa, sb) {
+            (1, 1) => {
+                for ((d, &x), &y) in dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len]) {
+                    *d = f(x, y);
+                }
+            }
+            (1, 0) => {
+                let y = db[ib];
+                for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
+                    *d = f(x, y);
+                }
+            }
+            (0, 1) => {
+                let x = da[ia];
+                for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
+                    *d = f(x, y);
+                }
+            }
+            _ => {
+                for (i, d) in dst.iter_mut().enumerate() {
+                    *d = f(da[ia + i * sa], db[ib + i * sb]);
+                }
+            }
+        }
+    });
 }
 
 /// `f` applied to three same-shaped tensors (no broadcasting); the result is contiguous.

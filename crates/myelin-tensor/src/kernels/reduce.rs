@@ -98,6 +98,13 @@ pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
         }
         return out;
     }
+    if dims.len() == ndim && x.is_contiguous() && x.numel() >= PARALLEL_THRESHOLD {
+        // One long row: partial sums per chunk on all threads.
+        let data = x.storage_read();
+        let values = &data[x.layout().offset..x.layout().offset + x.numel()];
+        let partial: Vec<T> = values.par_chunks(1 << 16).map(sum_slice).collect();
+        return vec![sum_slice(&partial)];
+    }
     reduce_rows(x, dims, sum_slice)
 }
 

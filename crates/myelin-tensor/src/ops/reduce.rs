@@ -26,7 +26,8 @@ impl<T: Element> BackwardOp<T> for SumBackward {
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let shape = ctx.input(0).shape();
         let g = g.try_reshape(&keepdim_shape(shape, &self.dims))?;
-        Ok(vec![Some(g.try_broadcast_to(shape)?.contiguous())])
+        // A broadcast view: the kernels read stride-0 operands without materialising them.
+        Ok(vec![Some(g.try_broadcast_to(shape)?)])
     }
 }
 

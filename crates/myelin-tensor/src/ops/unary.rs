@@ -43,16 +43,16 @@ fn c<T: Element>(v: f64) -> T {
 const TWO_OVER_SQRT_PI: f64 = std::f64::consts::FRAC_2_SQRT_PI;
 
 unary_fn!(/// e^x.
-    Exp, "exp", f: |x| x.exp(), df: |x, y| y, derivative: Some(Arc::new(Exp)));
+    Exp, "exp", f: |x| x.vexp(), df: |x, y| y, derivative: Some(Arc::new(Exp)));
 unary_fn!(/// Natural logarithm.
-    Log, "log", f: |x| x.ln(), df: |x, y| x.recip(), derivative: Some(Arc::new(Recip)));
+    Log, "log", f: |x| x.vln(), df: |x, y| x.recip(), derivative: Some(Arc::new(Recip)));
 unary_fn!(/// ln(1 + x), accurate near 0.
-    Log1p, "log1p", f: |x| x.ln_1p(), df: |x, y| (T::one() + x).recip(),
+    Log1p, "log1p", f: |x| x.vln_1p(), df: |x, y| (T::one() + x).recip(),
     derivative: Some(Arc::new(Log1pPrime)));
 unary_fn!(/// 1 / (1 + x), the derivative of log1p.
     Log1pPrime, "log1p_backward", f: |x| (T::one() + x).recip(), df: |x, y| -(y * y), derivative: None);
 unary_fn!(/// e^x − 1, accurate near 0.
-    Expm1, "expm1", f: |x| x.exp_m1(), df: |x, y| y + T::one(), derivative: Some(Arc::new(Exp)));
+    Expm1, "expm1", f: |x| x.vexp_m1(), df: |x, y| y + T::one(), derivative: Some(Arc::new(Exp)));
 unary_fn!(/// 1 / x.
     Recip, "reciprocal", f: |x| x.recip(), df: |x, y| -(y * y), derivative: Some(Arc::new(RecipPrime)));
 unary_fn!(/// −1 / x², the derivative of 1/x.
@@ -68,24 +68,24 @@ unary_fn!(/// sign(x) ∈ {−1, 0, 1} (NaN for NaN); derivative 0.
 unary_fn!(/// The zero function (derivative of constants).
     Zero, "zero", f: |x| T::zero() * x, df: |x, y| T::zero(), derivative: Some(Arc::new(Zero)));
 unary_fn!(/// tanh(x).
-    Tanh, "tanh", f: |x| x.tanh(), df: |x, y| T::one() - y * y, derivative: Some(Arc::new(TanhPrime)));
+    Tanh, "tanh", f: |x| x.vtanh(), df: |x, y| T::one() - y * y, derivative: Some(Arc::new(TanhPrime)));
 unary_fn!(/// 1 − tanh²(x), the derivative of tanh.
-    TanhPrime, "tanh_backward", f: |x| { let t = x.tanh(); T::one() - t * t },
-    df: |x, y| { let t = x.tanh(); c::<T>(-2.0) * t * y }, derivative: None);
+    TanhPrime, "tanh_backward", f: |x| { let t = x.vtanh(); T::one() - t * t },
+    df: |x, y| { let t = x.vtanh(); c::<T>(-2.0) * t * y }, derivative: None);
 unary_fn!(/// The logistic sigmoid 1 / (1 + e^{−x}), stable for any input.
-    Sigmoid, "sigmoid", f: |x| x.sigmoid(), df: |x, y| y * (T::one() - y), derivative: Some(Arc::new(SigmoidPrime)));
+    Sigmoid, "sigmoid", f: |x| x.vsigmoid(), df: |x, y| y * (T::one() - y), derivative: Some(Arc::new(SigmoidPrime)));
 unary_fn!(/// σ(x)(1 − σ(x)), the derivative of the sigmoid.
-    SigmoidPrime, "sigmoid_backward", f: |x| { let s = x.sigmoid(); s * (T::one() - s) },
-    df: |x, y| { let s = x.sigmoid(); y * (T::one() - c::<T>(2.0) * s) }, derivative: None);
+    SigmoidPrime, "sigmoid_backward", f: |x| { let s = x.vsigmoid(); s * (T::one() - s) },
+    df: |x, y| { let s = x.vsigmoid(); y * (T::one() - c::<T>(2.0) * s) }, derivative: None);
 unary_fn!(/// The error function.
-    Erf, "erf", f: |x| x.erf(), df: |x, y| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).exp(), derivative: Some(Arc::new(ErfPrime)));
+    Erf, "erf", f: |x| x.erf(), df: |x, y| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp(), derivative: Some(Arc::new(ErfPrime)));
 unary_fn!(/// 2/√π · e^{−x²}, the derivative of erf.
-    ErfPrime, "erf_backward", f: |x| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).exp(),
+    ErfPrime, "erf_backward", f: |x| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp(),
     df: |x, y| c::<T>(-2.0) * x * y, derivative: None);
 unary_fn!(/// The complementary error function, accurate in the right tail.
-    Erfc, "erfc", f: |x| x.erfc(), df: |x, y| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).exp()), derivative: Some(Arc::new(ErfcPrime)));
+    Erfc, "erfc", f: |x| x.erfc(), df: |x, y| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp()), derivative: Some(Arc::new(ErfcPrime)));
 unary_fn!(/// −2/√π · e^{−x²}, the derivative of erfc.
-    ErfcPrime, "erfc_backward", f: |x| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).exp()),
+    ErfcPrime, "erfc_backward", f: |x| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp()),
     df: |x, y| c::<T>(-2.0) * x * y, derivative: None);
 unary_fn!(/// max(x, 0); derivative 1 for x > 0 and 0 otherwise (0 at the kink, as PyTorch).
     Relu, "relu", f: |x| relu(x), df: |x, y| step(x), derivative: Some(Arc::new(Step)));

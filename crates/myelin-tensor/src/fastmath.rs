@@ -1,0 +1,223 @@
+//! Branch-free `f32` versions of exp, ln and tanh that the compiler vectorises.
+//!
+//! The standard library calls the C math library one element at a time; these are
+//! straight-line polynomial evaluations with selects instead of branches, so a loop over
+//! a slice becomes SIMD code. Accuracy (checked in the tests against `f64`): exp and ln
+//! within 2 ulp, tanh within a few ulp, with correct results for ±∞, NaN, overflow and
+//! results in the subnormal range. `f64` keeps the standard library's functions:
+//! research numbers come first there.
+
+/// v · 2^n for integer-valued `n` in [-252, 254], exact (also when the result is
+/// subnormal or near the top of the range): the power is applied as two factors that are
+/// each a normal float.
+#[inline(always)]
+fn scale_pow2(v: f32, n: f32) -> f32 {
+    let half = (n * 0.5).floor();
+    let a = f32::from_bits((((half as i32) + 127) as u32) << 23);
+    let b = f32::from_bits((((n - half) as i32 + 127) as u32) << 23);
+    v * a * b
+}
+
+/// e^x.
+#[inline(always)]
+pub fn exp_f32(x: f32) -> f32 {
+    const LOG2E: f32 = std::f32::consts::LOG2_E;
+    // ln 2 split so that n·LN2_HI is exact.
+    const LN2_HI: f32 = 0.693_359_4;
+    const LN2_LO: f32 = -2.121_944_4e-4;
+    let clamped = x.clamp(-104.0, 88.8);
+    let n = (clamped * LOG2E).round();
+    let r = clamped - n * LN2_HI - n * LN2_LO;
+    let p = 1.987_569_1e-4_f32;
+    let p = p * r + 1.398_199_9e-3;
+    let p = p * r + 8.333_452e-3;
+    let p = p * r + 4.166_579_6e-2;
+    let p = p * r + 1.666_666_5e-1;
+    let p = p * r + 5.000_000_1e-1;
+    let poly = p * r * r + r + 1.0;
+    let result = scale_pow2(poly, n);
+    let result = if x > 88.722_84 { f32::INFINITY } else { result };
+    let result = if x < -103.972_08 { 0.0 } else { result };
+    if x.is_nan() {
+        x
+    } else {
+        result
+    }
+}
+
+/// ln(x) (NaN below 0, −∞ at 0, +∞ at +∞).
+#[inline(always)]
+pub fn ln_f32(x: f32) -> f32 {
+    const SQRT_HALF: f32 = std::f32::consts::FRAC_1_SQRT_2;
+    // Scale subnormals into the normal range first.
+    let subnormal = x < f32::MIN_POSITIVE;
+    let scaled = if subnormal { x * 16_777_216.0 } else { x }; // 2^24
+    let bits = scaled.to_bits();
+    let exponent = ((bits >> 23) & 0xff) as i32 - 126;
+    let mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000); // in [0.5, 1)
+    let small = mantissa < SQRT_HALF;
+    let e = (exponent - small as i32) as f32 - if subnormal { 24.0 } else { 0.0 };
+    let m = if small { mantissa + mantissa - 1.0 } else { mantissa - 1.0 };
+    let z = m * m;
+    let mut y = 7.037_683_6e-2_f32;
+    y = y * m - 1.151_461e-1;
+    y = y * m + 1.167_699_9e-1;
+    y = y * m - 1.242_014_1e-1;
+    y = y * m + 1.424_932_3e-1;
+    y = y * m - 1.666_805_8e-1;
+    y = y * m + 2.000_071_4e-1;
+    y = y * m - 2.499_999_4e-1;
+    y = y * m + 3.333_333_1e-1;
+    y = y * m * z;
+    y += -2.121_944_4e-4 * e;
+    y += -0.5 * z;
+    let result = m + y + 0.693_359_4 * e;
+    let result = if x == f32::INFINITY { x } else { result };
+    let result = if x == 0.0 { f32::NEG_INFINITY } else { result };
+    if x < 0.0 || x.is_nan() {
+        f32::NAN
+    } else {
+        result
+    }
+}
+
+/// ln(1 + x), accurate near 0 (the `u − 1` correction trick).
+#[inline(always)]
+pub fn ln_1p_f32(x: f32) -> f32 {
+    let u = 1.0 + x;
+    let d = u - 1.0;
+    // ln(u) · x / (u − 1) cancels the rounding error of forming u.
+    let corrected = ln_f32(u) * (x / if d == 0.0 { 1.0 } else { d });
+    let result = if d == 0.0 { x } else { corrected };
+    if u == f32::INFINITY {
+        ln_f32(u)
+    } else {
+        result
+    }
+}
+
+/// e^x − 1, accurate near 0 (Kahan's trick).
+#[inline(always)]
+pub fn exp_m1_f32(x: f32) -> f32 {
+    let u = exp_f32(x);
+    let um1 = u - 1.0;
+    let l = ln_f32(u);
+    let corrected = um1 * (x / if l == 0.0 { 1.0 } else { l });
+    let result = if u == 1.0 { x } else { corrected };
+    let result = if um1 == -1.0 { -1.0 } else { result };
+    let result = if u == f32::INFINITY { u } else { result };
+    if x.abs() < 1e-30 {
+        x
+    } else {
+        result
+    }
+}
+
+/// tanh(x): a rational minimax approximation on [−7.9, 7.9], ±1 beyond.
+#[inline(always)]
+pub fn tanh_f32(x: f32) -> f32 {
+    let clamped = x.clamp(-7.905_311, 7.905_311);
+    let x2 = clamped * clamped;
+    let mut p = -2.760_768_5e-16_f32;
+    p = p * x2 + 2.000_187_9e-13;
+    p = p * x2 - 8.604_671_5e-11;
+    p = p * x2 + 5.122_297e-8;
+    p = p * x2 + 1.485_722_4e-5;
+    p = p * x2 + 6.372_619_3e-4;
+    p = p * x2 + 4.893_524_6e-3;
+    p *= clamped;
+    let mut q = 1.198_258_4e-6_f32;
+    q = q * x2 + 1.185_347_1e-4;
+    q = q * x2 + 2.268_434_6e-3;
+    q = q * x2 + 4.893_525_2e-3;
+    let result = p / q;
+    let result = if x.abs() < 4e-4 { x } else { result };
+    if x.is_nan() {
+        x
+    } else {
+        result
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ulp_error(got: f32, want: f64) -> f64 {
+        if want == 0.0 {
+            return (got as f64).abs() / f32::from_bits(1) as f64;
+        }
+        let ulp = {
+            let w = want as f32;
+            let next = f32::from_bits(w.abs().to_bits() + 1);
+            (next - w.abs()) as f64
+        };
+        ((got as f64) - want).abs() / ulp
+    }
+
+    fn sweep(lo: f32, hi: f32, n: usize) -> impl Iterator<Item = f32> {
+        (0..=n).map(move |i| lo + (hi - lo) * i as f32 / n as f32)
+    }
+
+    #[test]
+    fn exp_is_accurate_everywhere() {
+        let mut worst: f64 = 0.0;
+        for x in sweep(-87.0, 88.7, 200_000) {
+            let e = ulp_error(exp_f32(x), (x as f64).exp());
+            assert!(e.is_finite(), "x={x} got {} want {}", exp_f32(x), (x as f64).exp());
+            worst = worst.max(e);
+        }
+        // Subnormal results: within one subnormal step.
+        for x in sweep(-103.9, -87.5, 10_000) {
+            let err = (exp_f32(x) as f64 - (x as f64).exp()).abs();
+            assert!(err <= f32::from_bits(1) as f64, "exp({x}) off by {err}");
+        }
+        assert!(worst <= 2.0, "exp worst ulp error {worst}");
+        assert_eq!(exp_f32(89.0), f32::INFINITY);
+        assert_eq!(exp_f32(f32::NEG_INFINITY), 0.0);
+        assert!(exp_f32(f32::NAN).is_nan());
+        assert_eq!(exp_f32(0.0), 1.0);
+        // Subnormal results keep their value (exp(-100) ≈ 3.72e-44).
+        let sub = exp_f32(-100.0) as f64;
+        assert!((sub - (-100f64).exp()).abs() < 2e-45, "{sub}");
+    }
+
+    #[test]
+    fn ln_is_accurate_everywhere() {
+        let mut worst: f64 = 0.0;
+        for x in sweep(1e-6, 1e4, 200_000).chain(sweep(1e-38, 1e-30, 1000)) {
+            worst = worst.max(ulp_error(ln_f32(x), (x as f64).ln()));
+        }
+        assert!(worst <= 2.0, "ln worst ulp error {worst}");
+        assert_eq!(ln_f32(0.0), f32::NEG_INFINITY);
+        assert!(ln_f32(-1.0).is_nan());
+        assert_eq!(ln_f32(f32::INFINITY), f32::INFINITY);
+        assert!((ln_f32(1e-44) as f64 - (1e-44f32 as f64).ln()).abs() < 1e-5);
+    }
+
+    #[test]
+    fn ln_1p_and_exp_m1_are_accurate_near_zero() {
+        for x in sweep(-0.9, 10.0, 100_000).chain(sweep(-1e-6, 1e-6, 1000)) {
+            let err = ulp_error(ln_1p_f32(x), (x as f64).ln_1p());
+            assert!(err <= 4.0, "ln_1p({x}) off by {err} ulp");
+        }
+        for x in sweep(-20.0, 20.0, 100_000).chain(sweep(-1e-6, 1e-6, 1000)) {
+            let err = ulp_error(exp_m1_f32(x), (x as f64).exp_m1());
+            assert!(err <= 4.0, "exp_m1({x}) off by {err} ulp");
+        }
+        assert_eq!(exp_m1_f32(-100.0), -1.0);
+        assert_eq!(exp_m1_f32(100.0), f32::INFINITY);
+    }
+
+    #[test]
+    fn tanh_is_accurate_everywhere() {
+        let mut worst: f64 = 0.0;
+        for x in sweep(-12.0, 12.0, 200_000).chain(sweep(-1e-3, 1e-3, 1000)) {
+            worst = worst.max(ulp_error(tanh_f32(x), (x as f64).tanh()));
+        }
+        assert!(worst <= 8.0, "tanh worst ulp error {worst}");
+        assert_eq!(tanh_f32(1e4), 1.0);
+        assert_eq!(tanh_f32(-1e4), -1.0);
+        assert!(tanh_f32(f32::NAN).is_nan());
+    }
+}
