@@ -51,6 +51,74 @@ pub enum NnError {
     /// An argument is outside its valid range.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+
+    /// A tensor operation failed.
+    #[error(transparent)]
+    Tensor(#[from] myelin_tensor::TensorError),
+
+    /// An activation spec was invalid or could not be applied.
+    #[error(transparent)]
+    Activation(#[from] myelin_activations::ActivationError),
+
+    /// A layer or loss got a tensor of the wrong shape.
+    #[error("{op}: {detail}")]
+    Shape {
+        /// The layer or loss, e.g. `Linear(in_features=4, out_features=2)` or `mse_loss`.
+        op: String,
+        /// The shapes involved and what was expected.
+        detail: String,
+    },
+
+    /// A class label is out of range for the number of classes.
+    #[error("{op}: label {label} at position {position} is out of range for {classes} classes")]
+    InvalidLabel {
+        /// The loss or function that got the label.
+        op: String,
+        /// The offending label.
+        label: usize,
+        /// Its index in the batch.
+        position: usize,
+        /// The number of classes (valid labels are `0..classes`).
+        classes: usize,
+    },
+
+    /// An initialiser name that is not known.
+    #[error("unknown initialiser `{name}`; valid initialisers are: {valid}")]
+    UnknownInit {
+        /// The name as written.
+        name: String,
+        /// Comma-separated list of the accepted spellings.
+        valid: String,
+    },
+
+    /// A known initialiser written with malformed or out-of-range arguments.
+    #[error("invalid initialiser spec `{spec}`: {reason}")]
+    InvalidInitSpec {
+        /// The full spec as written.
+        spec: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+
+    /// A checkpoint (safetensors) file is unreadable, malformed, or does not match
+    /// the tensors it is loaded into. Lists every problem found, not just the first.
+    #[error("{}: {}", path.display(), problems.join("; "))]
+    Checkpoint {
+        /// The checkpoint file.
+        path: PathBuf,
+        /// One line per problem (missing, unexpected or mismatched key, corrupt header…).
+        problems: Vec<String>,
+    },
+
+    /// Gradient clipping found a NaN or infinite total gradient norm and was asked to
+    /// treat that as an error.
+    #[error("the total {norm_type}-norm of the gradients is non-finite ({norm}); set error_if_nonfinite = false to clip anyway")]
+    NonFiniteGradNorm {
+        /// The norm order used (`2.0`, `f64::INFINITY`, …).
+        norm_type: f64,
+        /// The non-finite total norm.
+        norm: f64,
+    },
 }
 
 /// `Result` with [`NnError`] as the error type.

@@ -9,3 +9,9 @@ pub mod data;
 pub mod error;
 
 pub use error::{NnError, Result};
+pub mod init;
+pub mod layers;
+pub mod loss;
+pub mod module;
+
+pub use module::Module;

@@ -1,0 +1,134 @@
+//! Binary cross-entropy, from logits (stable) and from probabilities.
+
+use std::sync::Arc;
+
+use myelin_tensor::{BinaryFn, Element, Tensor, UnaryFn};
+
+use super::{same_shape, Reduction};
+use crate::error::{NnError, Result};
+
+/// `softplus(x) = max(x, 0) + log1p(exp(−|x|))`, derivative σ(x); no overflow for any x.
+struct StableSoftplus;
+
+impl<T: Element> UnaryFn<T> for StableSoftplus {
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy_with_logits"
+    }
+    fn f(&self, x: T) -> T {
+        x.max(T::zero()) + (-x.abs()).exp().ln_1p()
+    }
+    fn df(&self, x: T, _y: T) -> T {
+        x.sigmoid()
+    }
+    fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
+        Some(Arc::new(Sigmoid))
+    }
+}
+
+/// σ(x) with derivative σ(1 − σ) (second order through the loss).
+struct Sigmoid;
+
+impl<T: Element> UnaryFn<T> for Sigmoid {
+    fn name(&self) -> &'static str {
+        "sigmoid"
+    }
+    fn f(&self, x: T) -> T {
+        x.sigmoid()
+    }
+    fn df(&self, _x: T, y: T) -> T {
+        y * (T::one() - y)
+    }
+}
+
+/// Binary cross-entropy on logits, `max(x, 0) − x·y + log1p(exp(−|x|))`: finite for any
+/// logit, gradient `σ(x) − y` with respect to `x` (exact at `x = 0` too) and `−x` with
+/// respect to the target.
+///
+/// # Errors
+/// [`NnError::Shape`] when the shapes differ; the mean of an empty batch.
+///
+/// ```
+/// use myelin_nn::loss::{binary_cross_entropy_with_logits, Reduction};
+/// use myelin_tensor::Tensor;
+/// let x = Tensor::<f64>::from_vec(vec![0.0, 1000.0], &[2])?;
+/// let y = Tensor::<f64>::from_vec(vec![1.0, 0.0], &[2])?;
+/// let l = binary_cross_entropy_with_logits(&x, &y, Reduction::None)?.to_vec();
+/// assert!((l[0] - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(l[1], 1000.0);
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub fn binary_cross_entropy_with_logits<T: Element>(
+    logits: &Tensor<T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Result<Tensor<T>> {
+    const LOSS: &str = "binary_cross_entropy_with_logits";
+    same_shape(LOSS, logits, target)?;
+    let losses = logits
+        .map_unary(StableSoftplus)
+        .try_sub(&logits.try_mul(target)?)?;
+    reduction.apply(LOSS, &losses)
+}
+
+/// `−(y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100))`, with PyTorch's gradient
+/// `(p − y)/max(p(1 − p), 1e-12)`.
+struct Bce;
+
+const LOG_FLOOR: f64 = -100.0;
+
+impl<T: Element> BinaryFn<T> for Bce {
+    fn name(&self) -> &'static str {
+        "binary_cross_entropy"
+    }
+    fn f(&self, p: T, y: T) -> T {
+        let floor = T::from_f64(LOG_FLOOR);
+        let (lp, lq) = (p.ln().max(floor), (T::one() - p).ln().max(floor));
+        -(y * lp + (T::one() - y) * lq)
+    }
+    fn df_da(&self, p: T, y: T) -> T {
+        (p - y) / (p * (T::one() - p)).max(T::from_f64(1e-12))
+    }
+    fn df_db(&self, p: T, _y: T) -> T {
+        let floor = T::from_f64(LOG_FLOOR);
+        (T::one() - p).ln().max(floor) - p.ln().max(floor)
+    }
+}
+
+/// Binary cross-entropy of probabilities `input ∈ [0, 1]` against `target`, each log
+/// clamped at −100 as in PyTorch (so `p = 0` with `y = 1` costs 100, not ∞). Prefer
+/// [`binary_cross_entropy_with_logits`], which is stable.
+///
+/// # Errors
+/// [`NnError::Shape`] when the shapes differ, [`NnError::InvalidArgument`] when an
+/// input is outside `[0, 1]` (or NaN), and the mean of an empty batch.
+///
+/// ```
+/// use myelin_nn::loss::{binary_cross_entropy, Reduction};
+/// use myelin_tensor::Tensor;
+/// let p = Tensor::<f64>::from_vec(vec![0.5, 0.0], &[2])?;
+/// let y = Tensor::<f64>::from_vec(vec![1.0, 1.0], &[2])?;
+/// let l = binary_cross_entropy(&p, &y, Reduction::None)?.to_vec();
+/// assert!((l[0] - 2f64.ln()).abs() < 1e-15);
+/// assert_eq!(l[1], 100.0);
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub fn binary_cross_entropy<T: Element>(
+    input: &Tensor<T>,
+    target: &Tensor<T>,
+    reduction: Reduction,
+) -> Result<Tensor<T>> {
+    const LOSS: &str = "binary_cross_entropy";
+    same_shape(LOSS, input, target)?;
+    let bad = input.with_contiguous_data(|d| {
+        d.iter()
+            .enumerate()
+            .find(|(_, v)| !(T::zero()..=T::one()).contains(*v))
+            .map(|(i, &v)| (i, Element::to_f64(v)))
+    });
+    if let Some((i, v)) = bad {
+        return Err(NnError::InvalidArgument(format!(
+            "{LOSS}: all elements of input should be between 0 and 1, element {i} is {v}"
+        )));
+    }
+    reduction.apply(LOSS, &input.map_binary(target, Bce)?)
+}

@@ -1,0 +1,138 @@
+//! The [`Module`] trait: a differentiable function with named parameters.
+//!
+//! Names follow PyTorch's `state_dict` conventions: a [`crate::layers::Linear`] has
+//! `weight` and `bias`; inside a [`crate::layers::Sequential`] its children are named
+//! `0`, `1`, `2`, … so the first linear layer's weight is `0.weight`.
+//!
+//! # Train and eval mode
+//!
+//! [`Module::train`] takes `&mut self` (like `module.train(mode)` in PyTorch, but with the
+//! borrow checker in charge rather than interior mutability): switching mode is rare and
+//! happens outside the forward pass. [`Module::forward`] takes `&self`; layers with
+//! state that changes during the forward pass (dropout's random generator, batch norm's
+//! running statistics) keep it behind a lock or in tensors updated in place, so a model
+//! can be shared between threads (`Module` requires `Send + Sync`).
+
+use myelin_tensor::{Element, Tensor};
+
+use crate::error::Result;
+
+/// A layer or a model: a differentiable function of one tensor, with named parameters.
+///
+/// ```
+/// use myelin_nn::layers::{Linear, Sequential, ActivationLayer};
+/// use myelin_nn::Module;
+/// use myelin_tensor::Tensor;
+///
+/// let mut model = Sequential::<f64>::new()
+///     .add(Linear::new(3, 4, true, 0)?)
+///     .add(ActivationLayer::new("tanh".parse()?)?)
+///     .add(Linear::new(4, 2, true, 1)?);
+/// let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
+/// assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
+/// assert_eq!(model.num_parameters(), 3 * 4 + 4 + 4 * 2 + 2);
+///
+/// let y = model.forward(&Tensor::ones(&[5, 3]))?;
+/// assert_eq!(y.shape(), &[5, 2]);
+/// model.eval();
+/// assert!(!model.is_training());
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub trait Module<T: Element>: Send + Sync {
+    /// Applies the module to `x`.
+    ///
+    /// # Errors
+    /// [`crate::NnError::Shape`] (naming the layer and the shapes) when `x` does not
+    /// fit, or an error from the tensor operations.
+    fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>>;
+
+    /// The learnable parameters with their `state_dict` names, in a stable order
+    /// (registration order, like PyTorch). The tensors are handles to the module's own
+    /// parameters: updating them in place (`update_data`, `assign`) updates the module.
+    fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
+        Vec::new()
+    }
+
+    /// Non-learnable state (batch norm's `running_mean`, `running_var`) with names.
+    fn named_buffers(&self) -> Vec<(String, Tensor<T>)> {
+        Vec::new()
+    }
+
+    /// Sets training (`true`) or evaluation (`false`) mode, recursively.
+    fn train(&mut self, mode: bool);
+
+    /// Whether the module is in training mode. New modules start in training mode.
+    fn is_training(&self) -> bool;
+
+    /// A one-line description, like PyTorch's `repr` (`Linear(in_features=3, …)`).
+    fn describe(&self) -> String;
+
+    /// Evaluation mode; same as `train(false)`.
+    fn eval(&mut self) {
+        self.train(false);
+    }
+
+    /// The parameters, in the order of [`Module::named_parameters`].
+    fn parameters(&self) -> Vec<Tensor<T>> {
+        self.named_parameters()
+            .into_iter()
+            .map(|(_, p)| p)
+            .collect()
+    }
+
+    /// Parameters followed by buffers: everything a checkpoint must hold.
+    fn state_dict(&self) -> Vec<(String, Tensor<T>)> {
+        let mut all = self.named_parameters();
+        all.extend(self.named_buffers());
+        all
+    }
+
+    /// The total number of learnable scalars.
+    fn num_parameters(&self) -> usize {
+        self.named_parameters().iter().map(|(_, p)| p.numel()).sum()
+    }
+
+    /// Clears every parameter's gradient (PyTorch's `zero_grad(set_to_none=True)`).
+    fn zero_grad(&self) {
+        for p in self.parameters() {
+            p.set_grad(None);
+        }
+    }
+}
+
+impl<T: Element> Module<T> for Box<dyn Module<T>> {
+    fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
+        (**self).forward(x)
+    }
+    fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
+        (**self).named_parameters()
+    }
+    fn named_buffers(&self) -> Vec<(String, Tensor<T>)> {
+        (**self).named_buffers()
+    }
+    fn train(&mut self, mode: bool) {
+        (**self).train(mode);
+    }
+    fn is_training(&self) -> bool {
+        (**self).is_training()
+    }
+    fn describe(&self) -> String {
+        (**self).describe()
+    }
+}
+
+/// A new leaf parameter tensor (requires grad) holding `values` with `shape`.
+pub(crate) fn parameter<T: Element>(values: Vec<T>, shape: &[usize]) -> Result<Tensor<T>> {
+    Ok(Tensor::from_vec(values, shape)?.requires_grad_(true))
+}
+
+/// Prefixes every name with `prefix.`.
+pub(crate) fn prefixed<T: Element>(
+    prefix: &str,
+    named: Vec<(String, Tensor<T>)>,
+) -> Vec<(String, Tensor<T>)> {
+    named
+        .into_iter()
+        .map(|(name, t)| (format!("{prefix}.{name}"), t))
+        .collect()
+}
