@@ -84,7 +84,9 @@ impl<T: Element> Tensor<T> {
                         offsets.push((oa + i * sa, ob + i * sb));
                     }
                 });
-                for (chunk, (oa, ob)) in out.chunks_mut(m * n).zip(offsets) {
+                // An empty matrix (m or n = 0) leaves nothing to compute; `chunks_mut(0)`
+                // would panic.
+                for (chunk, (oa, ob)) in out.chunks_mut((m * n).max(1)).zip(offsets) {
                     let ra = MatRef { offset: oa, ..ra };
                     let rb = MatRef { offset: ob, ..rb };
                     matmul_into(m, k, n, &da, ra, &db, rb, chunk);
