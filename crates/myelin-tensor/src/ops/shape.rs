@@ -359,6 +359,12 @@ impl<T: Element> Tensor<T> {
                 op: "concat",
                 detail: "needs at least one tensor".into(),
             })?;
+        if first.ndim() == 0 {
+            return Err(TensorError::InvalidArgument {
+                op: "concat",
+                detail: "zero-dimensional tensors cannot be concatenated (use stack)".into(),
+            });
+        }
         let d = normalize_dim("concat", dim, first.ndim())?;
         let mut total = 0;
         for (i, t) in tensors.iter().enumerate() {
