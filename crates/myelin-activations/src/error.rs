@@ -1,5 +1,6 @@
 //! The single error type of this crate.
 
+use myelin_tensor::TensorError;
 use thiserror::Error;
 
 /// Everything that can go wrong when describing or building an activation.
@@ -59,4 +60,16 @@ pub enum ActivationError {
         /// Canonical activation spec.
         activation: String,
     },
+    /// A learnable parameter that does not fit the activation or its input, e.g.
+    /// `prelu: 3 weights for 8 channels`.
+    #[error("{activation}: {detail}")]
+    Parameter {
+        /// Canonical activation name.
+        activation: String,
+        /// What does not fit.
+        detail: String,
+    },
+    /// A tensor operation failed (bad `dim`, shape mismatch, autograd error).
+    #[error(transparent)]
+    Tensor(#[from] TensorError),
 }

@@ -1,4 +1,5 @@
-//! Myelin activations: the scalar mathematics of every activation function.
+//! Myelin activations: every activation function, from its scalar mathematics to a
+//! differentiable tensor op.
 //!
 //! * [`functions`]: value, derivative and second derivative of every activation, generic
 //!   over `f32`/`f64`, plus softmax rows.
@@ -7,6 +8,8 @@
 //!   evaluation ([`Elementwise::value`], [`Elementwise::derivative`], …).
 //! * [`meta`]: range, smoothness, kinks, PyTorch equivalent.
 //! * [`gain`]: initialisation gains, computed by [`gaussian_expectation`].
+//! * [`tensor_ops`]: every activation as a differentiable tensor op ([`apply`],
+//!   [`ActivationOp`] with its learnable parameter, [`softmax()`], [`log_softmax()`]).
 //!
 //! ```
 //! use myelin_activations::{gain, Activation};
@@ -33,6 +36,7 @@ pub mod gain;
 pub mod meta;
 pub mod quadrature;
 pub mod spec;
+pub mod tensor_ops;
 
 pub use error::ActivationError;
 pub use evaluate::LearnableParameter;
@@ -40,3 +44,4 @@ pub use functions::step::Surrogate;
 pub use meta::{ActivationMeta, Application, OutputRange, Saturation, Smoothness};
 pub use quadrature::gaussian_expectation;
 pub use spec::{Activation, Elementwise, SwishBeta};
+pub use tensor_ops::{apply, apply_elementwise, log_softmax, softmax, ActivationOp};

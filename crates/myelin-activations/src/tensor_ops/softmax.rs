@@ -1,0 +1,213 @@
+//! Softmax and log-softmax along any dimension, as custom differentiable ops.
+//!
+//! * **Forward**: the input is viewed with `dim` moved last (a permutation, then a
+//!   contiguous copy only when needed), every row goes through
+//!   [`softmax_row`](crate::functions::softmax::softmax_row) /
+//!   [`log_softmax_row`](crate::functions::softmax::log_softmax_row) — max-shifted, so
+//!   huge logits never overflow — in parallel for large inputs, and the result is moved back.
+//! * **Backward**: the fused row kernels with the saved output,
+//!   `∂L/∂x = y ⊙ (g − Σ g·y)` (softmax) and `g − exp(y)·Σ g` (log-softmax).
+//! * **Backward with `create_graph`**: the same formulas written with tensor ops on a
+//!   recomputed (recorded) output, so second-order gradients work.
+//! * **Degenerate rows** (all `−∞`, a NaN, or `+∞`) give NaN in that row only; the other
+//!   rows of the batch are unaffected, forward and backward.
+
+use myelin_tensor::kernels::elementwise::PARALLEL_THRESHOLD;
+use myelin_tensor::{with_no_grad, BackwardCtx, BackwardOp, Element, Tensor, TensorError};
+use rayon::prelude::*;
+
+use crate::functions::softmax::{
+    log_softmax_row, log_softmax_row_backward, softmax_row, softmax_row_backward,
+};
+
+/// Which of the two functions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Kind {
+    Softmax,
+    LogSoftmax,
+}
+
+/// Softmax along `dim` (negative counts from the end), differentiable to any order.
+pub fn softmax<T: Element>(x: &Tensor<T>, dim: isize) -> myelin_tensor::Result<Tensor<T>> {
+    along_dim(x, dim, Kind::Softmax)
+}
+
+/// Log-softmax along `dim` (negative counts from the end), differentiable to any order.
+pub fn log_softmax<T: Element>(x: &Tensor<T>, dim: isize) -> myelin_tensor::Result<Tensor<T>> {
+    along_dim(x, dim, Kind::LogSoftmax)
+}
+
+/// Resolves a possibly negative `dim` against `ndim`.
+fn resolve_dim(dim: isize, ndim: usize, op: &'static str) -> myelin_tensor::Result<usize> {
+    let resolved = if dim < 0 { dim + ndim as isize } else { dim };
+    if resolved < 0 || resolved as usize >= ndim {
+        return Err(TensorError::InvalidArgument {
+            op,
+            detail: format!("dim {dim} is out of range for a tensor with {ndim} dimensions"),
+        });
+    }
+    Ok(resolved as usize)
+}
+
+/// The permutation moving `dim` last, and its inverse (`None` when `dim` is already last).
+fn permutations(dim: usize, ndim: usize) -> Option<(Vec<usize>, Vec<usize>)> {
+    if dim + 1 == ndim {
+        return None;
+    }
+    let order: Vec<usize> = (0..ndim).filter(|&d| d != dim).chain([dim]).collect();
+    let mut inverse = vec![0; ndim];
+    for (position, &d) in order.iter().enumerate() {
+        inverse[d] = position;
+    }
+    Some((order, inverse))
+}
+
+/// Applies `per_row` to every row of length `row_length`, in parallel for large inputs.
+fn rows<T: Element>(
+    input: &[T],
+    other: Option<&[T]>,
+    row_length: usize,
+    per_row: impl Fn(&[T], Option<&[T]>, &mut [T]) + Sync,
+) -> Vec<T> {
+    let mut output = vec![T::zero(); input.len()];
+    if input.is_empty() || row_length == 0 {
+        return output;
+    }
+    let rows_per_task = (PARALLEL_THRESHOLD / 2 / row_length).max(1);
+    let chunk = rows_per_task * row_length;
+    let task = |(index, out): (usize, &mut [T])| {
+        let start = index * chunk;
+        let end = start + out.len();
+        let inp = &input[start..end];
+        let oth = other.map(|o| &o[start..end]);
+        for (r, o) in out.chunks_mut(row_length).enumerate() {
+            let range = r * row_length..(r + 1) * row_length;
+            per_row(&inp[range.clone()], oth.map(|o| &o[range]), o);
+        }
+    };
+    if input.len() >= PARALLEL_THRESHOLD {
+        output.par_chunks_mut(chunk).enumerate().for_each(task);
+    } else {
+        output.chunks_mut(chunk).enumerate().for_each(task);
+    }
+    output
+}
+
+/// Moves `dim` last (a view, or the tensor itself).
+fn to_rows<T: Element>(x: &Tensor<T>, perms: &Option<(Vec<usize>, Vec<usize>)>) -> Tensor<T> {
+    match perms {
+        Some((order, _)) => x.permute(order),
+        None => x.clone(),
+    }
+}
+
+/// Moves the last dim back to `dim`, contiguous.
+fn from_rows<T: Element>(rows: Tensor<T>, perms: &Option<(Vec<usize>, Vec<usize>)>) -> Tensor<T> {
+    match perms {
+        Some((_, inverse)) => rows.permute(inverse).contiguous(),
+        None => rows,
+    }
+}
+
+fn along_dim<T: Element>(
+    x: &Tensor<T>,
+    dim: isize,
+    kind: Kind,
+) -> myelin_tensor::Result<Tensor<T>> {
+    let op = match kind {
+        Kind::Softmax => "softmax",
+        Kind::LogSoftmax => "log_softmax",
+    };
+    if x.ndim() == 0 {
+        // A scalar is a row of one element.
+        resolve_dim(dim, 1, op)?;
+        return along_dim(&x.try_reshape(&[1])?, 0, kind)?.try_reshape(&[]);
+    }
+    let dim = resolve_dim(dim, x.ndim(), op)?;
+    let perms = permutations(dim, x.ndim());
+    let row_length = x.shape()[dim];
+    let (rows_out, value) = with_no_grad(|| -> myelin_tensor::Result<_> {
+        let xr = to_rows(x, &perms);
+        let data = xr.with_contiguous_data(|input| {
+            rows(input, None, row_length, |i, _, o| match kind {
+                Kind::Softmax => softmax_row(i, o),
+                Kind::LogSoftmax => log_softmax_row(i, o),
+            })
+        });
+        let rows_out = Tensor::from_vec(data, xr.shape())?;
+        let value = from_rows(rows_out.clone(), &perms);
+        Ok((rows_out, value))
+    })?;
+    Ok(Tensor::from_op(
+        value,
+        &[x],
+        SoftmaxBackward {
+            kind,
+            dim,
+            perms,
+            row_length,
+            saved_rows: rows_out,
+        },
+    ))
+}
+
+struct SoftmaxBackward<T: Element> {
+    kind: Kind,
+    dim: usize,
+    perms: Option<(Vec<usize>, Vec<usize>)>,
+    row_length: usize,
+    /// The output with `dim` last, contiguous, detached.
+    saved_rows: Tensor<T>,
+}
+
+impl<T: Element> BackwardOp<T> for SoftmaxBackward<T> {
+    fn name(&self) -> &'static str {
+        match self.kind {
+            Kind::Softmax => "softmax",
+            Kind::LogSoftmax => "log_softmax",
+        }
+    }
+
+    fn backward(
+        &self,
+        ctx: &BackwardCtx<'_, T>,
+        grad: &Tensor<T>,
+    ) -> myelin_tensor::Result<Vec<Option<Tensor<T>>>> {
+        if !ctx.needs_grad(0) {
+            return Ok(vec![None]);
+        }
+        let d = [self.dim as isize];
+        if ctx.create_graph() {
+            // Recompute the output on the graph so the gradient is differentiable in x.
+            let x = ctx.input(0);
+            let gx = match self.kind {
+                Kind::Softmax => {
+                    let y = softmax(x, self.dim as isize)?;
+                    let dot = grad.try_mul(&y)?.sum_dims(&d, true)?;
+                    y.try_mul(&grad.try_sub(&dot)?)?
+                }
+                Kind::LogSoftmax => {
+                    let y = log_softmax(x, self.dim as isize)?;
+                    let total = grad.sum_dims(&d, true)?;
+                    grad.try_sub(&y.exp().try_mul(&total)?)?
+                }
+            };
+            return Ok(vec![Some(gx)]);
+        }
+        let gr = to_rows(grad, &self.perms);
+        let kind = self.kind;
+        let data = gr.with_contiguous_data(|g| {
+            self.saved_rows.with_contiguous_data(|y| {
+                rows(g, Some(y), self.row_length, |g, y, o| {
+                    let y = y.expect("saved output rows");
+                    match kind {
+                        Kind::Softmax => softmax_row_backward(y, g, o),
+                        Kind::LogSoftmax => log_softmax_row_backward(y, g, o),
+                    }
+                })
+            })
+        });
+        let rows_grad = Tensor::from_vec(data, self.saved_rows.shape())?;
+        Ok(vec![Some(from_rows(rows_grad, &self.perms))])
+    }
+}
