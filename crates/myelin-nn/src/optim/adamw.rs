@@ -1,0 +1,163 @@
+//! AdamW: Adam with decoupled weight decay (`torch.optim.AdamW`).
+
+use super::adam::{AdamConfig, AdamCore};
+use super::Optimizer;
+use crate::error::Result;
+use myelin_tensor::{Element, Tensor};
+
+/// Hyper-parameters of [`AdamW`], with PyTorch's names and defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct AdamWConfig {
+    /// Learning rate (default `1e-3`).
+    pub lr: f64,
+    /// Coefficients (β₁, β₂) of the running averages (default `(0.9, 0.999)`).
+    pub betas: (f64, f64),
+    /// Term added to the denominator (default `1e-8`).
+    pub eps: f64,
+    /// Decoupled weight decay λ (default `1e-2`).
+    pub weight_decay: f64,
+    /// Use the AMSGrad variant (default false).
+    pub amsgrad: bool,
+    /// Maximise the objective instead of minimising it (default false).
+    pub maximize: bool,
+}
+
+impl Default for AdamWConfig {
+    fn default() -> Self {
+        AdamWConfig {
+            lr: 1e-3,
+            betas: (0.9, 0.999),
+            eps: 1e-8,
+            weight_decay: 1e-2,
+            amsgrad: false,
+            maximize: false,
+        }
+    }
+}
+
+impl AdamWConfig {
+    /// The defaults with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        AdamWConfig {
+            lr,
+            ..Default::default()
+        }
+    }
+    /// Sets `betas`.
+    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+        self.betas = (beta1, beta2);
+        self
+    }
+    /// Sets `eps`.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Sets `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// Sets `amsgrad`.
+    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
+        self.amsgrad = amsgrad;
+        self
+    }
+    /// Sets `maximize`.
+    pub fn maximize(mut self, maximize: bool) -> Self {
+        self.maximize = maximize;
+        self
+    }
+}
+
+impl From<AdamWConfig> for AdamConfig {
+    fn from(c: AdamWConfig) -> AdamConfig {
+        AdamConfig {
+            lr: c.lr,
+            betas: c.betas,
+            eps: c.eps,
+            weight_decay: c.weight_decay,
+            amsgrad: c.amsgrad,
+            maximize: c.maximize,
+        }
+    }
+}
+
+/// AdamW: `torch.optim.AdamW`, Adam with decoupled weight decay.
+///
+/// Identical to [`Adam`](super::Adam) except that the weight decay does not enter the
+/// gradient; instead every step first shrinks the parameter:
+///
+/// ```text
+/// θ ← θ · (1 − lr · λ)
+/// m ← β₁ m + (1 − β₁) g ;  v ← β₂ v + (1 − β₂) g² ;  v̂ ← max(v̂, v) if amsgrad
+/// θ ← θ − lr / (1 − β₁ᵗ) · m / (√v / √(1 − β₂ᵗ) + ε)
+/// ```
+///
+/// A parameter without a gradient is skipped entirely, including the decay (as in
+/// PyTorch).
+///
+/// ```
+/// use myelin_nn::optim::{AdamW, AdamWConfig, Optimizer};
+/// use myelin_tensor::Tensor;
+///
+/// let w = Tensor::<f64>::from_vec(vec![2.0], &[1])?.requires_grad_(true);
+/// let mut opt = AdamW::new(vec![w.clone()], AdamWConfig::new(0.1).weight_decay(0.5))?;
+/// (&w * 0.0).sum().backward()?; // zero gradient: only the decay acts
+/// opt.step()?;
+/// assert!((w.to_vec()[0] - 2.0 * (1.0 - 0.1 * 0.5)).abs() < 1e-12);
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub struct AdamW<T: Element> {
+    core: AdamCore<T>,
+    config: AdamWConfig,
+}
+
+impl<T: Element> AdamW<T> {
+    /// An optimiser for `params`.
+    ///
+    /// Errors on an invalid parameter list (see the [module docs](super)) or invalid
+    /// hyper-parameters (negative or non-finite `lr`, `eps`, `weight_decay`; a beta
+    /// outside `[0, 1)`).
+    pub fn new(params: Vec<Tensor<T>>, config: AdamWConfig) -> Result<Self> {
+        Ok(AdamW {
+            core: AdamCore::new("AdamW", params, config.clone().into(), true)?,
+            config,
+        })
+    }
+
+    /// The parameters, in the order given.
+    pub fn params(&self) -> &[Tensor<T>] {
+        &self.core.params
+    }
+
+    /// The hyper-parameters (with the current learning rate).
+    pub fn config(&self) -> &AdamWConfig {
+        &self.config
+    }
+
+    /// How many steps parameter `index` has taken (0 until it first has a gradient).
+    pub fn step_count(&self, index: usize) -> u64 {
+        self.core
+            .state
+            .get(index)
+            .and_then(|s| s.as_ref())
+            .map_or(0, |s| s.step)
+    }
+}
+
+impl<T: Element> Optimizer<T> for AdamW<T> {
+    fn step(&mut self) -> Result<()> {
+        self.core.step()
+    }
+    fn zero_grad(&mut self) {
+        self.core.zero_grad()
+    }
+    fn lr(&self) -> f64 {
+        self.core.config.lr
+    }
+    fn set_lr(&mut self, lr: f64) {
+        self.core.config.lr = lr;
+        self.config.lr = lr;
+    }
+}

@@ -1,0 +1,221 @@
+//! RMSprop (`torch.optim.RMSprop`).
+
+use super::{
+    check_non_negative, check_params, collect_grads, for_each_update, lerp, state_for, Optimizer,
+};
+use crate::error::Result;
+use myelin_tensor::{Element, Tensor};
+
+/// Hyper-parameters of [`RmsProp`], with PyTorch's names and defaults.
+#[derive(Clone, Debug, PartialEq)]
+pub struct RmsPropConfig {
+    /// Learning rate (default `1e-2`).
+    pub lr: f64,
+    /// Smoothing constant α of the running average of g² (default `0.99`).
+    pub alpha: f64,
+    /// Term added to the denominator (default `1e-8`).
+    pub eps: f64,
+    /// L2 penalty λ added to the gradient (default 0).
+    pub weight_decay: f64,
+    /// Momentum factor (default 0).
+    pub momentum: f64,
+    /// Normalise by an estimate of the gradient's variance instead of its second
+    /// moment (default false).
+    pub centered: bool,
+    /// Maximise the objective instead of minimising it (default false).
+    pub maximize: bool,
+}
+
+impl Default for RmsPropConfig {
+    fn default() -> Self {
+        RmsPropConfig {
+            lr: 1e-2,
+            alpha: 0.99,
+            eps: 1e-8,
+            weight_decay: 0.0,
+            momentum: 0.0,
+            centered: false,
+            maximize: false,
+        }
+    }
+}
+
+impl RmsPropConfig {
+    /// The defaults with learning rate `lr`.
+    pub fn new(lr: f64) -> Self {
+        RmsPropConfig {
+            lr,
+            ..Default::default()
+        }
+    }
+    /// Sets `alpha`.
+    pub fn alpha(mut self, alpha: f64) -> Self {
+        self.alpha = alpha;
+        self
+    }
+    /// Sets `eps`.
+    pub fn eps(mut self, eps: f64) -> Self {
+        self.eps = eps;
+        self
+    }
+    /// Sets `weight_decay`.
+    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
+        self.weight_decay = weight_decay;
+        self
+    }
+    /// Sets `momentum`.
+    pub fn momentum(mut self, momentum: f64) -> Self {
+        self.momentum = momentum;
+        self
+    }
+    /// Sets `centered`.
+    pub fn centered(mut self, centered: bool) -> Self {
+        self.centered = centered;
+        self
+    }
+    /// Sets `maximize`.
+    pub fn maximize(mut self, maximize: bool) -> Self {
+        self.maximize = maximize;
+        self
+    }
+}
+
+/// Per-parameter RMSprop state.
+#[derive(Clone, Debug, Default)]
+struct RmsPropState<T> {
+    square_avg: Vec<T>,
+    grad_avg: Option<Vec<T>>,
+    momentum_buffer: Option<Vec<T>>,
+}
+
+/// RMSprop: `torch.optim.RMSprop`.
+///
+/// For each parameter θ with gradient g (negated when `maximize`):
+///
+/// ```text
+/// g ← g + λ θ                          if weight_decay λ ≠ 0
+/// v ← α v + (1 − α) g²
+/// if centered:  ḡ ← α ḡ + (1 − α) g   (as lerp(ḡ, g, 1 − α));  d ← √(v − ḡ²) + ε
+/// else:         d ← √v + ε
+/// if momentum μ > 0:  b ← μ b + g / d;  θ ← θ − lr · b
+/// else:               θ ← θ − lr · g / d
+/// ```
+///
+/// ```
+/// use myelin_nn::optim::{Optimizer, RmsProp, RmsPropConfig};
+/// use myelin_tensor::Tensor;
+///
+/// let w = Tensor::<f64>::from_vec(vec![1.0], &[1])?.requires_grad_(true);
+/// let mut opt = RmsProp::new(vec![w.clone()], RmsPropConfig::new(0.01).alpha(0.75))?;
+/// (&w * &w).sum().backward()?; // g = 2, v = 0.25·4 = 1
+/// opt.step()?;
+/// assert!((w.to_vec()[0] - (1.0 - 0.01 * 2.0 / (1.0 + 1e-8))).abs() < 1e-15);
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub struct RmsProp<T: Element> {
+    params: Vec<Tensor<T>>,
+    config: RmsPropConfig,
+    state: Vec<Option<RmsPropState<T>>>,
+    grads: Vec<Option<Tensor<T>>>,
+}
+
+impl<T: Element> RmsProp<T> {
+    /// An optimiser for `params`.
+    ///
+    /// Errors on an invalid parameter list (see the [module docs](super)) or on a
+    /// negative or non-finite `lr`, `alpha`, `eps`, `momentum` or `weight_decay`.
+    pub fn new(params: Vec<Tensor<T>>, config: RmsPropConfig) -> Result<Self> {
+        check_params("RMSprop", &params)?;
+        check_non_negative("RMSprop", "learning rate", config.lr)?;
+        check_non_negative("RMSprop", "epsilon value", config.eps)?;
+        check_non_negative("RMSprop", "momentum value", config.momentum)?;
+        check_non_negative("RMSprop", "weight_decay value", config.weight_decay)?;
+        check_non_negative("RMSprop", "alpha value", config.alpha)?;
+        let n = params.len();
+        Ok(RmsProp {
+            params,
+            config,
+            state: vec![None; n],
+            grads: Vec::with_capacity(n),
+        })
+    }
+
+    /// The parameters, in the order given.
+    pub fn params(&self) -> &[Tensor<T>] {
+        &self.params
+    }
+
+    /// The hyper-parameters (with the current learning rate).
+    pub fn config(&self) -> &RmsPropConfig {
+        &self.config
+    }
+}
+
+impl<T: Element> Optimizer<T> for RmsProp<T> {
+    fn step(&mut self) -> Result<()> {
+        collect_grads("RMSprop", &self.params, &mut self.grads)?;
+        let c = &self.config;
+        let neg_lr = T::from_f64(-c.lr);
+        let alpha = T::from_f64(c.alpha);
+        let one_minus_alpha = T::from_f64(1.0 - c.alpha);
+        let eps = T::from_f64(c.eps);
+        let wd = T::from_f64(c.weight_decay);
+        let mu = T::from_f64(c.momentum);
+        let use_wd = c.weight_decay != 0.0;
+        let use_momentum = c.momentum > 0.0;
+        let (centered, maximize) = (c.centered, c.maximize);
+        let states = &mut self.state;
+        for_each_update(&self.params, &mut self.grads, |i, w, g| {
+            let n = w.len();
+            let s = states[i].get_or_insert_with(|| RmsPropState {
+                square_avg: vec![T::zero(); n],
+                grad_avg: None,
+                momentum_buffer: None,
+            });
+            let sq = &mut s.square_avg[..];
+            let ga: &mut [T] = if centered {
+                state_for(&mut s.grad_avg, n, T::zero())
+            } else {
+                &mut []
+            };
+            let buf: &mut [T] = if use_momentum {
+                state_for(&mut s.momentum_buffer, n, T::zero())
+            } else {
+                &mut []
+            };
+            for j in 0..n {
+                let mut d = if maximize { -g[j] } else { g[j] };
+                if use_wd {
+                    d = d + wd * w[j];
+                }
+                sq[j] = sq[j] * alpha + one_minus_alpha * d * d;
+                let avg = if centered {
+                    ga[j] = lerp(ga[j], d, one_minus_alpha);
+                    (sq[j] + (-T::one()) * ga[j] * ga[j]).sqrt() + eps
+                } else {
+                    sq[j].sqrt() + eps
+                };
+                if use_momentum {
+                    buf[j] = buf[j] * mu + d / avg;
+                    w[j] = w[j] + neg_lr * buf[j];
+                } else {
+                    w[j] = w[j] + neg_lr * (d / avg);
+                }
+            }
+        })
+    }
+
+    fn zero_grad(&mut self) {
+        for p in &self.params {
+            p.zero_grad();
+        }
+    }
+
+    fn lr(&self) -> f64 {
+        self.config.lr
+    }
+
+    fn set_lr(&mut self, lr: f64) {
+        self.config.lr = lr;
+    }
+}
