@@ -12,9 +12,14 @@
 /// each a normal float.
 #[inline(always)]
 fn scale_pow2(v: f32, n: f32) -> f32 {
-    let half = (n * 0.5).floor();
-    let a = f32::from_bits((((half as i32) + 127) as u32) << 23);
-    let b = f32::from_bits((((n - half) as i32 + 127) as u32) << 23);
+    // Integer arithmetic only (float→int conversion of an in-range value, shifts): all of
+    // it has SIMD forms, unlike `floor`/`round` calls.
+    // SAFETY: callers pass an integer-valued n in [-252, 254] (exp clamps its input), so
+    // the unchecked conversion is exact; the checked `as` cast does not vectorise.
+    let n: i32 = unsafe { n.to_int_unchecked() };
+    let half = n >> 1;
+    let a = f32::from_bits(((half + 127) as u32) << 23);
+    let b = f32::from_bits(((n - half + 127) as u32) << 23);
     v * a * b
 }
 
@@ -25,8 +30,12 @@ pub fn exp_f32(x: f32) -> f32 {
     // ln 2 split so that n·LN2_HI is exact.
     const LN2_HI: f32 = 0.693_359_4;
     const LN2_LO: f32 = -2.121_944_4e-4;
-    let clamped = x.clamp(-104.0, 88.8);
-    let n = (clamped * LOG2E).round();
+    // `max`/`min` (unlike `clamp`) map NaN to a bound, so `n` below is always a valid
+    // integer; the NaN is restored at the end.
+    let clamped = x.max(-104.0).min(88.8);
+    // Round to nearest by the 1.5·2^23 trick (vectorises, unlike a `round` call).
+    const SHIFTER: f32 = 12_582_912.0;
+    let n = (clamped * LOG2E + SHIFTER) - SHIFTER;
     let r = clamped - n * LN2_HI - n * LN2_LO;
     let p = 1.987_569_1e-4_f32;
     let p = p * r + 1.398_199_9e-3;
