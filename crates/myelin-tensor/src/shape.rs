@@ -161,10 +161,12 @@ pub(crate) fn broadcast_layout(layout: &Layout, target: &[usize]) -> Layout {
 }
 
 /// Resolves a possibly negative dimension index (PyTorch style) for a rank-`ndim` tensor.
+/// A 0-d tensor has no dimension to name, so every index is out of range for it (the ops
+/// taking a dim would otherwise index an empty shape).
 pub(crate) fn normalize_dim(op: &'static str, dim: isize, ndim: usize) -> Result<usize> {
     let n = ndim as isize;
     let d = if dim < 0 { dim + n } else { dim };
-    if d < 0 || d >= n.max(1) || (ndim == 0 && d != 0) {
+    if d < 0 || d >= n {
         return Err(TensorError::DimOutOfRange { op, dim, ndim });
     }
     Ok(d as usize)
@@ -244,5 +246,7 @@ mod tests {
         assert_eq!(normalize_dim("sum", -1, 3).unwrap(), 2);
         assert!(normalize_dim("sum", 3, 3).is_err());
         assert!(normalize_dims("sum", &[0, -3], 3).is_err());
+        assert!(normalize_dim("sum", 0, 0).is_err());
+        assert!(normalize_dims("sum", &[], 0).unwrap().is_empty());
     }
 }
