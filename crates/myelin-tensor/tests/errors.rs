@@ -312,3 +312,35 @@ fn nan_propagates_through_max_like_ops() {
     assert!(big.maximum_scalar(1.0).to_vec()[40_000].is_nan());
     assert!(big.clamp(0.0, 1.0).to_vec()[40_000].is_nan());
 }
+
+#[test]
+fn dims_on_zero_dimensional_tensors_do_not_panic() {
+    let s = Tensor::<f64>::scalar(2.5);
+    let r = std::panic::catch_unwind(|| {
+        let s = Tensor::<f64>::scalar(2.5);
+        vec![
+            s.sum_dims(&[0], false).map(|t| t.to_vec()),
+            s.mean_dims(&[0], false).map(|t| t.to_vec()),
+            s.max_dims(&[0], false).map(|t| t.to_vec()),
+            s.logsumexp(&[0], false).map(|t| t.to_vec()),
+            s.var_dims(&[0], 0, false).map(|t| t.to_vec()),
+            s.argmax(0).map(|v| v.iter().map(|&i| i as f64).collect()),
+            s.squeeze(0).map(|t| t.to_vec()),
+            s.transpose(0, 0).map(|t| t.to_vec()),
+            s.index_select(0, &[0]).map(|t| t.to_vec()),
+            s.try_narrow(0, 0, 1).map(|t| t.to_vec()),
+            s.gather(0, &[0], &[]).map(|t| t.to_vec()),
+        ]
+    });
+    let results = r.expect("a dim argument on a 0-d tensor must not panic");
+    for (i, r) in results.into_iter().enumerate() {
+        match r {
+            Ok(v) => assert!(v.len() <= 1, "case {i}: {v:?}"),
+            Err(e) => assert!(e.to_string().contains("dimension"), "case {i}: {e}"),
+        }
+    }
+    // Whole-tensor reductions of a scalar are the scalar.
+    assert_eq!(s.sum().item().unwrap(), 2.5);
+    assert_eq!(s.max().item().unwrap(), 2.5);
+    assert_eq!(s.logsumexp(&[], false).unwrap().item().unwrap(), 2.5);
+}
