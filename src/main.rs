@@ -1,1 +1,18 @@
-fn main() {}
+//! The `myelin` command line: a thin dispatcher over the subcommands in `src/cli/`.
+//!
+//! Adding a subcommand: write `src/cli/<name>.rs` with a clap type implementing
+//! [`cli::Run`], declare it in `src/cli/mod.rs`, and add one variant below.
+
+mod cli;
+
+use clap::Parser;
+
+cli::commands! {
+    /// Activation functions: list, evaluate, tabulate and plot them.
+    #[command(subcommand)]
+    Act(cli::act::ActCommand),
+}
+
+fn main() -> std::process::ExitCode {
+    cli::finish(Cli::parse().run())
+}

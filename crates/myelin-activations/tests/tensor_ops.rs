@@ -1,5 +1,6 @@
 //! The activations as differentiable tensor ops: gradients (first and second order) through
 //! the engine, learnable parameters, softmax along any dim, fixed values, kinks, stability.
+#![allow(clippy::cloned_ref_to_slice_refs, clippy::needless_range_loop)]
 
 use myelin_activations::{apply, Activation, ActivationError, ActivationOp, Elementwise};
 use myelin_tensor::{grad, gradcheck, gradgradcheck, GradCheckOptions, Tensor};

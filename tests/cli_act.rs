@@ -1,0 +1,176 @@
+//! The `myelin act` commands, run as the real binary.
+
+use std::process::{Command, Output};
+
+fn myelin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_myelin"))
+        .args(args)
+        .output()
+        .expect("the myelin binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+/// Parses the CSV body into rows of numbers.
+fn rows(text: &str) -> Vec<Vec<f64>> {
+    text.lines()
+        .skip(1)
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect()
+}
+
+#[test]
+fn eval_relu() {
+    let out = stdout(&myelin(&["act", "eval", "relu", "--x=-1,0,2"]));
+    assert_eq!(out, "x,y,dydx\n-1,0,0\n0,0,0\n2,2,1\n");
+    let out = stdout(&myelin(&[
+        "act",
+        "eval",
+        "relu",
+        "--x=-1,0,2",
+        "--dtype",
+        "f32",
+    ]));
+    assert_eq!(out, "x,y,dydx\n-1,0,0\n0,0,0\n2,2,1\n");
+}
+
+#[test]
+fn eval_prints_shortest_round_trip_numbers() {
+    let out = stdout(&myelin(&["act", "eval", "sigmoid", "--x=1"]));
+    let expected = 1.0 / (1.0 + (-1.0f64).exp());
+    let row = &rows(&out)[0];
+    assert_eq!(row[1], expected);
+    assert!(out.contains(&format!(",{expected},")), "{out}");
+    let out32 = stdout(&myelin(&["act", "eval", "sigmoid", "--x=1", "--dtype=f32"]));
+    let y32: f32 = out32
+        .lines()
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((y32 as f64 - expected).abs() < 1e-6);
+}
+
+#[test]
+fn eval_vector_function() {
+    let out = stdout(&myelin(&["act", "eval", "softmax", "--x=1.8,0.9,0.68"]));
+    let r = rows(&out);
+    assert_eq!(r.len(), 3);
+    let y: Vec<f64> = r.iter().map(|row| row[1]).collect();
+    for (a, b) in y.iter().zip([0.58, 0.23, 0.19]) {
+        assert!((a - b).abs() < 0.005);
+    }
+    // dy0/dx = y0(δ0i − yi).
+    assert!((r[0][2] - y[0] * (1.0 - y[0])).abs() < 1e-15);
+    assert!((r[1][2] + y[0] * y[1]).abs() < 1e-15);
+}
+
+#[test]
+fn bad_spec_fails_with_a_suggestion() {
+    let out = myelin(&["act", "eval", "rleu", "--x=1"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `relu`"), "{err}");
+    let out = myelin(&[
+        "act",
+        "table",
+        "leaky_relu(slop=0.1)",
+        "--from",
+        "0",
+        "--to",
+        "1",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("slope"));
+}
+
+#[test]
+fn table_second_derivative_of_tanh() {
+    let out = stdout(&myelin(&[
+        "act", "table", "tanh", "--from", "-1", "--to", "1", "--points", "3", "--second",
+    ]));
+    assert!(out.starts_with("x,y,dydx,d2ydx2\n"));
+    let r = rows(&out);
+    assert_eq!(r.len(), 3);
+    assert_eq!(r[1][0], 0.0);
+    assert_eq!(r[1][3], 0.0);
+    assert!(out.lines().nth(2).unwrap().ends_with(",0"), "{out}");
+    let t = 1f64.tanh();
+    let expected = -2.0 * t * (1.0 - t * t);
+    assert!(
+        (r[2][3] - expected).abs() < 1e-14,
+        "{} vs {expected}",
+        r[2][3]
+    );
+    assert!((r[0][3] + expected).abs() < 1e-14);
+}
+
+#[test]
+fn table_grid() {
+    let out = stdout(&myelin(&[
+        "act",
+        "table",
+        "relu",
+        "--from=-2",
+        "--to=2",
+        "--points=5",
+    ]));
+    let xs: Vec<f64> = rows(&out).iter().map(|r| r[0]).collect();
+    assert_eq!(xs, vec![-2.0, -1.0, 0.0, 1.0, 2.0]);
+    assert!(
+        !myelin(&["act", "table", "relu", "--from=0", "--to=1", "--points=0"])
+            .status
+            .success()
+    );
+}
+
+#[test]
+fn list_has_every_activation() {
+    let out = stdout(&myelin(&["act", "list"]));
+    for name in [
+        "`relu`",
+        "`gelu`",
+        "`softmax(dim=-1)`",
+        "`prelu(init=0.25,num_parameters=1)`",
+    ] {
+        assert!(out.contains(name), "{name}");
+    }
+    assert!(out.lines().count() >= 32);
+    assert!(out.contains("1.4142"));
+}
+
+#[test]
+fn plot_writes_svgs() {
+    let dir = std::env::temp_dir().join(format!("myelin-cli-plot-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = stdout(&myelin(&[
+        "act",
+        "plot",
+        "relu",
+        "leaky_relu(slope=0.2)",
+        "softmax",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
+    assert_eq!(out.lines().count(), 4, "{out}");
+    for file in [
+        "relu.svg",
+        "leaky_relu_slope_0.2.svg",
+        "softmax.svg",
+        "cheatsheet.svg",
+    ] {
+        let svg = std::fs::read_to_string(dir.join(file)).unwrap_or_else(|e| panic!("{file}: {e}"));
+        assert!(svg.contains("<svg"), "{file}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
