@@ -31,7 +31,11 @@ fn magnitude(a: &[f64], b: &[f64], batch: usize, m: usize, k: usize, n: usize) -
 }
 
 fn check_matmul<T: Element>(m: usize, k: usize, n: usize, seed: u64) {
-    let eps = if T::DTYPE == myelin_tensor::DType::F32 { 1e-6 } else { 1e-14 };
+    let eps = if T::DTYPE == myelin_tensor::DType::F32 {
+        1e-6
+    } else {
+        1e-14
+    };
     let a = Tensor::<T>::randn(&[m, k], &mut seeded_rng(seed));
     let b = Tensor::<T>::randn(&[k, n], &mut seeded_rng(seed + 1));
     let (av, bv) = (a.to_f64_vec(), b.to_f64_vec());
@@ -39,8 +43,11 @@ fn check_matmul<T: Element>(m: usize, k: usize, n: usize, seed: u64) {
     let mag = magnitude(&av, &bv, 1, m, k, n);
     let check = |got: Vec<f64>, what: &str| {
         for (i, ((g, w), s)) in got.iter().zip(&want).zip(&mag).enumerate() {
-            assert!((g - w).abs() <= 4.0 * eps * (k as f64).sqrt() * s + 1e-30,
-                "{what} {m}x{k}·{k}x{n} {:?} element {i}: {g} vs {w}", T::DTYPE);
+            assert!(
+                (g - w).abs() <= 4.0 * eps * (k as f64).sqrt() * s + 1e-30,
+                "{what} {m}x{k}·{k}x{n} {:?} element {i}: {g} vs {w}",
+                T::DTYPE
+            );
         }
     };
     check(a.matmul(&b).to_f64_vec(), "plain");
@@ -52,12 +59,23 @@ fn check_matmul<T: Element>(m: usize, k: usize, n: usize, seed: u64) {
     check(a.matmul(&bt).to_f64_vec(), "rhs transposed");
     check(at.matmul(&bt).to_f64_vec(), "both transposed");
     // (Bᵀ·Aᵀ)ᵀ = A·B
-    check(bt.t().matmul(&at.t()).t().to_f64_vec(), "via transpose identity");
+    check(
+        bt.t().matmul(&at.t()).t().to_f64_vec(),
+        "via transpose identity",
+    );
 }
 
 #[test]
 fn matmul_matches_naive_loop() {
-    for (m, k, n) in [(1, 1, 1), (7, 13, 5), (130, 70, 90), (1, 64, 1), (3, 1, 4), (17, 33, 65), (96, 97, 95)] {
+    for (m, k, n) in [
+        (1, 1, 1),
+        (7, 13, 5),
+        (130, 70, 90),
+        (1, 64, 1),
+        (3, 1, 4),
+        (17, 33, 65),
+        (96, 97, 95),
+    ] {
         check_matmul::<f64>(m, k, n, (m * 1000 + k * 10 + n) as u64);
         check_matmul::<f32>(m, k, n, (m * 1000 + k * 10 + n) as u64);
     }
@@ -74,8 +92,20 @@ fn batched_matmul_with_broadcast_matches_naive() {
     let cv = c.to_vec();
     for i in 0..2 {
         for j in 0..3 {
-            let want = naive_matmul(&av[i * 30..(i + 1) * 30], &bv[j * 24..(j + 1) * 24], 1, 5, 6, 4);
-            assert_close(&cv[(i * 3 + j) * 20..(i * 3 + j + 1) * 20], &want, 1e-12, 1e-12);
+            let want = naive_matmul(
+                &av[i * 30..(i + 1) * 30],
+                &bv[j * 24..(j + 1) * 24],
+                1,
+                5,
+                6,
+                4,
+            );
+            assert_close(
+                &cv[(i * 3 + j) * 20..(i * 3 + j + 1) * 20],
+                &want,
+                1e-12,
+                1e-12,
+            );
         }
     }
     // Big enough for the GEMM, batched, with a permuted (non-contiguous) batch operand.
@@ -100,7 +130,12 @@ fn batched_matmul_with_broadcast_matches_naive() {
 // ----- reductions -------------------------------------------------------------------------
 
 /// Naive reduction of a [d0, d1, d2] f64 tensor over a set of dims with `f`.
-fn naive_reduce(x: &[f64], shape: [usize; 3], dims: &[usize], f: impl Fn(&[f64]) -> f64) -> Vec<f64> {
+fn naive_reduce(
+    x: &[f64],
+    shape: [usize; 3],
+    dims: &[usize],
+    f: impl Fn(&[f64]) -> f64,
+) -> Vec<f64> {
     let keep: Vec<usize> = (0..3).filter(|d| !dims.contains(d)).collect();
     let kept_sizes: Vec<usize> = keep.iter().map(|&d| shape[d]).collect();
     let n_out: usize = kept_sizes.iter().product();
@@ -149,7 +184,11 @@ fn reductions_match_naive_loops() {
         let lse = |r: &[f64]| r.iter().map(|v| v.exp()).sum::<f64>().ln();
         let tag = format!("{dims:?}");
         for (name, got, f) in [
-            ("sum", x.sum_dims(&idims, false).unwrap(), &sum as &dyn Fn(&[f64]) -> f64),
+            (
+                "sum",
+                x.sum_dims(&idims, false).unwrap(),
+                &sum as &dyn Fn(&[f64]) -> f64,
+            ),
             ("mean", x.mean_dims(&idims, false).unwrap(), &mean),
             ("var", x.var_dims(&idims, 1, false).unwrap(), &var),
             ("max", x.max_dims(&idims, false).unwrap(), &max),
@@ -163,13 +202,25 @@ fn reductions_match_naive_loops() {
         }
         // keepdim shape and the same values.
         let kd = x.sum_dims(&idims, true).unwrap();
-        let expect_shape: Vec<usize> = (0..3).map(|d| if dims.contains(&d) { 1 } else { shape[d] }).collect();
+        let expect_shape: Vec<usize> = (0..3)
+            .map(|d| if dims.contains(&d) { 1 } else { shape[d] })
+            .collect();
         assert_eq!(kd.shape(), expect_shape.as_slice());
         // A permuted view reduces the same as its contiguous copy.
         let p = x.permute(&[2, 0, 1]);
         let pc = p.contiguous();
-        assert_close(&p.sum_dims(&idims, false).unwrap().to_vec(), &pc.sum_dims(&idims, false).unwrap().to_vec(), 1e-12, 1e-12);
-        assert_close(&p.max_dims(&idims, true).unwrap().to_vec(), &pc.max_dims(&idims, true).unwrap().to_vec(), 0.0, 0.0);
+        assert_close(
+            &p.sum_dims(&idims, false).unwrap().to_vec(),
+            &pc.sum_dims(&idims, false).unwrap().to_vec(),
+            1e-12,
+            1e-12,
+        );
+        assert_close(
+            &p.max_dims(&idims, true).unwrap().to_vec(),
+            &pc.max_dims(&idims, true).unwrap().to_vec(),
+            0.0,
+            0.0,
+        );
     }
 }
 
@@ -186,20 +237,47 @@ fn large_reductions_on_parallel_paths() {
     assert!((got_mean - want / n as f64).abs() < 1e-7);
     let m = Tensor::<f64>::randn_seeded(&[600, 128], 4);
     let mv = m.to_vec();
-    let cols: Vec<f64> = (0..128).map(|j| (0..600).map(|i| mv[i * 128 + j]).sum()).collect();
-    let rows: Vec<f64> = (0..600).map(|i| mv[i * 128..(i + 1) * 128].iter().sum()).collect();
-    assert_close(&m.sum_dims(&[0], false).unwrap().to_vec(), &cols, 1e-10, 1e-10);
-    assert_close(&m.sum_dims(&[1], false).unwrap().to_vec(), &rows, 1e-10, 1e-10);
-    assert_close(&m.t().sum_dims(&[1], false).unwrap().to_vec(), &cols, 1e-10, 1e-10);
+    let cols: Vec<f64> = (0..128)
+        .map(|j| (0..600).map(|i| mv[i * 128 + j]).sum())
+        .collect();
+    let rows: Vec<f64> = (0..600)
+        .map(|i| mv[i * 128..(i + 1) * 128].iter().sum())
+        .collect();
+    assert_close(
+        &m.sum_dims(&[0], false).unwrap().to_vec(),
+        &cols,
+        1e-10,
+        1e-10,
+    );
+    assert_close(
+        &m.sum_dims(&[1], false).unwrap().to_vec(),
+        &rows,
+        1e-10,
+        1e-10,
+    );
+    assert_close(
+        &m.t().sum_dims(&[1], false).unwrap().to_vec(),
+        &cols,
+        1e-10,
+        1e-10,
+    );
     assert!((m.sum().item().unwrap() - mv.iter().sum::<f64>()).abs() < 1e-9);
-    let maxes: Vec<f64> = (0..600).map(|i| mv[i * 128..(i + 1) * 128].iter().cloned().fold(f64::MIN, f64::max)).collect();
+    let maxes: Vec<f64> = (0..600)
+        .map(|i| {
+            mv[i * 128..(i + 1) * 128]
+                .iter()
+                .cloned()
+                .fold(f64::MIN, f64::max)
+        })
+        .collect();
     assert_eq!(m.max_dims(&[1], false).unwrap().to_vec(), maxes);
     // Gradient of a large sum is all ones (the broadcast seed path).
     let w = Tensor::<f32>::zeros(&[n]).requires_grad_(true);
     (&w * 2.0).sum().backward().unwrap();
     let g = w.grad().unwrap();
     assert!(g.to_vec().iter().all(|&v| v == 2.0));
-    g.update_data(|d| d[0] = 5.0).expect("a leaf gradient is a plain contiguous tensor");
+    g.update_data(|d| d[0] = 5.0)
+        .expect("a leaf gradient is a plain contiguous tensor");
     // Straight from a sum (whose backward is a broadcast view): still a plain tensor
     // whose elements can be edited one by one.
     let w = Tensor::<f32>::zeros(&[4, 5]).requires_grad_(true);
@@ -220,7 +298,11 @@ fn large_elementwise_and_broadcast_match_scalar_loops() {
     let got = (&(&a * &b) + &c).to_vec();
     for i in 0..257 {
         for j in 0..300 {
-            assert_eq!(got[i * 300 + j], av[i * 300 + j] * bv[j] + cv[i], "({i},{j})");
+            assert_eq!(
+                got[i * 300 + j],
+                av[i * 300 + j] * bv[j] + cv[i],
+                "({i},{j})"
+            );
         }
     }
     // Transposed (non-contiguous) operand with broadcasting.
@@ -239,16 +321,34 @@ fn large_elementwise_and_broadcast_match_scalar_loops() {
     }
     // Scalar broadcast fast paths on both sides.
     let s = Tensor::<f32>::scalar(0.25);
-    assert!((&a / &s).to_vec().iter().zip(&av).all(|(g, x)| *g == x / 0.25));
-    assert!((&s - &a).to_vec().iter().zip(&av).all(|(g, x)| *g == 0.25 - x));
+    assert!((&a / &s)
+        .to_vec()
+        .iter()
+        .zip(&av)
+        .all(|(g, x)| *g == x / 0.25));
+    assert!((&s - &a)
+        .to_vec()
+        .iter()
+        .zip(&av)
+        .all(|(g, x)| *g == 0.25 - x));
     // Unary f32 functions against f64 references, large tensor.
     let fns: [(&str, fn(&Tensor<f32>) -> Tensor<f32>, fn(f64) -> f64, f64); 7] = [
         ("exp", |t| t.exp(), f64::exp, 3e-7),
         ("tanh", |t| t.tanh(), f64::tanh, 1e-6),
-        ("sigmoid", |t| t.sigmoid(), |x| 1.0 / (1.0 + (-x).exp()), 1e-6),
+        (
+            "sigmoid",
+            |t| t.sigmoid(),
+            |x| 1.0 / (1.0 + (-x).exp()),
+            1e-6,
+        ),
         ("expm1", |t| t.expm1(), f64::exp_m1, 1e-6),
         ("erf", |t| t.erf(), |x| libm_erf(x), 1e-6),
-        ("log", |t| t.abs().add_scalar(1e-3).log(), |x| (x.abs() + 1e-3).ln(), 1e-6),
+        (
+            "log",
+            |t| t.abs().add_scalar(1e-3).log(),
+            |x| (x.abs() + 1e-3).ln(),
+            1e-6,
+        ),
         ("log1p", |t| t.abs().log1p(), |x| x.abs().ln_1p(), 1e-6),
     ];
     for (name, f, reference, rtol) in fns {
@@ -256,7 +356,10 @@ fn large_elementwise_and_broadcast_match_scalar_loops() {
         for (i, (&g, &x)) in got.iter().zip(&av).enumerate() {
             let w = reference(x as f64);
             // 1e-6 absolute slack covers the f32 rounding of the added constants.
-            assert!((g - w).abs() <= rtol * w.abs() + 2e-7, "{name}({x}) element {i}: {g} vs {w}");
+            assert!(
+                (g - w).abs() <= rtol * w.abs() + 2e-7,
+                "{name}({x}) element {i}: {g} vs {w}"
+            );
         }
     }
 }
@@ -268,12 +371,18 @@ fn libm_erf(x: f64) -> f64 {
 #[test]
 fn special_values_of_unary_functions_f32_and_f64() {
     fn check<T: Element>() {
-        let v = |xs: &[f64]| Tensor::<T>::from_vec(xs.iter().map(|&x| T::from_f64(x)).collect(), &[xs.len()]).unwrap();
+        let v = |xs: &[f64]| {
+            Tensor::<T>::from_vec(xs.iter().map(|&x| T::from_f64(x)).collect(), &[xs.len()])
+                .unwrap()
+        };
         let inf = f64::INFINITY;
         let e = v(&[1000.0, -1000.0, 0.0, inf, -inf]).exp().to_f64_vec();
         assert_eq!(e, vec![inf, 0.0, 1.0, inf, 0.0], "{:?}", T::DTYPE);
         let l = v(&[0.0, 1.0, inf, -1.0]).log().to_f64_vec();
-        assert!(l[0] == -inf && l[1] == 0.0 && l[2] == inf && l[3].is_nan(), "{l:?}");
+        assert!(
+            l[0] == -inf && l[1] == 0.0 && l[2] == inf && l[3].is_nan(),
+            "{l:?}"
+        );
         let t = v(&[1000.0, -1000.0, 0.0, inf, -inf]).tanh().to_f64_vec();
         assert_eq!(t, vec![1.0, -1.0, 0.0, 1.0, -1.0]);
         let s = v(&[1000.0, -1000.0, 0.0, inf, -inf]).sigmoid().to_f64_vec();
@@ -281,7 +390,16 @@ fn special_values_of_unary_functions_f32_and_f64() {
         let m = v(&[-1000.0, 1000.0, 0.0]).expm1().to_f64_vec();
         assert_eq!(m, vec![-1.0, inf, 0.0]);
         let nan = v(&[f64::NAN]);
-        for f in [Tensor::<T>::exp, Tensor::log, Tensor::tanh, Tensor::sigmoid, Tensor::expm1, Tensor::log1p, Tensor::erf, Tensor::sqrt] {
+        for f in [
+            Tensor::<T>::exp,
+            Tensor::log,
+            Tensor::tanh,
+            Tensor::sigmoid,
+            Tensor::expm1,
+            Tensor::log1p,
+            Tensor::erf,
+            Tensor::sqrt,
+        ] {
             assert!(f(&nan).to_f64_vec()[0].is_nan());
         }
         // Sigmoid gradients at ±1000 are 0, not NaN.
@@ -300,14 +418,20 @@ fn special_values_of_unary_functions_f32_and_f64() {
 
 #[test]
 fn argmax_argmin_ties_and_nan() {
-    let x = Tensor::<f64>::from_vec(vec![1.0, 3.0, 3.0, 0.0, -1.0, -1.0, 2.0, -1.0], &[2, 4]).unwrap();
+    let x =
+        Tensor::<f64>::from_vec(vec![1.0, 3.0, 3.0, 0.0, -1.0, -1.0, 2.0, -1.0], &[2, 4]).unwrap();
     assert_eq!(x.argmax(1).unwrap(), vec![1, 2], "first index on ties");
     assert_eq!(x.argmin(1).unwrap(), vec![3, 0]);
     assert_eq!(x.argmax(0).unwrap(), vec![0, 0, 0, 0]);
     assert_eq!(x.argmin(-2).unwrap(), vec![1, 1, 1, 1]);
     let nan = f64::NAN;
-    let y = Tensor::<f64>::from_vec(vec![1.0, nan, 5.0, nan, 7.0, 0.0, 2.0, 3.0, nan], &[3, 3]).unwrap();
-    assert_eq!(y.argmax(1).unwrap(), vec![1, 0, 2], "NaN counts as the extremum (first NaN)");
+    let y = Tensor::<f64>::from_vec(vec![1.0, nan, 5.0, nan, 7.0, 0.0, 2.0, 3.0, nan], &[3, 3])
+        .unwrap();
+    assert_eq!(
+        y.argmax(1).unwrap(),
+        vec![1, 0, 2],
+        "NaN counts as the extremum (first NaN)"
+    );
     assert_eq!(y.argmin(1).unwrap(), vec![1, 0, 2]);
     let z = Tensor::<f32>::from_vec(vec![nan as f32, 1.0, nan as f32], &[3]).unwrap();
     assert_eq!(z.argmax(0).unwrap(), vec![0]);
@@ -318,7 +442,13 @@ fn argmax_argmin_ties_and_nan() {
     let mut big = vec![0.0f32; 100_000];
     big[77_777] = 1.0;
     big[88_888] = 1.0;
-    assert_eq!(Tensor::from_vec(big, &[100_000]).unwrap().argmax(0).unwrap(), vec![77_777]);
+    assert_eq!(
+        Tensor::from_vec(big, &[100_000])
+            .unwrap()
+            .argmax(0)
+            .unwrap(),
+        vec![77_777]
+    );
 }
 
 // ----- numerical stability ----------------------------------------------------------------
@@ -340,11 +470,18 @@ fn logsumexp_is_stable() {
     assert_eq!(r.shape(), &[2, 1]);
     assert_eq!(r.to_vec(), vec![ninf, 2f64.ln()]);
     // Its gradient is the softmax, finite at large values.
-    let x = Tensor::<f64>::from_vec(vec![1000.0, 1001.0, 1002.0], &[3]).unwrap().requires_grad_(true);
+    let x = Tensor::<f64>::from_vec(vec![1000.0, 1001.0, 1002.0], &[3])
+        .unwrap()
+        .requires_grad_(true);
     x.logsumexp(&[], false).unwrap().backward().unwrap();
     let g = x.grad().unwrap().to_vec();
     let z: f64 = [-2.0f64, -1.0, 0.0].iter().map(|v| v.exp()).sum();
-    assert_close(&g, &[(-2f64).exp() / z, (-1f64).exp() / z, 1.0 / z], 1e-12, 1e-12);
+    assert_close(
+        &g,
+        &[(-2f64).exp() / z, (-1f64).exp() / z, 1.0 / z],
+        1e-12,
+        1e-12,
+    );
 }
 
 #[test]
@@ -352,12 +489,25 @@ fn sigmoid_is_stable_at_extremes() {
     for v in [1000.0, -1000.0, 88.0, -88.0, 710.0, -745.0] {
         let s64 = Tensor::<f64>::scalar(v).sigmoid().item().unwrap();
         let s32 = Tensor::<f32>::scalar(v as f32).sigmoid().item().unwrap();
-        let want = if v > 0.0 { 1.0 / (1.0 + (-v).exp()) } else { v.exp() / (1.0 + v.exp()) };
-        assert!(s64.is_finite() && (s64 - want).abs() <= 1e-15 * want.max(1e-300), "{v}: {s64}");
-        assert!(s32.is_finite() && (s32 as f64 - want).abs() <= 1e-6 * want + 1e-45, "{v}: {s32}");
+        let want = if v > 0.0 {
+            1.0 / (1.0 + (-v).exp())
+        } else {
+            v.exp() / (1.0 + v.exp())
+        };
+        assert!(
+            s64.is_finite() && (s64 - want).abs() <= 1e-15 * want.max(1e-300),
+            "{v}: {s64}"
+        );
+        assert!(
+            s32.is_finite() && (s32 as f64 - want).abs() <= 1e-6 * want + 1e-45,
+            "{v}: {s32}"
+        );
     }
     assert_eq!(Tensor::<f64>::scalar(1000.0).sigmoid().item().unwrap(), 1.0);
-    assert_eq!(Tensor::<f64>::scalar(-1000.0).sigmoid().item().unwrap(), 0.0);
+    assert_eq!(
+        Tensor::<f64>::scalar(-1000.0).sigmoid().item().unwrap(),
+        0.0
+    );
 }
 
 // ----- constructors -----------------------------------------------------------------------
@@ -384,7 +534,10 @@ fn seeded_random_is_deterministic() {
     let big = Tensor::<f64>::normal(&[20_000], 3.0, 2.0, &mut seeded_rng(1));
     let mean = big.mean().item().unwrap();
     let std = big.var(1).item().unwrap().sqrt();
-    assert!((mean - 3.0).abs() < 0.05 && (std - 2.0).abs() < 0.05, "{mean} {std}");
+    assert!(
+        (mean - 3.0).abs() < 0.05 && (std - 2.0).abs() < 0.05,
+        "{mean} {std}"
+    );
     let u = Tensor::<f64>::uniform(&[20_000], -2.0, 6.0, &mut seeded_rng(2)).unwrap();
     assert!(u.min().item().unwrap() >= -2.0 && u.max().item().unwrap() < 6.0);
     assert!((u.mean().item().unwrap() - 2.0).abs() < 0.1);
@@ -394,9 +547,18 @@ fn seeded_random_is_deterministic() {
 
 #[test]
 fn arange_linspace_eye_one_hot() {
-    assert_eq!(Tensor::<f64>::arange(0.0, 5.0, 1.0).unwrap().to_vec(), vec![0.0, 1.0, 2.0, 3.0, 4.0]);
-    assert_eq!(Tensor::<f64>::arange(1.0, 2.0, 0.25).unwrap().to_vec(), vec![1.0, 1.25, 1.5, 1.75]);
-    assert_eq!(Tensor::<f64>::arange(5.0, 0.0, -2.0).unwrap().to_vec(), vec![5.0, 3.0, 1.0]);
+    assert_eq!(
+        Tensor::<f64>::arange(0.0, 5.0, 1.0).unwrap().to_vec(),
+        vec![0.0, 1.0, 2.0, 3.0, 4.0]
+    );
+    assert_eq!(
+        Tensor::<f64>::arange(1.0, 2.0, 0.25).unwrap().to_vec(),
+        vec![1.0, 1.25, 1.5, 1.75]
+    );
+    assert_eq!(
+        Tensor::<f64>::arange(5.0, 0.0, -2.0).unwrap().to_vec(),
+        vec![5.0, 3.0, 1.0]
+    );
     assert_eq!(Tensor::<f32>::arange(0.0, 1.0, 0.3).unwrap().numel(), 4);
     assert_eq!(Tensor::<f64>::arange(0.0, -1.0, 1.0).unwrap().numel(), 0);
     let l = Tensor::<f64>::linspace(-1.0, 1.0, 5).to_vec();
@@ -404,7 +566,10 @@ fn arange_linspace_eye_one_hot() {
     assert_eq!(Tensor::<f64>::linspace(2.0, 3.0, 1).to_vec(), vec![2.0]);
     let l = Tensor::<f32>::linspace(0.0, 0.3, 7).to_vec();
     assert_eq!(*l.last().unwrap(), 0.3f32, "end point exact");
-    assert_eq!(Tensor::<f64>::eye(3).to_vec(), vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]);
+    assert_eq!(
+        Tensor::<f64>::eye(3).to_vec(),
+        vec![1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    );
     let m = Tensor::<f64>::randn_seeded(&[3, 3], 1);
     assert_eq!(Tensor::<f64>::eye(3).matmul(&m).to_vec(), m.to_vec());
     let oh = Tensor::<f32>::one_hot(&[2, 0], 3).unwrap();
@@ -416,7 +581,9 @@ fn arange_linspace_eye_one_hot() {
 
 #[test]
 fn views_index_and_data_access() {
-    let x = Tensor::<f64>::arange(0.0, 24.0, 1.0).unwrap().reshape(&[2, 3, 4]);
+    let x = Tensor::<f64>::arange(0.0, 24.0, 1.0)
+        .unwrap()
+        .reshape(&[2, 3, 4]);
     let p = x.permute(&[2, 0, 1]);
     assert_eq!(p.shape(), &[4, 2, 3]);
     assert!(!p.is_contiguous() && p.shares_storage_with(&x));
@@ -430,8 +597,15 @@ fn views_index_and_data_access() {
         }
     }
     let n = x.try_narrow(2, 1, 2).unwrap();
-    assert_eq!(n.to_vec(), vec![1., 2., 5., 6., 9., 10., 13., 14., 17., 18., 21., 22.]);
-    assert_eq!(n.reshape(&[12]).to_vec(), n.to_vec(), "reshape of a non-contiguous view copies in order");
+    assert_eq!(
+        n.to_vec(),
+        vec![1., 2., 5., 6., 9., 10., 13., 14., 17., 18., 21., 22.]
+    );
+    assert_eq!(
+        n.reshape(&[12]).to_vec(),
+        n.to_vec(),
+        "reshape of a non-contiguous view copies in order"
+    );
     let s = x.slice(1, 2, 3).unwrap().squeeze(1).unwrap();
     assert_eq!(s.to_vec(), vec![8., 9., 10., 11., 20., 21., 22., 23.]);
     let c = Tensor::concat(&[&x.slice(0, 1, 2).unwrap(), &x.slice(0, 0, 1).unwrap()], 0).unwrap();
@@ -439,15 +613,21 @@ fn views_index_and_data_access() {
     let st = Tensor::stack(&[&x, &x], 3).unwrap();
     assert_eq!(st.shape(), &[2, 3, 4, 2]);
     assert_eq!(st.get(&[1, 2, 3, 1]).unwrap(), 23.0);
-    let g = x.gather(2, &[3, 0, 1, 1, 2, 2, 0, 0, 3, 3, 1, 2], &[2, 3, 2]).unwrap();
-    assert_eq!(g.to_vec(), vec![3., 0., 5., 5., 10., 10., 12., 12., 19., 19., 21., 22.]);
+    let g = x
+        .gather(2, &[3, 0, 1, 1, 2, 2, 0, 0, 3, 3, 1, 2], &[2, 3, 2])
+        .unwrap();
+    assert_eq!(
+        g.to_vec(),
+        vec![3., 0., 5., 5., 10., 10., 12., 12., 19., 19., 21., 22.]
+    );
     let i = x.index_select(1, &[2, 0]).unwrap();
     assert_eq!(i.get(&[1, 0, 1]).unwrap(), 21.0);
     assert_eq!(i.get(&[1, 1, 1]).unwrap(), 13.0);
     // update_data is visible through views; assign copies values.
     let y = Tensor::<f64>::zeros(&[2, 2]);
     let yt = y.t();
-    y.update_data(|d| d.copy_from_slice(&[1.0, 2.0, 3.0, 4.0])).unwrap();
+    y.update_data(|d| d.copy_from_slice(&[1.0, 2.0, 3.0, 4.0]))
+        .unwrap();
     assert_eq!(yt.to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
     y.assign(&yt.contiguous()).unwrap();
     assert_eq!(y.to_vec(), vec![1.0, 3.0, 2.0, 4.0]);
@@ -455,7 +635,9 @@ fn views_index_and_data_access() {
     assert_eq!(x.cast::<f32>().cast::<f64>().to_vec(), x.to_vec());
     assert_eq!(p.with_contiguous_data(|d| d.to_vec()), pv);
     // broadcast_to shares storage and reads correctly.
-    let r = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2, 1]).unwrap().broadcast_to(&[2, 3]);
+    let r = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2, 1])
+        .unwrap()
+        .broadcast_to(&[2, 3]);
     assert_eq!(r.to_vec(), vec![1.0, 1.0, 1.0, 2.0, 2.0, 2.0]);
     // Comparison masks and where.
     let a = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap();
@@ -467,11 +649,68 @@ fn views_index_and_data_access() {
     assert_eq!(a.gt(&b).unwrap().to_vec(), vec![0.0, 0.0, 1.0]);
     assert_eq!(a.ge(&b).unwrap().to_vec(), vec![0.0, 1.0, 1.0]);
     assert_eq!(a.gt_scalar(1.5).to_vec(), vec![0.0, 1.0, 1.0]);
-    assert_eq!(Tensor::where_(&a.lt(&b).unwrap(), &a, &b).unwrap().to_vec(), vec![1.0, 2.0, 1.0]);
+    assert_eq!(
+        Tensor::where_(&a.lt(&b).unwrap(), &a, &b).unwrap().to_vec(),
+        vec![1.0, 2.0, 1.0]
+    );
     // var with correction 0 vs 1, norm, dot.
     let v = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[4]).unwrap();
     assert_eq!(v.var(0).item().unwrap(), 1.25);
     assert!((v.var(1).item().unwrap() - 5.0 / 3.0).abs() < 1e-15);
     assert!((v.norm().item().unwrap() - 30f64.sqrt()).abs() < 1e-15);
     assert_eq!(v.dot(&v).unwrap().item().unwrap(), 30.0);
+}
+
+#[test]
+fn large_matmul_backward_with_broadcast_seed_and_3d_broadcast() {
+    // Big enough for the parallel GEMM; the seed from sum() reaches matmul's backward as a
+    // stride-0 view.
+    let a = Tensor::<f64>::randn_seeded(&[200, 150], 21).requires_grad_(true);
+    let b = Tensor::<f64>::randn_seeded(&[150, 100], 22).requires_grad_(true);
+    a.matmul(&b).sum().backward().unwrap();
+    let bv = b.to_vec();
+    let row_sums: Vec<f64> = (0..150)
+        .map(|p| bv[p * 100..(p + 1) * 100].iter().sum())
+        .collect();
+    let ga = a.grad().unwrap().to_vec();
+    for i in 0..200 {
+        assert_close(&ga[i * 150..(i + 1) * 150], &row_sums, 1e-10, 1e-10);
+    }
+    let av = a.to_vec();
+    let col_sums: Vec<f64> = (0..150)
+        .map(|p| (0..200).map(|i| av[i * 150 + p]).sum())
+        .collect();
+    let gb = b.grad().unwrap().to_vec();
+    for p in 0..150 {
+        assert!(gb[p * 100..(p + 1) * 100]
+            .iter()
+            .all(|&g| (g - col_sums[p]).abs() < 1e-10));
+    }
+    // 3-D broadcasting on the parallel path: [64, 30, 40] + [30, 1] and · [40].
+    let x = Tensor::<f32>::randn_seeded(&[64, 30, 40], 23);
+    let y = Tensor::<f32>::randn_seeded(&[30, 1], 24);
+    let z = Tensor::<f32>::randn_seeded(&[40], 25);
+    let got = (&(&x + &y) * &z).to_vec();
+    let (xv, yv, zv) = (x.to_vec(), y.to_vec(), z.to_vec());
+    for i in 0..64 {
+        for j in 0..30 {
+            for k in 0..40 {
+                let at = (i * 30 + j) * 40 + k;
+                assert_eq!(got[at], (xv[at] + yv[j]) * zv[k], "({i},{j},{k})");
+            }
+        }
+    }
+    // Permuted big operand through the parallel broadcasting path.
+    let xp = x.permute(&[1, 0, 2]); // [30, 64, 40]
+    let got = (&xp - &y.reshape(&[30, 1, 1])).to_vec();
+    for j in 0..30 {
+        for i in 0..64 {
+            for k in 0..40 {
+                assert_eq!(
+                    got[(j * 64 + i) * 40 + k],
+                    xv[(i * 30 + j) * 40 + k] - yv[j]
+                );
+            }
+        }
+    }
 }
