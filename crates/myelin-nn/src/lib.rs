@@ -9,6 +9,14 @@ pub mod data;
 pub mod error;
 
 pub use error::{NnError, Result};
+pub mod clip;
+pub mod optim;
+pub mod schedule;
+pub mod serialize;
+
+pub use clip::{clip_grad_norm, clip_grad_value};
+pub use optim::Optimizer;
+pub use schedule::LrScheduler;
 pub mod init;
 pub mod layers;
 pub mod loss;
