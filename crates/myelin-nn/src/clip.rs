@@ -73,7 +73,11 @@ pub fn clip_grad_norm<T: Element>(
     }
     let coef = max_norm / (total + 1e-6);
     // torch.clamp(coef, max=1.0) propagates NaN.
-    let clamped = if coef.is_nan() { f64::NAN } else { coef.min(1.0) };
+    let clamped = if coef.is_nan() {
+        f64::NAN
+    } else {
+        coef.min(1.0)
+    };
     if clamped != 1.0 {
         let c = T::from_f64(clamped);
         for (p, g) in &grads {
@@ -109,7 +113,15 @@ pub fn clip_grad_value<T: Element>(params: &[Tensor<T>], clip_value: f64) -> Res
     let hi = T::from_f64(clip_value);
     let lo = -hi;
     for (p, g) in &grads {
-        map_grad_in_place(p, g, |v| if v > hi { hi } else if v < lo { lo } else { v })?;
+        map_grad_in_place(p, g, |v| {
+            if v > hi {
+                hi
+            } else if v < lo {
+                lo
+            } else {
+                v
+            }
+        })?;
     }
     Ok(())
 }
@@ -169,7 +181,10 @@ fn total_norm<T: Element>(grads: &[(Tensor<T>, Tensor<T>)], norm_type: f64) -> f
                         })
                         .sum::<f64>();
                 } else if p == 1.0 {
-                    acc += d.iter().map(|v| (Element::to_f64(*v) * scale).abs()).sum::<f64>();
+                    acc += d
+                        .iter()
+                        .map(|v| (Element::to_f64(*v) * scale).abs())
+                        .sum::<f64>();
                 } else {
                     acc += d
                         .iter()
@@ -202,7 +217,11 @@ fn root(x: f64, p: f64) -> f64 {
 
 /// Applies `f` to every element of `param`'s gradient `g`: in place when `g` is
 /// contiguous, otherwise by installing a new gradient tensor.
-fn map_grad_in_place<T: Element>(param: &Tensor<T>, g: &Tensor<T>, f: impl Fn(T) -> T) -> Result<()> {
+fn map_grad_in_place<T: Element>(
+    param: &Tensor<T>,
+    g: &Tensor<T>,
+    f: impl Fn(T) -> T,
+) -> Result<()> {
     if g.is_contiguous() {
         g.update_data(|d| d.iter_mut().for_each(|v| *v = f(*v)))?;
     } else {

@@ -260,7 +260,12 @@ impl LinearLR {
     /// are `1/3`, `1.0` and `5`). Errors unless `0 < start_factor ≤ 1`,
     /// `0 ≤ end_factor ≤ 1` and `total_iters ≥ 1`, or if `base_lr` is negative or
     /// non-finite.
-    pub fn new(base_lr: f64, start_factor: f64, end_factor: f64, total_iters: usize) -> Result<Self> {
+    pub fn new(
+        base_lr: f64,
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: usize,
+    ) -> Result<Self> {
         check_lr("LinearLR", "base_lr", base_lr)?;
         if !(start_factor > 0.0 && start_factor <= 1.0) {
             return Err(NnError::InvalidArgument(format!(

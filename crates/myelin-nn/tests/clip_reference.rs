@@ -18,7 +18,9 @@ use myelin_tensor::{Element, Tensor};
 fn params<T: Element>() -> Vec<Tensor<T>> {
     let f = |v: &[f64]| v.iter().map(|&x| T::from_f64(x)).collect::<Vec<T>>();
     let a = Tensor::<T>::zeros(&[2, 2]).requires_grad_(true);
-    a.set_grad(Some(Tensor::from_vec(f(&[1.5, -2.0, 0.25, 3.0]), &[2, 2]).unwrap()));
+    a.set_grad(Some(
+        Tensor::from_vec(f(&[1.5, -2.0, 0.25, 3.0]), &[2, 2]).unwrap(),
+    ));
     let b = Tensor::<T>::zeros(&[3]).requires_grad_(true);
     b.set_grad(Some(Tensor::from_vec(f(&[-0.5, 4.0, 1.0]), &[3]).unwrap()));
     let c = Tensor::<T>::zeros(&[2]).requires_grad_(true);
@@ -47,8 +49,13 @@ fn two_norm_is_global_and_matches_torch() {
     assert!((total - 32.5625f64.sqrt()).abs() < 1e-15);
     assert!((total - 5.706356105256663).abs() < 1e-12);
     let want = [
-        0.5257294530754861, -0.7009726041006482, 0.08762157551258103, 1.0514589061509723,
-        -0.17524315102516205, 1.4019452082012964, 0.3504863020503241,
+        0.5257294530754861,
+        -0.7009726041006482,
+        0.08762157551258103,
+        1.0514589061509723,
+        -0.17524315102516205,
+        1.4019452082012964,
+        0.3504863020503241,
     ];
     assert_close(&grads(&ps), &want, 1e-12);
     assert!(ps[2].grad().is_none());
@@ -64,16 +71,25 @@ fn inf_one_and_three_norms_match_torch() {
             f64::INFINITY,
             4.0,
             [
-                0.7499998125000469, -0.9999997500000625, 0.12499996875000781, 1.4999996250000938,
-                -0.24999993750001562, 1.999999500000125, 0.49999987500003124,
+                0.7499998125000469,
+                -0.9999997500000625,
+                0.12499996875000781,
+                1.4999996250000938,
+                -0.24999993750001562,
+                1.999999500000125,
+                0.49999987500003124,
             ],
         ),
         (
             1.0,
             12.25,
             [
-                0.24489793919200498, -0.32653058558933995, 0.040816323198667494,
-                0.48979587838400995, -0.08163264639733499, 0.6530611711786799,
+                0.24489793919200498,
+                -0.32653058558933995,
+                0.040816323198667494,
+                0.48979587838400995,
+                -0.08163264639733499,
+                0.6530611711786799,
                 0.16326529279466998,
             ],
         ),
@@ -81,8 +97,13 @@ fn inf_one_and_three_norms_match_torch() {
             3.0,
             4.695357192776339,
             [
-                0.6389288903699415, -0.8519051871599219, 0.10648814839499024, 1.277857780739883,
-                -0.21297629678998048, 1.7038103743198438, 0.42595259357996096,
+                0.6389288903699415,
+                -0.8519051871599219,
+                0.10648814839499024,
+                1.277857780739883,
+                -0.21297629678998048,
+                1.7038103743198438,
+                0.42595259357996096,
             ],
         ),
     ];
@@ -106,8 +127,13 @@ fn f32_gradients_match_torch() {
         .flat_map(|g| g.to_f64_vec())
         .collect();
     let want = [
-        0.5257294774055481, -0.7009726166725159, 0.08762157708406448, 1.0514589548110962,
-        -0.17524315416812897, 1.4019452333450317, 0.35048630833625793,
+        0.5257294774055481,
+        -0.7009726166725159,
+        0.08762157708406448,
+        1.0514589548110962,
+        -0.17524315416812897,
+        1.4019452333450317,
+        0.35048630833625793,
     ];
     assert_close(&got, &want, 1e-6);
 }
@@ -131,7 +157,7 @@ fn no_gradients_gives_zero() {
 fn huge_gradients_do_not_overflow_the_two_norm() {
     let w = Tensor::<f64>::zeros(&[2]).requires_grad_(true);
     w.set_grad(Some(Tensor::from_vec(vec![3e200, 4e200], &[2]).unwrap()));
-    let total = clip_grad_norm(&[w.clone()], 1.0, 2.0, true).unwrap();
+    let total = clip_grad_norm(std::slice::from_ref(&w), 1.0, 2.0, true).unwrap();
     assert!((total / 5e200 - 1.0).abs() < 1e-14, "{total}");
     let g = w.grad().unwrap().to_vec();
     assert!((g[0] - 0.6).abs() < 1e-12 && (g[1] - 0.8).abs() < 1e-12);
@@ -145,10 +171,18 @@ fn huge_gradients_do_not_overflow_the_two_norm() {
 #[test]
 fn nan_gradient_errors_or_poisons_like_torch() {
     let ps = params::<f64>();
-    ps[1].grad().unwrap().update_data(|g| g[0] = f64::NAN).unwrap();
+    ps[1]
+        .grad()
+        .unwrap()
+        .update_data(|g| g[0] = f64::NAN)
+        .unwrap();
     let err = clip_grad_norm(&ps, 1.0, 2.0, true).unwrap_err();
     assert!(matches!(err, NnError::NonFiniteGradNorm { norm, .. } if norm.is_nan()));
-    assert_eq!(grads(&ps)[0], 1.5, "an error must leave the gradients alone");
+    assert_eq!(
+        grads(&ps)[0],
+        1.5,
+        "an error must leave the gradients alone"
+    );
     // torch (error_if_nonfinite=False): total nan, every gradient becomes nan.
     let total = clip_grad_norm(&ps, 1.0, 2.0, false).unwrap();
     assert!(total.is_nan());
@@ -159,7 +193,11 @@ fn nan_gradient_errors_or_poisons_like_torch() {
 fn inf_gradient_errors_or_zeroes_like_torch() {
     for norm_type in [2.0, f64::INFINITY] {
         let ps = params::<f64>();
-        ps[1].grad().unwrap().update_data(|g| g[0] = f64::INFINITY).unwrap();
+        ps[1]
+            .grad()
+            .unwrap()
+            .update_data(|g| g[0] = f64::INFINITY)
+            .unwrap();
         let err = clip_grad_norm(&ps, 1.0, norm_type, true).unwrap_err();
         assert!(err.to_string().contains("non-finite"), "{err}");
         // torch: total inf; a.grad = [0, -0, 0, 0], b.grad = [nan, 0, 0].
@@ -184,7 +222,7 @@ fn invalid_arguments_are_errors() {
     assert!(clip_grad_value(&ps, f64::NAN).is_err());
     let w = Tensor::<f64>::zeros(&[2]).requires_grad_(true);
     w.set_grad(Some(Tensor::zeros(&[3])));
-    assert!(clip_grad_norm(&[w.clone()], 1.0, 2.0, false).is_err());
+    assert!(clip_grad_norm(std::slice::from_ref(&w), 1.0, 2.0, false).is_err());
     assert!(clip_grad_value(&[w], 1.0).is_err());
     // Nothing was modified by the failed calls.
     assert_eq!(grads(&ps), vec![1.5, -2.0, 0.25, 3.0, -0.5, 4.0, 1.0]);
@@ -197,8 +235,10 @@ fn clip_value_matches_torch() {
     clip_grad_value(&ps, 1.0).unwrap();
     assert_eq!(grads(&ps), vec![1.0, -1.0, 0.25, 1.0, -0.5, 1.0, 1.0]);
     let w = Tensor::<f64>::zeros(&[3]).requires_grad_(true);
-    w.set_grad(Some(Tensor::from_vec(vec![f64::NAN, f64::NEG_INFINITY, 0.5], &[3]).unwrap()));
-    clip_grad_value(&[w.clone()], 0.25).unwrap();
+    w.set_grad(Some(
+        Tensor::from_vec(vec![f64::NAN, f64::NEG_INFINITY, 0.5], &[3]).unwrap(),
+    ));
+    clip_grad_value(std::slice::from_ref(&w), 0.25).unwrap();
     let g = w.grad().unwrap().to_vec();
     assert!(g[0].is_nan());
     assert_eq!(&g[1..], &[-0.25, 0.25]);
@@ -207,9 +247,11 @@ fn clip_value_matches_torch() {
 #[test]
 fn non_contiguous_gradients_are_clipped() {
     let w = Tensor::<f64>::zeros(&[2, 2]).requires_grad_(true);
-    let g = Tensor::<f64>::from_vec(vec![3.0, 0.0, 4.0, 0.0], &[2, 2]).unwrap().t();
+    let g = Tensor::<f64>::from_vec(vec![3.0, 0.0, 4.0, 0.0], &[2, 2])
+        .unwrap()
+        .t();
     w.set_grad(Some(g));
-    let total = clip_grad_norm(&[w.clone()], 1.0, 2.0, false).unwrap();
+    let total = clip_grad_norm(std::slice::from_ref(&w), 1.0, 2.0, false).unwrap();
     assert_eq!(total, 5.0);
     let got = w.grad().unwrap().to_vec();
     let s = 1.0 / (5.0 + 1e-6);

@@ -24,14 +24,21 @@ fn parameter_without_grad_is_skipped_and_its_state_starts_late() {
         set_grad(&a, &[1.0, -1.0]);
         opt.step().unwrap();
     }
-    assert_eq!(b.to_vec(), vec![5.0], "a parameter with no grad must not move");
+    assert_eq!(
+        b.to_vec(),
+        vec![5.0],
+        "a parameter with no grad must not move"
+    );
     assert_eq!((opt.step_count(0), opt.step_count(1)), (3, 0));
     // Its first step is bias-corrected from t = 1: a move of lr·g/(|g| + eps) ≈ lr.
     set_grad(&b, &[1e-3]);
     opt.step().unwrap();
     assert_eq!(opt.step_count(1), 1);
     let moved = 5.0 - b.to_vec()[0];
-    assert!((moved - 0.1 * 1e-3 / (1e-3 + 1e-8)).abs() < 1e-12, "moved {moved}");
+    assert!(
+        (moved - 0.1 * 1e-3 / (1e-3 + 1e-8)).abs() < 1e-12,
+        "moved {moved}"
+    );
 }
 
 #[test]
@@ -59,7 +66,11 @@ fn updates_are_seen_through_every_clone_and_leave_no_graph() {
 #[test]
 fn sgd_momentum_buffer_matches_hand_computation() {
     let w = param(&[0.0]);
-    let mut opt = Sgd::new(vec![w.clone()], SgdConfig::new(1.0).momentum(0.5).dampening(0.5)).unwrap();
+    let mut opt = Sgd::new(
+        vec![w.clone()],
+        SgdConfig::new(1.0).momentum(0.5).dampening(0.5),
+    )
+    .unwrap();
     set_grad(&w, &[2.0]);
     opt.step().unwrap();
     assert_eq!(opt.momentum_buffer(0), Some(&[2.0][..])); // first step: raw grad
@@ -77,7 +88,10 @@ fn bad_gradient_shape_errors_before_any_parameter_changes() {
     set_grad(&a, &[1.0, 1.0]);
     b.set_grad(Some(Tensor::zeros(&[3])));
     let err = opt.step().unwrap_err();
-    assert!(matches!(err, NnError::InvalidArgument(ref m) if m.contains("parameter 1")), "{err}");
+    assert!(
+        matches!(err, NnError::InvalidArgument(ref m) if m.contains("parameter 1")),
+        "{err}"
+    );
     assert_eq!(a.to_vec(), vec![1.0, 2.0]);
     assert_eq!(b.to_vec(), vec![3.0, 4.0]);
 }
@@ -94,7 +108,9 @@ fn gradient_sharing_storage_with_the_parameter_does_not_deadlock() {
 #[test]
 fn non_contiguous_gradient_is_read_in_row_major_order() {
     let w = Tensor::<f64>::zeros(&[2, 2]).requires_grad_(true);
-    let g = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap().t();
+    let g = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2])
+        .unwrap()
+        .t();
     assert!(!g.is_contiguous());
     w.set_grad(Some(g));
     let mut opt = Sgd::new(vec![w.clone()], SgdConfig::new(1.0)).unwrap();
@@ -143,7 +159,9 @@ fn invalid_parameter_lists_are_rejected() {
     assert!(err(Sgd::new(vec![], SgdConfig::new(0.1))).contains("empty"));
     let non_leaf = &w * 2.0;
     assert!(err(Sgd::new(vec![non_leaf], SgdConfig::new(0.1))).contains("leaf"));
-    assert!(err(Sgd::new(vec![w.clone(), w.clone()], SgdConfig::new(0.1))).contains("share storage"));
+    assert!(
+        err(Sgd::new(vec![w.clone(), w.clone()], SgdConfig::new(0.1))).contains("share storage")
+    );
     let m = Tensor::<f64>::zeros(&[2, 3]);
     assert!(err(Sgd::new(vec![m.t()], SgdConfig::new(0.1))).contains("contiguous"));
 }
@@ -155,7 +173,14 @@ fn invalid_hyper_parameters_are_rejected() {
     assert!(Sgd::new(p(), SgdConfig::new(f64::NAN)).is_err());
     assert!(Sgd::new(p(), SgdConfig::new(0.1).momentum(-0.5)).is_err());
     assert!(Sgd::new(p(), SgdConfig::new(0.1).nesterov(true)).is_err());
-    assert!(Sgd::new(p(), SgdConfig::new(0.1).momentum(0.9).dampening(0.1).nesterov(true)).is_err());
+    assert!(Sgd::new(
+        p(),
+        SgdConfig::new(0.1)
+            .momentum(0.9)
+            .dampening(0.1)
+            .nesterov(true)
+    )
+    .is_err());
     assert!(Sgd::new(p(), SgdConfig::new(0.1).weight_decay(-1.0)).is_err());
     assert!(Adam::new(p(), AdamConfig::new(0.1).betas(1.0, 0.999)).is_err());
     assert!(Adam::new(p(), AdamConfig::new(0.1).betas(0.9, -0.1)).is_err());
@@ -174,17 +199,25 @@ fn invalid_hyper_parameters_are_rejected() {
 fn defaults_match_pytorch() {
     assert_eq!(SgdConfig::default().lr, 1e-3);
     let a = AdamConfig::default();
-    assert_eq!((a.lr, a.betas, a.eps, a.weight_decay), (1e-3, (0.9, 0.999), 1e-8, 0.0));
+    assert_eq!(
+        (a.lr, a.betas, a.eps, a.weight_decay),
+        (1e-3, (0.9, 0.999), 1e-8, 0.0)
+    );
     assert_eq!(AdamWConfig::default().weight_decay, 1e-2);
     let r = RmsPropConfig::default();
     assert_eq!((r.lr, r.alpha, r.eps), (1e-2, 0.99, 1e-8));
     let g = AdagradConfig::default();
-    assert_eq!((g.lr, g.eps, g.initial_accumulator_value), (1e-2, 1e-10, 0.0));
+    assert_eq!(
+        (g.lr, g.eps, g.initial_accumulator_value),
+        (1e-2, 1e-10, 0.0)
+    );
 }
 
 #[test]
 fn optimisers_are_generic_over_f32() {
-    let w = Tensor::<f32>::from_vec(vec![1.0, -1.0], &[2]).unwrap().requires_grad_(true);
+    let w = Tensor::<f32>::from_vec(vec![1.0, -1.0], &[2])
+        .unwrap()
+        .requires_grad_(true);
     let mut opt = RmsProp::new(vec![w.clone()], RmsPropConfig::new(0.01).centered(true)).unwrap();
     for _ in 0..5 {
         opt.zero_grad();
@@ -192,5 +225,8 @@ fn optimisers_are_generic_over_f32() {
         opt.step().unwrap();
     }
     let v = w.to_vec();
-    assert!(v[0] < 1.0 && v[0] > 0.0 && v[1] > -1.0 && v[1] < 0.0, "{v:?}");
+    assert!(
+        v[0] < 1.0 && v[0] > 0.0 && v[1] > -1.0 && v[1] < 0.0,
+        "{v:?}"
+    );
 }

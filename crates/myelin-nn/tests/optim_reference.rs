@@ -45,7 +45,10 @@ fn run<T: Element>(
 }
 
 fn check(name: &str, got: &[Vec<f64>], step1: [f64; 3], step10: [f64; 3], tol: f64) {
-    for (k, (g, e)) in [(&got[0], step1), (&got[9], step10)].into_iter().enumerate() {
+    for (k, (g, e)) in [(&got[0], step1), (&got[9], step10)]
+        .into_iter()
+        .enumerate()
+    {
         for j in 0..3 {
             assert!(
                 (g[j] - e[j]).abs() <= tol,
@@ -84,7 +87,11 @@ fn sgd_plain() {
     // torch.optim.SGD(p, lr=0.1)
     let o = run(sgd(SgdConfig::new(0.1)), 10);
     let s1 = [0.7, -0.7999999999999999, 0.3875];
-    let s10 = [0.0807633737141644, -0.08858500086391449, 0.049494903720882825];
+    let s10 = [
+        0.0807633737141644,
+        -0.08858500086391449,
+        0.049494903720882825,
+    ];
     check("sgd_plain", &o, s1, s10, TOL);
     check("sgd_plain", &o, s1, s10, TIGHT);
 }
@@ -103,11 +110,18 @@ fn sgd_momentum_dampening_first_step_buffer_is_raw_grad() {
 fn sgd_nesterov_weight_decay() {
     // torch.optim.SGD(p, lr=0.05, momentum=0.9, nesterov=True, weight_decay=0.1)
     let o = run(
-        sgd(SgdConfig::new(0.05).momentum(0.9).nesterov(true).weight_decay(0.1)),
+        sgd(SgdConfig::new(0.05)
+            .momentum(0.9)
+            .nesterov(true)
+            .weight_decay(0.1)),
         10,
     );
     let s1 = [0.7054999999999999, -0.841, 0.38837499999999997];
-    let s10 = [-0.27160741488549184, 0.10674116312122413, -0.15861800120267255];
+    let s10 = [
+        -0.27160741488549184,
+        0.10674116312122413,
+        -0.15861800120267255,
+    ];
     check("sgd_nesterov_wd", &o, s1, s10, TIGHT);
 }
 
@@ -119,7 +133,10 @@ fn sgd_nesterov_weight_decay_f32() {
             Box::new(
                 Sgd::new(
                     p,
-                    SgdConfig::new(0.05).momentum(0.9).nesterov(true).weight_decay(0.1),
+                    SgdConfig::new(0.05)
+                        .momentum(0.9)
+                        .nesterov(true)
+                        .weight_decay(0.1),
                 )
                 .unwrap(),
             )
@@ -127,7 +144,11 @@ fn sgd_nesterov_weight_decay_f32() {
         10,
     );
     let s1 = [0.7055000066757202, -0.8410000801086426, 0.38837501406669617];
-    let s10 = [-0.2716073989868164, 0.10674124211072922, -0.15861795842647552];
+    let s10 = [
+        -0.2716073989868164,
+        0.10674124211072922,
+        -0.15861795842647552,
+    ];
     check("sgd_nesterov_wd_f32", &o, s1, s10, 1e-6);
 }
 
@@ -145,7 +166,11 @@ fn adam_default() {
     // torch.optim.Adam(p, lr=0.1)
     let o = run(adam(AdamConfig::new(0.1)), 10);
     let s1 = [0.9000000003333333, -1.9000000000833333, 0.4000000008888889];
-    let s10 = [0.10512492743975398, -1.060485176468788, -0.20277078511884739];
+    let s10 = [
+        0.10512492743975398,
+        -1.060485176468788,
+        -0.20277078511884739,
+    ];
     check("adam_default", &o, s1, s10, TIGHT);
 }
 
@@ -154,7 +179,11 @@ fn adam_l2_weight_decay() {
     // torch.optim.Adam(p, lr=0.1, weight_decay=0.1)
     let o = run(adam(AdamConfig::new(0.1).weight_decay(0.1)), 10);
     let s1 = [0.9000000003225807, -1.9000000000819672, 0.4000000008510638];
-    let s10 = [0.10400660452903725, -1.0597010375922227, -0.20281010862221124];
+    let s10 = [
+        0.10400660452903725,
+        -1.0597010375922227,
+        -0.20281010862221124,
+    ];
     check("adam_wd", &o, s1, s10, TIGHT);
 }
 
@@ -165,10 +194,18 @@ fn adam_amsgrad() {
     // running maximum matters here.)
     let o = run(adam(AdamConfig::new(0.1).betas(0.9, 0.5).amsgrad(true)), 10);
     let s1 = [0.9000000003333333, -1.9000000000833333, 0.4000000008888889];
-    let s10 = [0.1833042160988337, -1.1093233379644927, -0.14247542234611027];
+    let s10 = [
+        0.1833042160988337,
+        -1.1093233379644927,
+        -0.14247542234611027,
+    ];
     check("adam_amsgrad", &o, s1, s10, TIGHT);
     let plain = run(adam(AdamConfig::new(0.1).betas(0.9, 0.5)), 10);
-    let s10_plain = [-0.37379160004949685, -0.7851713282904662, -0.28056181226478216];
+    let s10_plain = [
+        -0.37379160004949685,
+        -0.7851713282904662,
+        -0.28056181226478216,
+    ];
     check("adam_betas", &plain, s1, s10_plain, TIGHT);
 }
 
@@ -188,7 +225,12 @@ fn adam_amsgrad_f32() {
 fn adam_maximize_eps() {
     // torch.optim.Adam(p, lr=0.01, betas=(0.8, 0.9), eps=1e-3, maximize=True)
     let o = run(
-        adam(AdamConfig::new(0.01).betas(0.8, 0.9).eps(1e-3).maximize(true)),
+        adam(
+            AdamConfig::new(0.01)
+                .betas(0.8, 0.9)
+                .eps(1e-3)
+                .maximize(true),
+        ),
         10,
     );
     let s1 = [1.0099966677774075, -2.0099991667361055, 0.5099911190053286];
@@ -209,11 +251,20 @@ fn adamw_default_decay() {
 fn adamw_weight_decay_amsgrad() {
     // torch.optim.AdamW(p, lr=0.1, betas=(0.8, 0.6), weight_decay=0.5, amsgrad=True)
     let o = run(
-        adamw(AdamWConfig::new(0.1).betas(0.8, 0.6).weight_decay(0.5).amsgrad(true)),
+        adamw(
+            AdamWConfig::new(0.1)
+                .betas(0.8, 0.6)
+                .weight_decay(0.5)
+                .amsgrad(true),
+        ),
         10,
     );
     let s1 = [0.8500000003333332, -1.8000000000833332, 0.37500000088888885];
-    let s10 = [0.056402721650698304, -0.620965493040573, -0.08943959721524339];
+    let s10 = [
+        0.056402721650698304,
+        -0.620965493040573,
+        -0.08943959721524339,
+    ];
     check("adamw_wd_amsgrad", &o, s1, s10, TIGHT);
 }
 
@@ -240,7 +291,11 @@ fn rmsprop_centered_momentum_weight_decay() {
         10,
     );
     let s1 = [0.9666666670250896, -1.9666666667577413, 0.46666666761229314];
-    let s10 = [0.19717154238940082, -1.1445172665824912, -0.16949311289453795];
+    let s10 = [
+        0.19717154238940082,
+        -1.1445172665824912,
+        -0.16949311289453795,
+    ];
     check("rmsprop_centered", &o, s1, s10, TIGHT);
 }
 

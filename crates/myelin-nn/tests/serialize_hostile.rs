@@ -18,7 +18,7 @@ fn tmp_dir(name: &str) -> PathBuf {
 fn crafted(header: &str, data_len: usize) -> Vec<u8> {
     let mut v = (header.len() as u64).to_le_bytes().to_vec();
     v.extend_from_slice(header.as_bytes());
-    v.extend(std::iter::repeat(0u8).take(data_len));
+    v.extend(std::iter::repeat_n(0u8, data_len));
     v
 }
 
@@ -34,7 +34,10 @@ fn expect_checkpoint_error(dir: &std::path::Path, bytes: &[u8], needle: &str) {
     ];
     for err in errors {
         assert!(matches!(err, NnError::Checkpoint { .. }), "{err}");
-        assert!(err.to_string().contains(needle), "expected `{needle}` in: {err}");
+        assert!(
+            err.to_string().contains(needle),
+            "expected `{needle}` in: {err}"
+        );
     }
 }
 
@@ -63,12 +66,18 @@ fn malformed_headers() {
     expect_checkpoint_error(&dir, &crafted("[1, 2]", 0), "invalid safetensors file");
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}}"#, 4),
+        &crafted(
+            r#"{"x":{"dtype":"F99","shape":[1],"data_offsets":[0,4]}}"#,
+            4,
+        ),
         "invalid safetensors file",
     );
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#, 4),
+        &crafted(
+            r#"{"x":{"dtype":"F32","shape":[-1],"data_offsets":[0,4]}}"#,
+            4,
+        ),
         "invalid safetensors file",
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -80,7 +89,10 @@ fn offsets_out_of_range_overlapping_or_inconsistent() {
     // Beyond the data section.
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"F32","shape":[250],"data_offsets":[0,1000]}}"#, 8),
+        &crafted(
+            r#"{"x":{"dtype":"F32","shape":[250],"data_offsets":[0,1000]}}"#,
+            8,
+        ),
         "beyond",
     );
     // Offsets near usize::MAX (would overflow the crate's end-of-data arithmetic).
@@ -104,7 +116,10 @@ fn offsets_out_of_range_overlapping_or_inconsistent() {
     // Size disagrees with dtype × shape.
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#, 8),
+        &crafted(
+            r#"{"x":{"dtype":"F32","shape":[3],"data_offsets":[0,8]}}"#,
+            8,
+        ),
         "invalid safetensors file",
     );
     // Shape product overflows.
@@ -119,7 +134,10 @@ fn offsets_out_of_range_overlapping_or_inconsistent() {
     // Trailing bytes not covered by any tensor.
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#, 12),
+        &crafted(
+            r#"{"x":{"dtype":"F32","shape":[1],"data_offsets":[0,4]}}"#,
+            12,
+        ),
         "invalid safetensors file",
     );
     std::fs::remove_dir_all(&dir).unwrap();
@@ -130,7 +148,10 @@ fn unsupported_dtype_and_absurd_empty_shapes() {
     let dir = tmp_dir("dtype");
     expect_checkpoint_error(
         &dir,
-        &crafted(r#"{"x":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#, 8),
+        &crafted(
+            r#"{"x":{"dtype":"I64","shape":[1],"data_offsets":[0,8]}}"#,
+            8,
+        ),
         "I64",
     );
     // Zero elements, but dimensions whose product (ignoring the zero) overflows.
@@ -154,8 +175,14 @@ fn every_truncation_and_header_byte_flip_is_handled() {
     save(
         &good,
         &[
-            ("a", Tensor::<f32>::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap()),
-            ("b", Tensor::<f32>::from_vec(vec![4.0, 5.0], &[1, 2]).unwrap()),
+            (
+                "a",
+                Tensor::<f32>::from_vec(vec![1.0, 2.0, 3.0], &[3]).unwrap(),
+            ),
+            (
+                "b",
+                Tensor::<f32>::from_vec(vec![4.0, 5.0], &[1, 2]).unwrap(),
+            ),
         ],
     )
     .unwrap();
@@ -164,7 +191,10 @@ fn every_truncation_and_header_byte_flip_is_handled() {
     for len in 0..bytes.len() {
         std::fs::write(&bad, &bytes[..len]).unwrap();
         let err = load::<f32>(&bad).unwrap_err();
-        assert!(matches!(err, NnError::Checkpoint { .. }), "len {len}: {err}");
+        assert!(
+            matches!(err, NnError::Checkpoint { .. }),
+            "len {len}: {err}"
+        );
     }
     // Any single corrupted header byte: an error or a consistent load, never a panic.
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;

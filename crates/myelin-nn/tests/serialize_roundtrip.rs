@@ -32,7 +32,10 @@ fn sample<T: Element>() -> Vec<(String, Tensor<T>)> {
             "0.weight".to_string(),
             Tensor::from_vec(f(&[0.1, -2.5, 3.0, 1e-30, -0.0, 7.25]), &[2, 3]).unwrap(),
         ),
-        ("0.bias".to_string(), Tensor::from_vec(f(&[0.5, -0.5]), &[2]).unwrap()),
+        (
+            "0.bias".to_string(),
+            Tensor::from_vec(f(&[0.5, -0.5]), &[2]).unwrap(),
+        ),
         ("scale".to_string(), Tensor::scalar(T::from_f64(1.0 / 3.0))),
         ("empty".to_string(), Tensor::zeros(&[0, 4])),
         (
@@ -43,7 +46,10 @@ fn sample<T: Element>() -> Vec<(String, Tensor<T>)> {
 }
 
 fn bits<T: Element>(t: &Tensor<T>) -> Vec<u64> {
-    t.to_vec().iter().map(|v| Element::to_f64(*v).to_bits()).collect()
+    t.to_vec()
+        .iter()
+        .map(|v| Element::to_f64(*v).to_bits())
+        .collect()
 }
 
 fn roundtrip<T: Element>(name: &str) {
@@ -51,7 +57,11 @@ fn roundtrip<T: Element>(name: &str) {
     let path = dir.join("m.safetensors");
     let tensors = sample::<T>();
     save(&path, &tensors).unwrap();
-    assert_eq!(files_in(&dir), vec!["m.safetensors"], "no temporary file may remain");
+    assert_eq!(
+        files_in(&dir),
+        vec!["m.safetensors"],
+        "no temporary file may remain"
+    );
     let loaded = load::<T>(&path).unwrap();
     let mut want = tensors.clone();
     want.sort_by(|a, b| a.0.cmp(&b.0));
@@ -61,7 +71,13 @@ fn roundtrip<T: Element>(name: &str) {
         assert_eq!(lt.shape(), wt.shape(), "{ln}");
         assert_eq!(bits(lt), bits(wt), "{ln} must round-trip bit for bit");
     }
-    assert_eq!(load_metadata(&path).unwrap().get("format").map(String::as_str), Some("pt"));
+    assert_eq!(
+        load_metadata(&path)
+            .unwrap()
+            .get("format")
+            .map(String::as_str),
+        Some("pt")
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -79,7 +95,11 @@ fn roundtrip_f64() {
 fn file_layout_is_standard_safetensors() {
     let dir = tmp_dir("layout");
     let path = dir.join("m.safetensors");
-    save(&path, &[("w", Tensor::<f32>::from_vec(vec![1.0, -2.0], &[2]).unwrap())]).unwrap();
+    save(
+        &path,
+        &[("w", Tensor::<f32>::from_vec(vec![1.0, -2.0], &[2]).unwrap())],
+    )
+    .unwrap();
     let bytes = std::fs::read(&path).unwrap();
     let n = u64::from_le_bytes(bytes[..8].try_into().unwrap()) as usize;
     assert_eq!(n % 8, 0, "header padded to 8 bytes");
@@ -88,7 +108,10 @@ fn file_layout_is_standard_safetensors() {
     assert_eq!(header["w"]["shape"], serde_json::json!([2]));
     assert_eq!(header["__metadata__"]["format"], "pt");
     let data = &bytes[8 + n..];
-    assert_eq!(data, [1.0f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat());
+    assert_eq!(
+        data,
+        [1.0f32.to_le_bytes(), (-2.0f32).to_le_bytes()].concat()
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -108,11 +131,22 @@ fn non_contiguous_tensors_are_saved_row_major() {
 fn load_converts_between_f32_and_f64() {
     let dir = tmp_dir("convert");
     let p64 = dir.join("a.safetensors");
-    save(&p64, &[("x", Tensor::<f64>::from_vec(vec![0.1, 1e300], &[2]).unwrap())]).unwrap();
+    save(
+        &p64,
+        &[(
+            "x",
+            Tensor::<f64>::from_vec(vec![0.1, 1e300], &[2]).unwrap(),
+        )],
+    )
+    .unwrap();
     let as32 = load::<f32>(&p64).unwrap();
     assert_eq!(as32[0].1.to_vec(), vec![0.1f32, f32::INFINITY]);
     let p32 = dir.join("b.safetensors");
-    save(&p32, &[("x", Tensor::<f32>::from_vec(vec![0.1], &[1]).unwrap())]).unwrap();
+    save(
+        &p32,
+        &[("x", Tensor::<f32>::from_vec(vec![0.1], &[1]).unwrap())],
+    )
+    .unwrap();
     let as64 = load::<f64>(&p32).unwrap();
     assert_eq!(as64[0].1.to_vec(), vec![0.1f32 as f64]);
     std::fs::remove_dir_all(&dir).unwrap();
@@ -170,7 +204,12 @@ fn load_into_reports_every_problem_and_changes_nothing() {
     let missing = Tensor::<f32>::zeros(&[5]); // not in file
     let err = load_into(
         &path,
-        &[("0.weight", w.clone()), ("0.bias", b.clone()), ("1.weight", w1.clone()), ("2.weight", missing)],
+        &[
+            ("0.weight", w.clone()),
+            ("0.bias", b.clone()),
+            ("1.weight", w1.clone()),
+            ("2.weight", missing),
+        ],
     )
     .unwrap_err();
     let NnError::Checkpoint { path: p, problems } = &err else {
@@ -178,9 +217,17 @@ fn load_into_reports_every_problem_and_changes_nothing() {
     };
     assert_eq!(p, &path);
     assert_eq!(problems.len(), 3, "{problems:#?}");
-    assert!(problems.iter().any(|s| s.contains("shape mismatch for `0.bias`") && s.contains("[2]") && s.contains("[3]")));
-    assert!(problems.iter().any(|s| s.contains("missing key `2.weight`")));
-    assert!(problems.iter().any(|s| s.contains("unexpected key `stray`")));
+    assert!(problems
+        .iter()
+        .any(|s| s.contains("shape mismatch for `0.bias`")
+            && s.contains("[2]")
+            && s.contains("[3]")));
+    assert!(problems
+        .iter()
+        .any(|s| s.contains("missing key `2.weight`")));
+    assert!(problems
+        .iter()
+        .any(|s| s.contains("unexpected key `stray`")));
     let msg = err.to_string();
     assert!(msg.contains("m.safetensors") && msg.contains("stray") && msg.contains("2.weight"));
     // Nothing half-loaded: the parameters that did match are untouched too.
@@ -190,17 +237,36 @@ fn load_into_reports_every_problem_and_changes_nothing() {
     // dtype is checked (no silent f32 <-> f64 conversion in load_into).
     let w64 = Tensor::<f64>::zeros(&[2, 3]);
     let err = load_into(&path, &[("0.weight", w64.clone())]).unwrap_err();
-    let NnError::Checkpoint { problems, .. } = &err else { panic!("{err}") };
-    assert!(problems.iter().any(|s| s.contains("dtype mismatch for `0.weight`")), "{problems:?}");
+    let NnError::Checkpoint { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        problems
+            .iter()
+            .any(|s| s.contains("dtype mismatch for `0.weight`")),
+        "{problems:?}"
+    );
     assert_eq!(problems.len(), 4, "dtype + 3 unexpected keys: {problems:?}");
     assert_eq!(w64.to_vec(), vec![0.0; 6]);
 
     // Duplicate and non-contiguous parameters are reported as well.
     let t = Tensor::<f32>::zeros(&[3, 2]).t();
-    let err = load_into(&path, &[("0.weight", t), ("0.weight", Tensor::<f32>::zeros(&[2, 3]))]).unwrap_err();
-    let NnError::Checkpoint { problems, .. } = &err else { panic!("{err}") };
-    assert!(problems.iter().any(|s| s.contains("more than once")), "{problems:?}");
-    assert!(problems.iter().any(|s| s.contains("not contiguous")), "{problems:?}");
+    let err = load_into(
+        &path,
+        &[("0.weight", t), ("0.weight", Tensor::<f32>::zeros(&[2, 3]))],
+    )
+    .unwrap_err();
+    let NnError::Checkpoint { problems, .. } = &err else {
+        panic!("{err}")
+    };
+    assert!(
+        problems.iter().any(|s| s.contains("more than once")),
+        "{problems:?}"
+    );
+    assert!(
+        problems.iter().any(|s| s.contains("not contiguous")),
+        "{problems:?}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -211,7 +277,10 @@ fn save_replaces_atomically_and_failed_saves_leave_the_old_file() {
     save(&path, &[("a", Tensor::<f32>::ones(&[2]))]).unwrap();
     let good = std::fs::read(&path).unwrap();
     // Invalid requests fail before writing anything.
-    let dup = [("a", Tensor::<f32>::zeros(&[2])), ("a", Tensor::<f32>::zeros(&[2]))];
+    let dup = [
+        ("a", Tensor::<f32>::zeros(&[2])),
+        ("a", Tensor::<f32>::zeros(&[2])),
+    ];
     assert!(save(&path, &dup).is_err());
     assert!(save(&path, &[("__metadata__", Tensor::<f32>::zeros(&[1]))]).is_err());
     assert_eq!(std::fs::read(&path).unwrap(), good);
@@ -226,12 +295,19 @@ fn save_replaces_atomically_and_failed_saves_leave_the_old_file() {
     assert_eq!(files_in(&dir), vec!["blocked", "m.safetensors"]);
     // A successful save replaces the file completely.
     save(&path, &[("b", Tensor::<f64>::zeros(&[3]))]).unwrap();
-    let names: Vec<String> = load::<f64>(&path).unwrap().into_iter().map(|(n, _)| n).collect();
+    let names: Vec<String> = load::<f64>(&path)
+        .unwrap()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(names, vec!["b"]);
     assert_eq!(files_in(&dir), vec!["blocked", "m.safetensors"]);
     // A directory that does not exist is an I/O error, not a panic.
     assert!(matches!(
-        save(dir.join("nope/m.safetensors"), &[("a", Tensor::<f32>::ones(&[1]))]),
+        save(
+            dir.join("nope/m.safetensors"),
+            &[("a", Tensor::<f32>::ones(&[1]))]
+        ),
         Err(NnError::Io { .. })
     ));
     std::fs::remove_dir_all(&dir).unwrap();
@@ -243,7 +319,10 @@ fn missing_file_is_an_io_error() {
     assert!(matches!(err, NnError::Io { .. }), "{err}");
 }
 
-const FIXTURE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/torch_small.safetensors");
+const FIXTURE: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/tests/fixtures/torch_small.safetensors"
+);
 
 /// `tests/fixtures/torch_small.safetensors` was written by PyTorch 2.x with:
 ///
@@ -264,12 +343,18 @@ fn loads_a_file_written_by_pytorch() {
     assert_eq!(loaded[0].1.shape(), &[2]);
     assert_eq!(loaded[0].1.to_vec(), vec![0.1f32, -0.2f32]);
     assert_eq!(loaded[1].1.shape(), &[2, 3]);
-    assert_eq!(loaded[1].1.to_vec(), vec![0.5, -1.25, 2.0, 3.0, 0.125, -0.75]);
+    assert_eq!(
+        loaded[1].1.to_vec(),
+        vec![0.5, -1.25, 2.0, 3.0, 0.125, -0.75]
+    );
     assert_eq!(loaded[2].1.shape(), &[] as &[usize]);
     assert_eq!(loaded[2].1.to_vec(), vec![std::f64::consts::PI as f32]);
 
     let as64 = load::<f64>(FIXTURE).unwrap();
-    assert_eq!(as64[0].1.to_vec(), vec![0.10000000149011612, -0.20000000298023224]);
+    assert_eq!(
+        as64[0].1.to_vec(),
+        vec![0.10000000149011612, -0.20000000298023224]
+    );
     assert_eq!(as64[2].1.item().unwrap(), std::f64::consts::PI);
 
     let meta = load_metadata(FIXTURE).unwrap();

@@ -146,7 +146,11 @@ impl<T: Element> AdamCore<T> {
                 step: 0,
                 exp_avg: vec![T::zero(); n],
                 exp_avg_sq: vec![T::zero(); n],
-                max_exp_avg_sq: if amsgrad { vec![T::zero(); n] } else { Vec::new() },
+                max_exp_avg_sq: if amsgrad {
+                    vec![T::zero(); n]
+                } else {
+                    Vec::new()
+                },
             });
             s.step += 1;
             let t = s.step as f64;

@@ -1,6 +1,8 @@
 //! Stochastic gradient descent with momentum (`torch.optim.SGD`).
 
-use super::{check_non_negative, check_params, collect_grads, for_each_update, state_for, Optimizer};
+use super::{
+    check_non_negative, check_params, collect_grads, for_each_update, state_for, Optimizer,
+};
 use crate::error::{NnError, Result};
 use myelin_tensor::{Element, Tensor};
 
@@ -161,8 +163,12 @@ impl<T: Element> Optimizer<T> for Sgd<T> {
         let mu = T::from_f64(c.momentum);
         let one_minus_damp = T::from_f64(1.0 - c.dampening);
         let wd = T::from_f64(c.weight_decay);
-        let (use_wd, use_momentum, nesterov, maximize) =
-            (c.weight_decay != 0.0, c.momentum != 0.0, c.nesterov, c.maximize);
+        let (use_wd, use_momentum, nesterov, maximize) = (
+            c.weight_decay != 0.0,
+            c.momentum != 0.0,
+            c.nesterov,
+            c.maximize,
+        );
         let buffers = &mut self.momentum_buffers;
         for_each_update(&self.params, &mut self.grads, |i, w, g| {
             let first = buffers[i].is_none();
