@@ -5,13 +5,14 @@ use common::*;
 
 use std::sync::Arc;
 
-use myelin_tensor::{
-    BackwardCtx, BackwardOp, BinaryFn, ClosureUnary, Result, Tensor, UnaryFn,
-};
+use myelin_tensor::{BackwardCtx, BackwardOp, BinaryFn, ClosureUnary, Result, Tensor, UnaryFn};
 
 // ----- broadcasting binary arithmetic ---------------------------------------------------
 
-fn binary_ops() -> Vec<(&'static str, fn(&Tensor<f64>, &Tensor<f64>) -> Result<Tensor<f64>>)> {
+fn binary_ops() -> Vec<(
+    &'static str,
+    fn(&Tensor<f64>, &Tensor<f64>) -> Result<Tensor<f64>>,
+)> {
     vec![
         ("add", |a, b| a.try_add(b)),
         ("sub", |a, b| a.try_sub(b)),
@@ -48,7 +49,11 @@ fn binary_ops_with_broadcasting() {
                     .collect();
                 leaf(&v, sa)
             };
-            gc(&format!("{name} {sa:?}x{sb:?}"), |xs| op(&xs[0], &xs[1]), &[a, b]);
+            gc(
+                &format!("{name} {sa:?}x{sb:?}"),
+                |xs| op(&xs[0], &xs[1]),
+                &[a, b],
+            );
         }
     }
 }
@@ -67,31 +72,63 @@ fn binary_ops_one_side_not_requiring_grad() {
 fn operators_and_scalar_ops() {
     let x = uleaf(&[2, 3], 0.5, 2.0, 3);
     let y = uleaf(&[3], 0.5, 2.0, 4);
-    gc("operators", |xs| Ok(&(&(&xs[0] + &xs[1]) * &xs[0]) / &(&xs[1] - &xs[0].add_scalar(5.0))), &[x.clone(), y.clone()]);
-    gc("scalar ops", |xs| {
-        let v = &xs[0];
-        Ok(&(&(&(&v.add_scalar(1.5).sub_scalar(0.25).mul_scalar(-3.0).div_scalar(7.0) + 2.0) * 3.0) - 1.0) / 4.0)
-    }, &[x.clone()]);
+    gc(
+        "operators",
+        |xs| Ok(&(&(&xs[0] + &xs[1]) * &xs[0]) / &(&xs[1] - &xs[0].add_scalar(5.0))),
+        &[x.clone(), y.clone()],
+    );
+    gc(
+        "scalar ops",
+        |xs| {
+            let v = &xs[0];
+            Ok(&(&(&(&v
+                .add_scalar(1.5)
+                .sub_scalar(0.25)
+                .mul_scalar(-3.0)
+                .div_scalar(7.0)
+                + 2.0)
+                * 3.0)
+                - 1.0)
+                / 4.0)
+        },
+        &[x.clone()],
+    );
     gc("rsub_scalar", |xs| Ok(xs[0].rsub_scalar(2.0)), &[x.clone()]);
     gc("neg operator", |xs| Ok(-&xs[0]), &[x.clone()]);
-    gc("maximum_scalar", |xs| Ok(xs[0].maximum_scalar(1.0)), &[leaf(&[0.3, 1.7, -2.0, 5.0], &[4])]);
-    gc("minimum_scalar", |xs| Ok(xs[0].minimum_scalar(1.0)), &[leaf(&[0.3, 1.7, -2.0, 5.0], &[4])]);
+    gc(
+        "maximum_scalar",
+        |xs| Ok(xs[0].maximum_scalar(1.0)),
+        &[leaf(&[0.3, 1.7, -2.0, 5.0], &[4])],
+    );
+    gc(
+        "minimum_scalar",
+        |xs| Ok(xs[0].minimum_scalar(1.0)),
+        &[leaf(&[0.3, 1.7, -2.0, 5.0], &[4])],
+    );
 }
 
 #[test]
 fn fan_out_same_tensor_many_times() {
     let x = uleaf(&[2, 3], 0.5, 1.5, 5);
     // x*x + x/x.exp() - x*3 + x.t() @ x: x used six times.
-    gc("fan-out", |xs| {
-        let x = &xs[0];
-        let a = &(x * x) + &(x / &x.exp());
-        let b = &a - &(x * 3.0);
-        Ok(b.sum().try_add(&x.t().matmul(x).sum())?)
-    }, &[x]);
+    gc(
+        "fan-out",
+        |xs| {
+            let x = &xs[0];
+            let a = &(x * x) + &(x / &x.exp());
+            let b = &a - &(x * 3.0);
+            Ok(b.sum().try_add(&x.t().matmul(x).sum())?)
+        },
+        &[x],
+    );
     let y = rleaf(&[4], 6);
     gc("self mul", |xs| Ok(&xs[0] * &xs[0]), &[y.clone()]);
     gc("self sub", |xs| Ok(&xs[0] - &xs[0]), &[y.clone()]);
-    gc("self maximum", |xs| xs[0].try_maximum(&xs[0].mul_scalar(0.5)), &[leaf(&[1.0, -2.0, 3.0], &[3])]);
+    gc(
+        "self maximum",
+        |xs| xs[0].try_maximum(&xs[0].mul_scalar(0.5)),
+        &[leaf(&[1.0, -2.0, 3.0], &[3])],
+    );
 }
 
 // ----- unary ------------------------------------------------------------------------------
@@ -130,7 +167,11 @@ fn unary_ops() {
     for (name, f, x) in cases {
         gc(name, |xs| Ok(f(&xs[0])), &[x.clone()]);
         // Also through a non-contiguous view of the input.
-        gc(&format!("{name} (transposed input)"), |xs| Ok(f(&xs[0].t())), &[x.clone()]);
+        gc(
+            &format!("{name} (transposed input)"),
+            |xs| Ok(f(&xs[0].t())),
+            &[x.clone()],
+        );
     }
 }
 
@@ -139,7 +180,12 @@ fn unary_values_sanity() {
     // Derivatives checked against closed forms a wrong implementation would miss.
     let x = leaf(&[-2.0, 0.5, 3.0], &[3]);
     x.powi(3).sum().backward().unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[12.0, 0.75, 27.0], 1e-12, 1e-12);
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[12.0, 0.75, 27.0],
+        1e-12,
+        1e-12,
+    );
     let x = leaf(&[-1.5, 0.0, 1.5, 0.7], &[4]);
     x.clamp(-1.0, 1.0).sum().backward().unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 1.0, 0.0, 1.0]);
@@ -158,9 +204,17 @@ fn where_gradcheck_with_broadcasting() {
     let mask = Tensor::<f64>::from_vec(vec![1.0, 0.0, 1.0, 0.0, 0.0, 1.0], &[2, 3]).unwrap();
     let a = rleaf(&[2, 3], 7);
     let b = rleaf(&[3], 8);
-    gc("where", |xs| Tensor::where_(&mask, &xs[0], &xs[1]), &[a.clone(), b.clone()]);
+    gc(
+        "where",
+        |xs| Tensor::where_(&mask, &xs[0], &xs[1]),
+        &[a.clone(), b.clone()],
+    );
     let row_mask = Tensor::<f64>::from_vec(vec![1.0, 0.0], &[2, 1]).unwrap();
-    gc("where mask broadcast", |xs| Tensor::where_(&row_mask, &xs[0], &xs[1]), &[a, b]);
+    gc(
+        "where mask broadcast",
+        |xs| Tensor::where_(&row_mask, &xs[0], &xs[1]),
+        &[a, b],
+    );
 }
 
 #[test]
@@ -198,23 +252,67 @@ fn where_unselected_inf_nan_branch_does_not_poison_selected_gradient() {
 
 #[test]
 fn matmul_2d_batched_broadcast_transposed() {
-    gc("matmul 2d", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[3, 4], 1), rleaf(&[4, 2], 2)]);
-    gc("matmul 1x1", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[1, 1], 1), rleaf(&[1, 1], 2)]);
-    gc("matmul batched", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[2, 3, 4], 3), rleaf(&[2, 4, 5], 4)]);
-    gc("matmul batch broadcast 3d x 2d", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[2, 3, 4], 5), rleaf(&[4, 5], 6)]);
-    gc("matmul batch broadcast 2d x 3d", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[3, 4], 7), rleaf(&[2, 4, 5], 8)]);
-    gc("matmul batch broadcast [2,1]x[3]", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[2, 1, 3, 4], 9), rleaf(&[3, 4, 2], 10)]);
-    gc("matmul transposed operands", |xs| xs[0].t().try_matmul(&xs[1].t()), &[rleaf(&[4, 3], 11), rleaf(&[2, 4], 12)]);
-    gc("matmul batched transposed", |xs| {
-        xs[0].transpose(1, 2)?.try_matmul(&xs[1].permute(&[0, 2, 1]))
-    }, &[rleaf(&[2, 4, 3], 13), rleaf(&[2, 5, 4], 14)]);
-    gc("matmul with permuted batch", |xs| {
-        xs[0].permute(&[1, 0, 2]).try_matmul(&xs[1])
-    }, &[rleaf(&[3, 2, 4], 15), rleaf(&[4, 2], 16)]);
+    gc(
+        "matmul 2d",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[3, 4], 1), rleaf(&[4, 2], 2)],
+    );
+    gc(
+        "matmul 1x1",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[1, 1], 1), rleaf(&[1, 1], 2)],
+    );
+    gc(
+        "matmul batched",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[2, 3, 4], 3), rleaf(&[2, 4, 5], 4)],
+    );
+    gc(
+        "matmul batch broadcast 3d x 2d",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[2, 3, 4], 5), rleaf(&[4, 5], 6)],
+    );
+    gc(
+        "matmul batch broadcast 2d x 3d",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[3, 4], 7), rleaf(&[2, 4, 5], 8)],
+    );
+    gc(
+        "matmul batch broadcast [2,1]x[3]",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[2, 1, 3, 4], 9), rleaf(&[3, 4, 2], 10)],
+    );
+    gc(
+        "matmul transposed operands",
+        |xs| xs[0].t().try_matmul(&xs[1].t()),
+        &[rleaf(&[4, 3], 11), rleaf(&[2, 4], 12)],
+    );
+    gc(
+        "matmul batched transposed",
+        |xs| {
+            xs[0]
+                .transpose(1, 2)?
+                .try_matmul(&xs[1].permute(&[0, 2, 1]))
+        },
+        &[rleaf(&[2, 4, 3], 13), rleaf(&[2, 5, 4], 14)],
+    );
+    gc(
+        "matmul with permuted batch",
+        |xs| xs[0].permute(&[1, 0, 2]).try_matmul(&xs[1]),
+        &[rleaf(&[3, 2, 4], 15), rleaf(&[4, 2], 16)],
+    );
     // Fan-out through matmul: x @ x.
-    gc("matmul x@x", |xs| xs[0].try_matmul(&xs[0]), &[rleaf(&[3, 3], 17)]);
+    gc(
+        "matmul x@x",
+        |xs| xs[0].try_matmul(&xs[0]),
+        &[rleaf(&[3, 3], 17)],
+    );
     // Medium size to go through the GEMM (not just the tiny loop).
-    gc("matmul gemm size", |xs| Ok(xs[0].try_matmul(&xs[1])?.sum()), &[rleaf(&[20, 24], 18), rleaf(&[24, 12], 19)]);
+    gc(
+        "matmul gemm size",
+        |xs| Ok(xs[0].try_matmul(&xs[1])?.sum()),
+        &[rleaf(&[20, 24], 18), rleaf(&[24, 12], 19)],
+    );
 }
 
 // ----- reductions -------------------------------------------------------------------------
@@ -226,14 +324,46 @@ fn reductions_over_dims() {
     for dims in dims_list {
         for keepdim in [false, true] {
             let tag = format!("dims {dims:?} keepdim {keepdim}");
-            gc(&format!("sum {tag}"), |xs| xs[0].sum_dims(dims, keepdim), &[x.clone()]);
-            gc(&format!("mean {tag}"), |xs| xs[0].mean_dims(dims, keepdim), &[x.clone()]);
-            gc(&format!("max {tag}"), |xs| xs[0].max_dims(dims, keepdim), &[x.clone()]);
-            gc(&format!("min {tag}"), |xs| xs[0].min_dims(dims, keepdim), &[x.clone()]);
-            gc(&format!("var {tag}"), |xs| xs[0].var_dims(dims, 1, keepdim), &[x.clone()]);
-            gc(&format!("var pop {tag}"), |xs| xs[0].var_dims(dims, 0, keepdim), &[x.clone()]);
-            gc(&format!("norm {tag}"), |xs| xs[0].norm_dims(dims, keepdim), &[x.clone()]);
-            gc(&format!("logsumexp {tag}"), |xs| xs[0].logsumexp(dims, keepdim), &[x.clone()]);
+            gc(
+                &format!("sum {tag}"),
+                |xs| xs[0].sum_dims(dims, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("mean {tag}"),
+                |xs| xs[0].mean_dims(dims, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("max {tag}"),
+                |xs| xs[0].max_dims(dims, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("min {tag}"),
+                |xs| xs[0].min_dims(dims, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("var {tag}"),
+                |xs| xs[0].var_dims(dims, 1, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("var pop {tag}"),
+                |xs| xs[0].var_dims(dims, 0, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("norm {tag}"),
+                |xs| xs[0].norm_dims(dims, keepdim),
+                &[x.clone()],
+            );
+            gc(
+                &format!("logsumexp {tag}"),
+                |xs| xs[0].logsumexp(dims, keepdim),
+                &[x.clone()],
+            );
         }
     }
     gc("sum()", |xs| Ok(xs[0].sum()), &[x.clone()]);
@@ -242,18 +372,42 @@ fn reductions_over_dims() {
     gc("min()", |xs| Ok(xs[0].min()), &[x.clone()]);
     gc("var()", |xs| Ok(xs[0].var(1)), &[x.clone()]);
     gc("norm()", |xs| Ok(xs[0].norm()), &[x.clone()]);
-    gc("dot", |xs| xs[0].dot(&xs[1]), &[rleaf(&[5], 1), rleaf(&[5], 2)]);
-    gc("sum_to", |xs| xs[0].try_sum_to(&[3, 1]), &[rleaf(&[2, 3, 4], 3)]);
+    gc(
+        "dot",
+        |xs| xs[0].dot(&xs[1]),
+        &[rleaf(&[5], 1), rleaf(&[5], 2)],
+    );
+    gc(
+        "sum_to",
+        |xs| xs[0].try_sum_to(&[3, 1]),
+        &[rleaf(&[2, 3, 4], 3)],
+    );
 }
 
 #[test]
 fn reductions_on_non_contiguous_inputs() {
     let x = rleaf(&[3, 4, 2], 22);
     for dims in [&[0isize][..], &[1], &[2], &[0, 1], &[]] {
-        gc("sum permuted", |xs| xs[0].permute(&[2, 0, 1]).sum_dims(dims, false), &[x.clone()]);
-        gc("max permuted", |xs| xs[0].permute(&[2, 0, 1]).max_dims(dims, true), &[x.clone()]);
-        gc("logsumexp permuted", |xs| xs[0].permute(&[1, 2, 0]).logsumexp(dims, false), &[x.clone()]);
-        gc("var transposed", |xs| xs[0].transpose(0, 2)?.var_dims(dims, 1, false), &[x.clone()]);
+        gc(
+            "sum permuted",
+            |xs| xs[0].permute(&[2, 0, 1]).sum_dims(dims, false),
+            &[x.clone()],
+        );
+        gc(
+            "max permuted",
+            |xs| xs[0].permute(&[2, 0, 1]).max_dims(dims, true),
+            &[x.clone()],
+        );
+        gc(
+            "logsumexp permuted",
+            |xs| xs[0].permute(&[1, 2, 0]).logsumexp(dims, false),
+            &[x.clone()],
+        );
+        gc(
+            "var transposed",
+            |xs| xs[0].transpose(0, 2)?.var_dims(dims, 1, false),
+            &[x.clone()],
+        );
     }
 }
 
@@ -261,10 +415,16 @@ fn reductions_on_non_contiguous_inputs() {
 fn max_min_gradient_goes_to_the_extremum() {
     let x = leaf(&[1.0, 5.0, 3.0, 7.0, 2.0, 0.0], &[2, 3]);
     x.max_dims(&[1], false).unwrap().sum().backward().unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![0.0, 1.0, 0.0, 1.0, 0.0, 0.0]
+    );
     let x = leaf(&[1.0, 5.0, 3.0, 7.0, 2.0, 0.0], &[2, 3]);
     x.min_dims(&[0], true).unwrap().sum().backward().unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 0.0, 0.0, 0.0, 1.0, 1.0]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![1.0, 0.0, 0.0, 0.0, 1.0, 1.0]
+    );
     // Ties share the gradient evenly.
     let x = leaf(&[2.0, 2.0, 1.0], &[3]);
     x.max().backward().unwrap();
@@ -277,35 +437,95 @@ fn max_min_gradient_goes_to_the_extremum() {
 fn shape_ops() {
     let x = rleaf(&[2, 3, 4], 31);
     let sq = |t: Tensor<f64>| -> Result<Tensor<f64>> { Ok(&t * &t.exp()) };
-    gc("reshape", |xs| sq(xs[0].try_reshape(&[4, 6])?), &[x.clone()]);
-    gc("reshape of transposed", |xs| sq(xs[0].transpose(0, 2)?.try_reshape(&[6, 4])?), &[x.clone()]);
+    gc(
+        "reshape",
+        |xs| sq(xs[0].try_reshape(&[4, 6])?),
+        &[x.clone()],
+    );
+    gc(
+        "reshape of transposed",
+        |xs| sq(xs[0].transpose(0, 2)?.try_reshape(&[6, 4])?),
+        &[x.clone()],
+    );
     gc("flatten", |xs| sq(xs[0].flatten(1, 2)?), &[x.clone()]);
-    gc("flatten_all", |xs| sq(xs[0].permute(&[1, 0, 2]).flatten_all()), &[x.clone()]);
-    gc("permute", |xs| sq(xs[0].try_permute(&[2, 0, 1])?), &[x.clone()]);
+    gc(
+        "flatten_all",
+        |xs| sq(xs[0].permute(&[1, 0, 2]).flatten_all()),
+        &[x.clone()],
+    );
+    gc(
+        "permute",
+        |xs| sq(xs[0].try_permute(&[2, 0, 1])?),
+        &[x.clone()],
+    );
     gc("transpose", |xs| sq(xs[0].transpose(-1, 0)?), &[x.clone()]);
     gc("t", |xs| sq(xs[0].t()), &[rleaf(&[3, 5], 32)]);
-    gc("broadcast_to", |xs| sq(xs[0].try_broadcast_to(&[2, 3, 4])?), &[rleaf(&[3, 1], 33)]);
-    gc("broadcast_to new dims", |xs| sq(xs[0].try_broadcast_to(&[5, 2, 3])?), &[rleaf(&[3], 34)]);
-    gc("unsqueeze", |xs| sq(xs[0].unsqueeze(1)?.try_broadcast_to(&[2, 3, 3, 4])?), &[x.clone()]);
-    gc("squeeze", |xs| sq(xs[0].squeeze(1)?), &[rleaf(&[3, 1, 2], 35)]);
-    gc("squeeze_all", |xs| sq(xs[0].squeeze_all()), &[rleaf(&[1, 3, 1, 2], 36)]);
+    gc(
+        "broadcast_to",
+        |xs| sq(xs[0].try_broadcast_to(&[2, 3, 4])?),
+        &[rleaf(&[3, 1], 33)],
+    );
+    gc(
+        "broadcast_to new dims",
+        |xs| sq(xs[0].try_broadcast_to(&[5, 2, 3])?),
+        &[rleaf(&[3], 34)],
+    );
+    gc(
+        "unsqueeze",
+        |xs| sq(xs[0].unsqueeze(1)?.try_broadcast_to(&[2, 3, 3, 4])?),
+        &[x.clone()],
+    );
+    gc(
+        "squeeze",
+        |xs| sq(xs[0].squeeze(1)?),
+        &[rleaf(&[3, 1, 2], 35)],
+    );
+    gc(
+        "squeeze_all",
+        |xs| sq(xs[0].squeeze_all()),
+        &[rleaf(&[1, 3, 1, 2], 36)],
+    );
     gc("narrow", |xs| sq(xs[0].try_narrow(1, 1, 2)?), &[x.clone()]);
-    gc("narrow of transposed", |xs| sq(xs[0].t().try_narrow(0, 1, 2)?), &[rleaf(&[3, 4], 37)]);
+    gc(
+        "narrow of transposed",
+        |xs| sq(xs[0].t().try_narrow(0, 1, 2)?),
+        &[rleaf(&[3, 4], 37)],
+    );
     gc("slice", |xs| sq(xs[0].slice(2, 1, 3)?), &[x.clone()]);
-    gc("slice twice (overlapping fan-out)", |xs| {
-        let a = xs[0].slice(0, 0, 3)?;
-        let b = xs[0].slice(0, 1, 4)?;
-        Ok(&a * &b)
-    }, &[rleaf(&[4, 2], 38)]);
-    gc("concat", |xs| {
-        sq(Tensor::concat(&[&xs[0], &xs[1], &xs[0]], 1)?)
-    }, &[rleaf(&[2, 3], 39), rleaf(&[2, 2], 40)]);
-    gc("concat dim 0 with transposed", |xs| {
-        sq(Tensor::concat(&[&xs[0].t(), &xs[1]], 0)?)
-    }, &[rleaf(&[3, 2], 41), rleaf(&[1, 3], 42)]);
-    gc("stack", |xs| sq(Tensor::stack(&[&xs[0], &xs[1]], 1)?), &[rleaf(&[2, 3], 43), rleaf(&[2, 3], 44)]);
-    gc("stack last", |xs| sq(Tensor::stack(&[&xs[0], &xs[1].t()], -1)?), &[rleaf(&[2, 3], 45), rleaf(&[3, 2], 46)]);
-    gc("contiguous", |xs| sq(xs[0].t().contiguous()), &[rleaf(&[3, 4], 47)]);
+    gc(
+        "slice twice (overlapping fan-out)",
+        |xs| {
+            let a = xs[0].slice(0, 0, 3)?;
+            let b = xs[0].slice(0, 1, 4)?;
+            Ok(&a * &b)
+        },
+        &[rleaf(&[4, 2], 38)],
+    );
+    gc(
+        "concat",
+        |xs| sq(Tensor::concat(&[&xs[0], &xs[1], &xs[0]], 1)?),
+        &[rleaf(&[2, 3], 39), rleaf(&[2, 2], 40)],
+    );
+    gc(
+        "concat dim 0 with transposed",
+        |xs| sq(Tensor::concat(&[&xs[0].t(), &xs[1]], 0)?),
+        &[rleaf(&[3, 2], 41), rleaf(&[1, 3], 42)],
+    );
+    gc(
+        "stack",
+        |xs| sq(Tensor::stack(&[&xs[0], &xs[1]], 1)?),
+        &[rleaf(&[2, 3], 43), rleaf(&[2, 3], 44)],
+    );
+    gc(
+        "stack last",
+        |xs| sq(Tensor::stack(&[&xs[0], &xs[1].t()], -1)?),
+        &[rleaf(&[2, 3], 45), rleaf(&[3, 2], 46)],
+    );
+    gc(
+        "contiguous",
+        |xs| sq(xs[0].t().contiguous()),
+        &[rleaf(&[3, 4], 47)],
+    );
 }
 
 // ----- indexing ---------------------------------------------------------------------------
@@ -313,24 +533,72 @@ fn shape_ops() {
 #[test]
 fn index_select_and_gather() {
     let x = rleaf(&[4, 3], 51);
-    gc("index_select dim0 repeated", |xs| Ok(xs[0].index_select(0, &[2, 0, 2, 2, 3])?.square()), &[x.clone()]);
-    gc("index_select dim1", |xs| Ok(xs[0].index_select(-1, &[1, 1, 0])?.square()), &[x.clone()]);
-    gc("index_select transposed", |xs| Ok(xs[0].t().index_select(1, &[3, 0, 3])?.square()), &[x.clone()]);
-    gc("gather dim1", |xs| Ok(xs[0].gather(1, &[0, 2, 2, 1, 1, 1, 0, 0], &[4, 2])?.square()), &[x.clone()]);
-    gc("gather dim0", |xs| Ok(xs[0].gather(0, &[3, 0, 1, 3, 3, 2], &[2, 3])?.square()), &[x.clone()]);
-    gc("gather 3d", |xs| Ok(xs[0].gather(1, &[1, 0, 1, 0, 0, 0, 1, 1], &[2, 2, 2])?.square()), &[rleaf(&[2, 2, 2], 52)]);
+    gc(
+        "index_select dim0 repeated",
+        |xs| Ok(xs[0].index_select(0, &[2, 0, 2, 2, 3])?.square()),
+        &[x.clone()],
+    );
+    gc(
+        "index_select dim1",
+        |xs| Ok(xs[0].index_select(-1, &[1, 1, 0])?.square()),
+        &[x.clone()],
+    );
+    gc(
+        "index_select transposed",
+        |xs| Ok(xs[0].t().index_select(1, &[3, 0, 3])?.square()),
+        &[x.clone()],
+    );
+    gc(
+        "gather dim1",
+        |xs| {
+            Ok(xs[0]
+                .gather(1, &[0, 2, 2, 1, 1, 1, 0, 0], &[4, 2])?
+                .square())
+        },
+        &[x.clone()],
+    );
+    gc(
+        "gather dim0",
+        |xs| Ok(xs[0].gather(0, &[3, 0, 1, 3, 3, 2], &[2, 3])?.square()),
+        &[x.clone()],
+    );
+    gc(
+        "gather 3d",
+        |xs| {
+            Ok(xs[0]
+                .gather(1, &[1, 0, 1, 0, 0, 0, 1, 1], &[2, 2, 2])?
+                .square())
+        },
+        &[rleaf(&[2, 2, 2], 52)],
+    );
     // Repeated indices accumulate.
     let x = leaf(&[1.0, 2.0, 3.0], &[3]);
-    x.index_select(0, &[2, 2, 0, 2]).unwrap().sum().backward().unwrap();
+    x.index_select(0, &[2, 2, 0, 2])
+        .unwrap()
+        .sum()
+        .backward()
+        .unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 0.0, 3.0]);
 }
 
 #[test]
 fn indexing_second_order() {
     let x = rleaf(&[4, 3], 53);
-    ggc("index_select", |xs| Ok(xs[0].index_select(0, &[2, 0, 2])?.square()), &[x.clone()]);
-    ggc("gather", |xs| Ok(xs[0].gather(1, &[0, 2, 2, 1], &[4, 1])?.exp()), &[x]);
-    ggc("narrow", |xs| Ok(xs[0].try_narrow(1, 1, 2)?.tanh()), &[rleaf(&[3, 4], 54)]);
+    ggc(
+        "index_select",
+        |xs| Ok(xs[0].index_select(0, &[2, 0, 2])?.square()),
+        &[x.clone()],
+    );
+    ggc(
+        "gather",
+        |xs| Ok(xs[0].gather(1, &[0, 2, 2, 1], &[4, 1])?.exp()),
+        &[x],
+    );
+    ggc(
+        "narrow",
+        |xs| Ok(xs[0].try_narrow(1, 1, 2)?.tanh()),
+        &[rleaf(&[3, 4], 54)],
+    );
 }
 
 // ----- custom ops -------------------------------------------------------------------------
@@ -372,10 +640,22 @@ impl BackwardOp<f64> for SqScale {
     fn name(&self) -> &'static str {
         "sq_scale"
     }
-    fn backward(&self, ctx: &BackwardCtx<'_, f64>, g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+    fn backward(
+        &self,
+        ctx: &BackwardCtx<'_, f64>,
+        g: &Tensor<f64>,
+    ) -> Result<Vec<Option<Tensor<f64>>>> {
         let (x, w) = (ctx.input(0), ctx.input(1));
-        let gx = if ctx.needs_grad(0) { Some(&(g * &(x * w)) * 2.0) } else { None };
-        let gw = if ctx.needs_grad(1) { Some(g * &x.square()) } else { None };
+        let gx = if ctx.needs_grad(0) {
+            Some(&(g * &(x * w)) * 2.0)
+        } else {
+            None
+        };
+        let gw = if ctx.needs_grad(1) {
+            Some(g * &x.square())
+        } else {
+            None
+        };
         Ok(vec![gx, gw])
     }
 }
@@ -388,22 +668,58 @@ fn sq_scale(x: &Tensor<f64>, w: &Tensor<f64>) -> Tensor<f64> {
 #[test]
 fn custom_ops() {
     let x = rleaf(&[2, 3], 61);
-    gc("map_unary softsign", |xs| Ok(xs[0].map_unary(Softsign)), &[x.clone()]);
-    gc("map_unary softsign transposed", |xs| Ok(xs[0].t().map_unary(Softsign)), &[x.clone()]);
+    gc(
+        "map_unary softsign",
+        |xs| Ok(xs[0].map_unary(Softsign)),
+        &[x.clone()],
+    );
+    gc(
+        "map_unary softsign transposed",
+        |xs| Ok(xs[0].t().map_unary(Softsign)),
+        &[x.clone()],
+    );
     let cube = ClosureUnary::new("cube", |x: f64| x * x * x, |x: f64, _| 3.0 * x * x);
-    gc("map_unary closure", |xs| Ok(xs[0].map_unary(cube.clone())), &[x.clone()]);
-    gc("map_binary", |xs| xs[0].map_binary(&xs[1], Poly), &[rleaf(&[2, 3], 62), rleaf(&[3], 63)]);
-    gc("map_binary [3,1]x[4]", |xs| xs[0].map_binary(&xs[1], Poly), &[rleaf(&[3, 1], 64), rleaf(&[4], 65)]);
-    gc("map_binary scalar", |xs| xs[0].map_binary(&xs[1], Poly), &[rleaf(&[], 66), rleaf(&[2, 2], 67)]);
-    gc("from_op", |xs| Ok(sq_scale(&xs[0], &xs[1])), &[rleaf(&[2, 3], 68), rleaf(&[2, 3], 69)]);
-    ggc("from_op second order", |xs| Ok(sq_scale(&xs[0], &xs[1])), &[rleaf(&[2, 3], 70), rleaf(&[2, 3], 71)]);
+    gc(
+        "map_unary closure",
+        |xs| Ok(xs[0].map_unary(cube.clone())),
+        &[x.clone()],
+    );
+    gc(
+        "map_binary",
+        |xs| xs[0].map_binary(&xs[1], Poly),
+        &[rleaf(&[2, 3], 62), rleaf(&[3], 63)],
+    );
+    gc(
+        "map_binary [3,1]x[4]",
+        |xs| xs[0].map_binary(&xs[1], Poly),
+        &[rleaf(&[3, 1], 64), rleaf(&[4], 65)],
+    );
+    gc(
+        "map_binary scalar",
+        |xs| xs[0].map_binary(&xs[1], Poly),
+        &[rleaf(&[], 66), rleaf(&[2, 2], 67)],
+    );
+    gc(
+        "from_op",
+        |xs| Ok(sq_scale(&xs[0], &xs[1])),
+        &[rleaf(&[2, 3], 68), rleaf(&[2, 3], 69)],
+    );
+    ggc(
+        "from_op second order",
+        |xs| Ok(sq_scale(&xs[0], &xs[1])),
+        &[rleaf(&[2, 3], 70), rleaf(&[2, 3], 71)],
+    );
     // A unary op with a derivative tower supports second order.
     let cube2 = ClosureUnary::new("cube", |x: f64| x * x * x, |x: f64, _| 3.0 * x * x)
         .with_derivative(
             ClosureUnary::new("cube'", |x: f64| 3.0 * x * x, |x: f64, _| 6.0 * x)
                 .with_derivative(ClosureUnary::new("cube''", |x: f64| 6.0 * x, |_, _| 6.0)),
         );
-    ggc("map_unary with derivative", |xs| Ok(xs[0].map_unary(cube2.clone())), &[x.clone()]);
+    ggc(
+        "map_unary with derivative",
+        |xs| Ok(xs[0].map_unary(cube2.clone())),
+        &[x.clone()],
+    );
     let _: Arc<dyn UnaryFn<f64>> = Arc::new(Softsign);
 }
 
@@ -414,13 +730,19 @@ fn composite_mlp_like_expression() {
     let x = rleaf(&[5, 3], 81);
     let w = rleaf(&[4, 3], 82);
     let b = rleaf(&[4], 83);
-    gc("mlp layer", |xs| {
-        let h = &xs[0].matmul(&xs[1].t()) + &xs[2];
-        let h = h.tanh();
-        let logits = &h * &h.sigmoid();
-        let lse = logits.logsumexp(&[1], true)?;
-        Ok((&logits - &lse).gather(1, &[0, 3, 2, 1, 0], &[5, 1])?.mean())
-    }, &[x, w, b]);
+    gc(
+        "mlp layer",
+        |xs| {
+            let h = &xs[0].matmul(&xs[1].t()) + &xs[2];
+            let h = h.tanh();
+            let logits = &h * &h.sigmoid();
+            let lse = logits.logsumexp(&[1], true)?;
+            Ok((&logits - &lse)
+                .gather(1, &[0, 3, 2, 1, 0], &[5, 1])?
+                .mean())
+        },
+        &[x, w, b],
+    );
 }
 
 // ----- f32 vs f64 agreement ---------------------------------------------------------------
@@ -434,7 +756,9 @@ fn expression<T: myelin_tensor::Element>(x: &Tensor<T>, w: &Tensor<T>) -> Tensor
 
 #[test]
 fn f32_agrees_with_f64() {
-    let x64 = Tensor::<f64>::randn_seeded(&[6, 5], 91).mul_scalar(0.5).requires_grad_(false);
+    let x64 = Tensor::<f64>::randn_seeded(&[6, 5], 91)
+        .mul_scalar(0.5)
+        .requires_grad_(false);
     let w64 = Tensor::<f64>::randn_seeded(&[4, 5], 92).mul_scalar(0.5);
     let x64 = x64.detach().requires_grad_(true);
     let w64 = w64.detach().requires_grad_(true);
@@ -445,6 +769,49 @@ fn f32_agrees_with_f64() {
     y64.backward().unwrap();
     y32.backward().unwrap();
     assert_close(&[y32.to_f64_vec()[0]], &[y64.item().unwrap()], 1e-6, 1e-5);
-    assert_close(&x32.grad().unwrap().to_f64_vec(), &x64.grad().unwrap().to_vec(), 1e-6, 1e-5);
-    assert_close(&w32.grad().unwrap().to_f64_vec(), &w64.grad().unwrap().to_vec(), 1e-6, 1e-5);
+    assert_close(
+        &x32.grad().unwrap().to_f64_vec(),
+        &x64.grad().unwrap().to_vec(),
+        1e-6,
+        1e-5,
+    );
+    assert_close(
+        &w32.grad().unwrap().to_f64_vec(),
+        &w64.grad().unwrap().to_vec(),
+        1e-6,
+        1e-5,
+    );
+}
+
+#[test]
+fn gradcheck_rejects_wrong_gradients() {
+    use myelin_tensor::{gradcheck, gradgradcheck, GradCheckOptions};
+    let x = rleaf(&[3], 90);
+    // Derivative off by a factor.
+    let wrong = ClosureUnary::new("wrong_cube", |x: f64| x * x * x, |x: f64, _| 2.0 * x * x);
+    let e = gradcheck(|xs| Ok(xs[0].map_unary(wrong.clone())), &[x.clone()], GradCheckOptions::default()).unwrap_err();
+    assert!(e.to_string().contains("Jacobian mismatch"), "{e}");
+    // Right first derivative, wrong second derivative.
+    let bad2 = ClosureUnary::new("cube", |x: f64| x * x * x, |x: f64, _| 3.0 * x * x)
+        .with_derivative(ClosureUnary::new("cube'", |x: f64| 3.0 * x * x, |x: f64, _| 5.0 * x));
+    gradcheck(|xs| Ok(xs[0].map_unary(bad2.clone())), &[x.clone()], GradCheckOptions::default()).unwrap();
+    assert!(gradgradcheck(|xs| Ok(xs[0].map_unary(bad2.clone())), &[x.clone()], GradCheckOptions::default()).is_err());
+    // A backward that is not linear in the upstream gradient.
+    struct Nonlinear;
+    impl BackwardOp<f64> for Nonlinear {
+        fn name(&self) -> &'static str {
+            "nonlinear"
+        }
+        fn backward(&self, _ctx: &BackwardCtx<'_, f64>, g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+            Ok(vec![Some(g.square())])
+        }
+    }
+    let e = gradcheck(|xs| Ok(Tensor::from_op(xs[0].detach(), &[&xs[0]], Nonlinear)), &[x.clone()], GradCheckOptions::default());
+    assert!(e.is_err());
+    // maximum at a tie splits the gradient in half (PyTorch's rule).
+    let a = leaf(&[1.0, 2.0], &[2]);
+    let b = leaf(&[1.0, 3.0], &[2]);
+    a.maximum(&b).sum().backward().unwrap();
+    assert_eq!(a.grad().unwrap().to_vec(), vec![0.5, 0.0]);
+    assert_eq!(b.grad().unwrap().to_vec(), vec![0.5, 1.0]);
 }
