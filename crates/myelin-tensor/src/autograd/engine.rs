@@ -223,7 +223,35 @@ pub(crate) fn run_backward<T: Element>(
         }
     }
 
+    // With explicit inputs, run only the part of the graph that leads to them (like
+    // PyTorch): nodes beyond them are neither executed nor freed.
+    let needed: Option<HashMap<usize, ()>> = wanted.map(|_| {
+        let mut needed = HashMap::new();
+        for tensor in order.iter().rev() {
+            // A freed node's inputs are gone; count it as needed so that reaching it
+            // reports the freed graph instead of silently returning zeros.
+            let leads_to_wanted = wanted_index.contains_key(&tensor.id())
+                || tensor.grad_fn().is_some_and(|node| {
+                    node.op.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+                        || node
+                            .inputs
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .iter()
+                            .any(|input| needed.contains_key(&input.id()))
+                });
+            if leads_to_wanted {
+                needed.insert(tensor.id(), ());
+            }
+        }
+        needed
+    });
+    let is_needed = |t: &Tensor<T>| needed.as_ref().is_none_or(|n| n.contains_key(&t.id()));
+
     for tensor in &order {
+        if !is_needed(tensor) {
+            continue;
+        }
         let Some(mut g) = grads.remove(&tensor.id()) else {
             continue;
         };
@@ -266,6 +294,22 @@ pub(crate) fn run_backward<T: Element>(
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .clone();
+        if node.op.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
+            if wanted_index.contains_key(&tensor.id()) {
+                // Its gradient is the answer; nothing beyond it needs to run.
+                continue;
+            }
+            return Err(TensorError::Autograd(format!(
+                "{FREED_GRAPH} (op `{}`)",
+                node.name
+            )));
+        }
+        if !inputs
+            .iter()
+            .any(|input| input.requires_grad() && is_needed(input))
+        {
+            continue;
+        }
         let input_grads = {
             let op_guard = node.op.lock().unwrap_or_else(|e| e.into_inner());
             let Some(op) = op_guard.as_ref() else {
@@ -293,7 +337,7 @@ pub(crate) fn run_backward<T: Element>(
             let Some(input_grad) = input_grad else {
                 continue;
             };
-            if !input.requires_grad() {
+            if !input.requires_grad() || !is_needed(input) {
                 continue;
             }
             if input_grad.shape() != input.shape() {
