@@ -1,6 +1,14 @@
 //! Autograd semantics: seeds, accumulation, graph freeing, grad modes, detach, hooks,
 //! retain_grad, anomaly mode, and `grad()`.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 mod common;
 use common::*;
 
@@ -38,12 +46,21 @@ fn backward_with_wrong_shape_seed_names_both_shapes() {
     let y = x.exp();
     let err = y.backward_with(&Tensor::ones(&[3, 2])).unwrap_err();
     let msg = err.to_string();
-    assert!(msg.contains("backward") && msg.contains("[3, 2]") && msg.contains("[2, 3]"), "{msg}");
-    assert!(matches!(err, TensorError::ShapeMismatch { op: "backward", .. }));
+    assert!(
+        msg.contains("backward") && msg.contains("[3, 2]") && msg.contains("[2, 3]"),
+        "{msg}"
+    );
+    assert!(matches!(
+        err,
+        TensorError::ShapeMismatch { op: "backward", .. }
+    ));
     // A correct seed weights the gradient.
     let seed = Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]).unwrap();
     (&x * 3.0).backward_with(&seed).unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![3.0, 6.0, 9.0, 12.0, 15.0, 18.0]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![3.0, 6.0, 9.0, 12.0, 15.0, 18.0]
+    );
 }
 
 #[test]
@@ -59,7 +76,10 @@ fn fan_out_accumulates() {
     // y = x*x + 3x + x.exp(): dy/dx = 2x + 3 + e^x
     let y = &(&(&x * &x) + &(&x * 3.0)) + &x.exp();
     y.sum().backward().unwrap();
-    let expect: Vec<f64> = [1.0f64, -2.0, 3.0].iter().map(|v| 2.0 * v + 3.0 + v.exp()).collect();
+    let expect: Vec<f64> = [1.0f64, -2.0, 3.0]
+        .iter()
+        .map(|v| 2.0 * v + 3.0 + v.exp())
+        .collect();
     assert_close(&x.grad().unwrap().to_vec(), &expect, 1e-12, 1e-12);
     // Shared intermediate used twice (diamond).
     let x = leaf(&[0.5], &[1]);
@@ -67,7 +87,12 @@ fn fan_out_accumulates() {
     let y = &(&h * &h) + &h.mul_scalar(2.0);
     y.sum().backward().unwrap();
     let t = 0.5f64.tanh();
-    assert_close(&x.grad().unwrap().to_vec(), &[(2.0 * t + 2.0) * (1.0 - t * t)], 1e-12, 1e-12);
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[(2.0 * t + 2.0) * (1.0 - t * t)],
+        1e-12,
+        1e-12,
+    );
 }
 
 #[test]
@@ -98,14 +123,27 @@ fn second_backward_through_freed_graph_errors() {
     let y = x.exp().sum();
     y.backward().unwrap();
     let err = y.backward().unwrap_err();
-    assert!(err.to_string().contains("Trying to backward through the graph a second time"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Trying to backward through the graph a second time"),
+        "{err}"
+    );
     // The first gradient is untouched by the failed second pass.
-    assert_close(&x.grad().unwrap().to_vec(), &[1f64.exp(), 2f64.exp()], 1e-12, 1e-12);
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[1f64.exp(), 2f64.exp()],
+        1e-12,
+        1e-12,
+    );
     // grad() without create_graph frees too.
     let z = x.tanh().sum();
     grad(&[z.clone()], &[x.clone()], None, false).unwrap();
     let err = grad(&[z], &[x.clone()], None, false).unwrap_err();
-    assert!(err.to_string().contains("Trying to backward through the graph a second time"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Trying to backward through the graph a second time"),
+        "{err}"
+    );
     // Backward from an intermediate of a freed graph also errors.
     let h = x.sigmoid();
     let out = h.square().sum();
@@ -122,7 +160,10 @@ fn retain_graph_allows_second_backward_through_shared_part() {
     a.backward_opts(&Tensor::scalar(1.0), RETAIN).unwrap();
     let b = h.square().sum();
     b.backward().unwrap();
-    let e: Vec<f64> = [1.0f64, 2.0].iter().map(|v| v.exp() + 2.0 * (2.0 * v).exp()).collect();
+    let e: Vec<f64> = [1.0f64, 2.0]
+        .iter()
+        .map(|v| v.exp() + 2.0 * (2.0 * v).exp())
+        .collect();
     assert_close(&x.grad().unwrap().to_vec(), &e, 1e-12, 1e-12);
 }
 
@@ -151,7 +192,9 @@ fn no_grad_scopes() {
     // Grad mode is per thread.
     let _g = no_grad();
     let x2 = x.clone();
-    let other = std::thread::spawn(move || (&x2 * 2.0).requires_grad()).join().unwrap();
+    let other = std::thread::spawn(move || (&x2 * 2.0).requires_grad())
+        .join()
+        .unwrap();
     assert!(other);
 }
 
@@ -239,7 +282,10 @@ fn hooks_observe_and_replace_intermediate_gradients() {
     let h = x.exp();
     h.register_hook(|_| Some(Tensor::zeros(&[3])));
     let err = h.sum().backward().unwrap_err();
-    assert!(err.to_string().contains("hook") && err.to_string().contains("[3]"), "{err}");
+    assert!(
+        err.to_string().contains("hook") && err.to_string().contains("[3]"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -251,8 +297,16 @@ fn retain_grad_keeps_intermediate_gradient() {
     k.sum().backward().unwrap();
     let expect: Vec<f64> = [3.0f64, 6.0].iter().map(|v| v.exp()).collect();
     assert_close(&h.grad().unwrap().to_vec(), &expect, 1e-12, 1e-12);
-    assert!(k.grad().is_none(), "non-leaf without retain_grad keeps no grad");
-    assert_close(&x.grad().unwrap().to_vec(), &expect.iter().map(|v| v * 3.0).collect::<Vec<_>>(), 1e-12, 1e-12);
+    assert!(
+        k.grad().is_none(),
+        "non-leaf without retain_grad keeps no grad"
+    );
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &expect.iter().map(|v| v * 3.0).collect::<Vec<_>>(),
+        1e-12,
+        1e-12,
+    );
 }
 
 #[test]
@@ -286,7 +340,11 @@ fn anomaly_mode_names_the_op_that_made_nan() {
         fn name(&self) -> &'static str {
             "broken_op"
         }
-        fn backward(&self, _ctx: &BackwardCtx<'_, f64>, g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+        fn backward(
+            &self,
+            _ctx: &BackwardCtx<'_, f64>,
+            g: &Tensor<f64>,
+        ) -> Result<Vec<Option<Tensor<f64>>>> {
             Ok(vec![Some(g * f64::NAN)])
         }
     }
@@ -294,8 +352,14 @@ fn anomaly_mode_names_the_op_that_made_nan() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let y = Tensor::from_op(x.detach().mul_scalar(2.0), &[&x], Broken);
     let err = y.tanh().sum().backward().unwrap_err();
-    assert!(matches!(&err, TensorError::Anomaly { op, .. } if op == "broken_op"), "{err:?}");
-    assert!(err.to_string().contains("created at"), "anomaly mode records the creation site: {err}");
+    assert!(
+        matches!(&err, TensorError::Anomaly { op, .. } if op == "broken_op"),
+        "{err:?}"
+    );
+    assert!(
+        err.to_string().contains("created at"),
+        "anomaly mode records the creation site: {err}"
+    );
 
     // A custom unary op with a NaN derivative.
     let bad = ClosureUnary::new("nan_derivative", |x: f64| x, |_, _| f64::NAN);
@@ -322,8 +386,19 @@ fn grad_returns_without_accumulating() {
     let v = x.exp();
     assert!(grad(&[v.clone()], &[x.clone()], None, false).is_err());
     assert!(grad(&[v.clone()], &[x.clone()], Some(&[]), false).is_err());
-    let g = grad(&[v], &[x.clone()], Some(&[Tensor::from_vec(vec![1.0, 0.5], &[2]).unwrap()]), false).unwrap();
-    assert_close(&g[0].to_vec(), &[1f64.exp(), 0.5 * 2f64.exp()], 1e-12, 1e-12);
+    let g = grad(
+        &[v],
+        &[x.clone()],
+        Some(&[Tensor::from_vec(vec![1.0, 0.5], &[2]).unwrap()]),
+        false,
+    )
+    .unwrap();
+    assert_close(
+        &g[0].to_vec(),
+        &[1f64.exp(), 0.5 * 2f64.exp()],
+        1e-12,
+        1e-12,
+    );
     // Input that does not require grad is an error.
     let c = Tensor::<f64>::ones(&[2]);
     let err = grad(&[(&x * &c).sum()], &[c], None, false).unwrap_err();
@@ -346,9 +421,14 @@ fn leaf_gradients_do_not_alias_each_other_or_the_seed() {
     let seed = Tensor::from_vec(vec![1.0, 1.0], &[2]).unwrap();
     (&a + &b).backward_with(&seed).unwrap();
     let ga = a.grad().unwrap();
-    ga.update_data(|d| d.iter_mut().for_each(|v| *v *= 0.5)).unwrap();
+    ga.update_data(|d| d.iter_mut().for_each(|v| *v *= 0.5))
+        .unwrap();
     assert_eq!(a.grad().unwrap().to_vec(), vec![0.5, 0.5]);
-    assert_eq!(b.grad().unwrap().to_vec(), vec![1.0, 1.0], "b's gradient changed with a's");
+    assert_eq!(
+        b.grad().unwrap().to_vec(),
+        vec![1.0, 1.0],
+        "b's gradient changed with a's"
+    );
     assert_eq!(seed.to_vec(), vec![1.0, 1.0], "the seed changed");
     // Backward straight from a leaf.
     let x = leaf(&[1.0, 2.0], &[2]);
@@ -362,9 +442,18 @@ fn views_and_reshape_route_gradients_to_the_right_elements() {
     let x = leaf(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let w = Tensor::from_vec(vec![1.0, 10.0, 100.0, 1000.0, 1e4, 1e5], &[3, 2]).unwrap();
     (&x.t() * &w).sum().backward().unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 100.0, 1e4, 10.0, 1000.0, 1e5]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![1.0, 100.0, 1e4, 10.0, 1000.0, 1e5]
+    );
     let x = leaf(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
     let n = x.try_narrow(1, 1, 2).unwrap();
-    (&n * &Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap()).sum().backward().unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![0.0, 1.0, 2.0, 0.0, 3.0, 4.0]);
+    (&n * &Tensor::from_vec(vec![1.0, 2.0, 3.0, 4.0], &[2, 2]).unwrap())
+        .sum()
+        .backward()
+        .unwrap();
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![0.0, 1.0, 2.0, 0.0, 3.0, 4.0]
+    );
 }

@@ -1,6 +1,14 @@
 //! A million-op chain must build, backpropagate and drop on a thread with a 1 MiB stack:
 //! nothing in the engine or in Drop may recurse per node.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 use myelin_tensor::{live_nodes, Tensor};
 
 const DEPTH: usize = 1_000_000;
@@ -18,10 +26,16 @@ fn on_small_stack<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> 
 #[test]
 fn million_op_chain_backprops_and_drops_on_a_small_stack() {
     let (value, grad) = on_small_stack(|| {
-        let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2]).unwrap().requires_grad_(true);
+        let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2])
+            .unwrap()
+            .requires_grad_(true);
         let mut y = x.clone();
         for i in 0..DEPTH {
-            y = if i % 2 == 0 { y.mul_scalar(1.000_000_1) } else { y.add_scalar(1e-7) };
+            y = if i % 2 == 0 {
+                y.mul_scalar(1.000_000_1)
+            } else {
+                y.add_scalar(1e-7)
+            };
         }
         assert!(live_nodes() >= DEPTH);
         let loss = y.sum();
@@ -49,7 +63,10 @@ fn million_op_chain_with_binary_ops_and_retained_graph() {
             y = &y * &c;
         }
         let seed = Tensor::scalar(1.0);
-        let opts = myelin_tensor::BackwardOptions { retain_graph: true, create_graph: false };
+        let opts = myelin_tensor::BackwardOptions {
+            retain_graph: true,
+            create_graph: false,
+        };
         y.backward_opts(&seed, opts).unwrap();
         y.backward_opts(&seed, opts).unwrap();
         assert_eq!(x.grad().unwrap().item().unwrap(), 2.0);

@@ -1,6 +1,14 @@
 //! Errors name the op and the shapes; operator forms panic with the same message;
 //! zero-size dimensions work; NaN propagates through max-like ops.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 mod common;
 use common::*;
 
@@ -30,26 +38,62 @@ fn matmul_shape_errors() {
     assert_mentions(&m, &["matmul", "[3]", "[3, 2]"]);
     // Batch dims that do not broadcast.
     let e = t(&[2, 3, 4]).try_matmul(&t(&[3, 4, 5])).unwrap_err();
-    assert!(matches!(e, TensorError::Broadcast { op: "matmul", .. }), "{e:?}");
+    assert!(
+        matches!(e, TensorError::Broadcast { op: "matmul", .. }),
+        "{e:?}"
+    );
     assert_mentions(&e.to_string(), &["matmul", "[2]", "[3]"]);
 }
 
 #[test]
 fn broadcast_errors() {
     let e = t(&[3]).try_add(&t(&[4])).unwrap_err();
-    assert_eq!(e.to_string(), "add: shapes [3] and [4] cannot be broadcast together");
-    assert_mentions(&msg(t(&[2, 3]).try_mul(&t(&[3, 2]))), &["mul", "[2, 3]", "[3, 2]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_sub(&t(&[2]))), &["sub", "[2, 3]", "[2]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_div(&t(&[4, 1]))), &["div", "[2, 3]", "[4, 1]"]);
-    assert_mentions(&msg(t(&[5]).try_maximum(&t(&[2]))), &["maximum", "[5]", "[2]"]);
-    assert_mentions(&msg(t(&[5]).try_minimum(&t(&[2]))), &["minimum", "[5]", "[2]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_broadcast_to(&[3, 3])), &["broadcast_to", "[2, 3]", "[3, 3]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_broadcast_to(&[3])), &["broadcast_to", "[2, 3]", "[3]"]);
-    assert_mentions(&msg(Tensor::where_(&t(&[2]), &t(&[3]), &t(&[3]))), &["where", "[2]", "[3]"]);
+    assert_eq!(
+        e.to_string(),
+        "add: shapes [3] and [4] cannot be broadcast together"
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_mul(&t(&[3, 2]))),
+        &["mul", "[2, 3]", "[3, 2]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_sub(&t(&[2]))),
+        &["sub", "[2, 3]", "[2]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_div(&t(&[4, 1]))),
+        &["div", "[2, 3]", "[4, 1]"],
+    );
+    assert_mentions(
+        &msg(t(&[5]).try_maximum(&t(&[2]))),
+        &["maximum", "[5]", "[2]"],
+    );
+    assert_mentions(
+        &msg(t(&[5]).try_minimum(&t(&[2]))),
+        &["minimum", "[5]", "[2]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_broadcast_to(&[3, 3])),
+        &["broadcast_to", "[2, 3]", "[3, 3]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_broadcast_to(&[3])),
+        &["broadcast_to", "[2, 3]", "[3]"],
+    );
+    assert_mentions(
+        &msg(Tensor::where_(&t(&[2]), &t(&[3]), &t(&[3]))),
+        &["where", "[2]", "[3]"],
+    );
     assert_mentions(&msg(t(&[2]).lt(&t(&[3]))), &["lt", "[2]", "[3]"]);
-    assert_mentions(&msg(t(&[2]).map_binary(&t(&[3]), Hyp)), &["hyp", "[2]", "[3]"]);
+    assert_mentions(
+        &msg(t(&[2]).map_binary(&t(&[3]), Hyp)),
+        &["hyp", "[2]", "[3]"],
+    );
     assert_mentions(&msg(t(&[4]).dot(&t(&[3]))), &["dot", "[4]", "[3]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_sum_to(&[3, 3])), &["sum_to", "[2, 3]", "[3, 3]"]);
+    assert_mentions(
+        &msg(t(&[2, 3]).try_sum_to(&[3, 3])),
+        &["sum_to", "[2, 3]", "[3, 3]"],
+    );
 }
 
 struct Hyp;
@@ -70,15 +114,39 @@ impl myelin_tensor::BinaryFn<f64> for Hyp {
 
 #[test]
 fn concat_stack_reshape_errors() {
-    assert_mentions(&msg(Tensor::concat(&[&t(&[2, 3]), &t(&[3, 2])], 0)), &["concat", "[2, 3]", "[3, 2]"]);
-    assert_mentions(&msg(Tensor::concat(&[&t(&[2, 3]), &t(&[2, 3, 1])], 0)), &["concat", "[2, 3]", "[2, 3, 1]"]);
+    assert_mentions(
+        &msg(Tensor::concat(&[&t(&[2, 3]), &t(&[3, 2])], 0)),
+        &["concat", "[2, 3]", "[3, 2]"],
+    );
+    assert_mentions(
+        &msg(Tensor::concat(&[&t(&[2, 3]), &t(&[2, 3, 1])], 0)),
+        &["concat", "[2, 3]", "[2, 3, 1]"],
+    );
     assert_mentions(&msg(Tensor::<f64>::concat(&[], 0)), &["concat"]);
-    assert_mentions(&msg(Tensor::concat(&[&t(&[2]), &t(&[2])], 1)), &["concat", "dimension 1"]);
-    assert_mentions(&msg(Tensor::stack(&[&t(&[2, 3]), &t(&[3, 2])], 0)), &["stack", "[2, 3]", "[3, 2]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_reshape(&[4, 2])), &["reshape", "[2, 3]", "[4, 2]"]);
-    assert_mentions(&msg(Tensor::<f64>::from_vec(vec![1.0; 5], &[2, 3])), &["from_vec", "[2, 3]", "5"]);
-    assert_mentions(&msg(t(&[2, 3]).try_permute(&[0, 0])), &["permute", "[0, 0]", "[2, 3]"]);
-    assert_mentions(&msg(t(&[2, 3]).try_permute(&[0, 1, 2])), &["permute", "[2, 3]"]);
+    assert_mentions(
+        &msg(Tensor::concat(&[&t(&[2]), &t(&[2])], 1)),
+        &["concat", "dimension 1"],
+    );
+    assert_mentions(
+        &msg(Tensor::stack(&[&t(&[2, 3]), &t(&[3, 2])], 0)),
+        &["stack", "[2, 3]", "[3, 2]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_reshape(&[4, 2])),
+        &["reshape", "[2, 3]", "[4, 2]"],
+    );
+    assert_mentions(
+        &msg(Tensor::<f64>::from_vec(vec![1.0; 5], &[2, 3])),
+        &["from_vec", "[2, 3]", "5"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_permute(&[0, 0])),
+        &["permute", "[0, 0]", "[2, 3]"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).try_permute(&[0, 1, 2])),
+        &["permute", "[2, 3]"],
+    );
     // Zero-dimensional tensors cannot be concatenated (there is no dimension to join).
     let s = Tensor::<f64>::scalar(1.0);
     assert_mentions(&msg(Tensor::concat(&[&s, &s], 0)), &["concat"]);
@@ -88,11 +156,31 @@ fn concat_stack_reshape_errors() {
 fn index_errors() {
     let x = t(&[2, 3]);
     let e = x.gather(1, &[0, 5, 1, 1], &[2, 2]).unwrap_err();
-    assert!(matches!(e, TensorError::IndexOutOfRange { op: "gather", index: 5, dim: 1, size: 3 }), "{e:?}");
+    assert!(
+        matches!(
+            e,
+            TensorError::IndexOutOfRange {
+                op: "gather",
+                index: 5,
+                dim: 1,
+                size: 3
+            }
+        ),
+        "{e:?}"
+    );
     assert_mentions(&e.to_string(), &["gather", "5", "3"]);
-    assert_mentions(&msg(x.gather(1, &[0, 1], &[3, 1])), &["gather", "[3, 1]", "[2, 3]"]);
-    assert_mentions(&msg(x.gather(1, &[0, 1, 2], &[2, 1])), &["gather", "[2, 1]", "3 values"]);
-    assert_mentions(&msg(x.index_select(0, &[0, 2])), &["index_select", "2", "size 2"]);
+    assert_mentions(
+        &msg(x.gather(1, &[0, 1], &[3, 1])),
+        &["gather", "[3, 1]", "[2, 3]"],
+    );
+    assert_mentions(
+        &msg(x.gather(1, &[0, 1, 2], &[2, 1])),
+        &["gather", "[2, 1]", "3 values"],
+    );
+    assert_mentions(
+        &msg(x.index_select(0, &[0, 2])),
+        &["index_select", "2", "size 2"],
+    );
     assert_mentions(&msg(x.try_narrow(1, 2, 2)), &["narrow", "size 3"]);
     assert_mentions(&msg(x.try_narrow(1, usize::MAX, 2)), &["narrow"]);
     assert_mentions(&msg(x.slice(1, 2, 1)), &["slice", "end 1", "start 2"]);
@@ -106,10 +194,26 @@ fn index_errors() {
 fn dim_errors() {
     let x = t(&[2, 3]);
     let e = x.sum_dims(&[2], false).unwrap_err();
-    assert_eq!(e, TensorError::DimOutOfRange { op: "sum", dim: 2, ndim: 2 });
-    assert_eq!(e.to_string(), "sum: dimension 2 is out of range for a tensor with 2 dimensions");
-    assert_mentions(&msg(x.sum_dims(&[-3], false)), &["sum", "-3", "2 dimensions"]);
-    assert_mentions(&msg(x.sum_dims(&[0, -2], false)), &["sum", "more than once"]);
+    assert_eq!(
+        e,
+        TensorError::DimOutOfRange {
+            op: "sum",
+            dim: 2,
+            ndim: 2
+        }
+    );
+    assert_eq!(
+        e.to_string(),
+        "sum: dimension 2 is out of range for a tensor with 2 dimensions"
+    );
+    assert_mentions(
+        &msg(x.sum_dims(&[-3], false)),
+        &["sum", "-3", "2 dimensions"],
+    );
+    assert_mentions(
+        &msg(x.sum_dims(&[0, -2], false)),
+        &["sum", "more than once"],
+    );
     assert_mentions(&msg(x.mean_dims(&[5], false)), &["mean", "5"]);
     assert_mentions(&msg(x.max_dims(&[5], false)), &["max", "5"]);
     assert_mentions(&msg(x.min_dims(&[5], false)), &["min", "5"]);
@@ -128,15 +232,44 @@ fn dim_errors() {
 #[test]
 fn size_overflow_and_invalid_arguments() {
     let e = Tensor::<f64>::try_full(&[usize::MAX, 2], 0.0).unwrap_err();
-    assert!(matches!(&e, TensorError::SizeOverflow { op: "full", .. }), "{e:?}");
-    assert_mentions(&e.to_string(), &["full", &format!("[{}, 2]", usize::MAX), "overflows"]);
-    assert_mentions(&msg(t(&[2]).try_reshape(&[usize::MAX, 3])), &["reshape", "overflows"]);
+    assert!(
+        matches!(&e, TensorError::SizeOverflow { op: "full", .. }),
+        "{e:?}"
+    );
+    assert_mentions(
+        &e.to_string(),
+        &["full", &format!("[{}, 2]", usize::MAX), "overflows"],
+    );
+    assert_mentions(
+        &msg(t(&[2]).try_reshape(&[usize::MAX, 3])),
+        &["reshape", "overflows"],
+    );
     assert_mentions(&msg(t(&[2]).try_clamp(1.0, 0.0)), &["clamp", "min", "max"]);
-    assert_mentions(&msg(Tensor::<f64>::arange(0.0, 1.0, 0.0)), &["arange", "step"]);
-    assert_mentions(&msg(Tensor::<f64>::uniform(&[2], 1.0, 0.0, &mut myelin_tensor::seeded_rng(0))), &["uniform"]);
-    assert_mentions(&msg(t(&[2, 3]).t().update_data(|_| {})), &["update_data", "contiguous"]);
-    assert_mentions(&msg(t(&[2, 3]).assign(&t(&[3, 2]))), &["assign", "[3, 2]", "[2, 3]"]);
-    assert_mentions(&msg(t(&[0, 3]).max_dims(&[0], false)), &["max", "empty", "[0, 3]"]);
+    assert_mentions(
+        &msg(Tensor::<f64>::arange(0.0, 1.0, 0.0)),
+        &["arange", "step"],
+    );
+    assert_mentions(
+        &msg(Tensor::<f64>::uniform(
+            &[2],
+            1.0,
+            0.0,
+            &mut myelin_tensor::seeded_rng(0),
+        )),
+        &["uniform"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).t().update_data(|_| {})),
+        &["update_data", "contiguous"],
+    );
+    assert_mentions(
+        &msg(t(&[2, 3]).assign(&t(&[3, 2]))),
+        &["assign", "[3, 2]", "[2, 3]"],
+    );
+    assert_mentions(
+        &msg(t(&[0, 3]).max_dims(&[0], false)),
+        &["max", "empty", "[0, 3]"],
+    );
     assert_mentions(&msg(t(&[0, 3]).argmin(0)), &["argmin", "empty"]);
 }
 
@@ -225,7 +358,10 @@ fn zero_size_dims_work() {
     assert_eq!(Tensor::<f64>::zeros(&[0]).sum().item().unwrap(), 0.0);
     assert_eq!(e.sum_dims(&[0], false).unwrap().to_vec(), vec![0.0; 3]);
     assert_eq!(e.sum_dims(&[1], false).unwrap().shape(), &[0]);
-    assert!(e.mean().item().unwrap().is_nan(), "mean of nothing is NaN (PyTorch)");
+    assert!(
+        e.mean().item().unwrap().is_nan(),
+        "mean of nothing is NaN (PyTorch)"
+    );
     assert_eq!((&e + &Tensor::ones(&[3])).shape(), &[0, 3]);
     assert_eq!(e.exp().shape(), &[0, 3]);
     assert_eq!(e.t().shape(), &[3, 0]);
@@ -240,14 +376,42 @@ fn zero_size_dims_work() {
     assert_eq!(c.shape(), &[2, 4, 3]);
     assert_eq!(c.to_vec(), vec![0.0; 24]);
     // m = 0 and n = 0, 2-D and batched.
-    assert_eq!(Tensor::<f64>::ones(&[0, 3]).matmul(&Tensor::ones(&[3, 4])).shape(), &[0, 4]);
-    assert_eq!(Tensor::<f64>::ones(&[2, 3]).matmul(&Tensor::ones(&[3, 0])).shape(), &[2, 0]);
-    assert_eq!(Tensor::<f64>::ones(&[2, 0, 3]).matmul(&Tensor::ones(&[2, 3, 4])).shape(), &[2, 0, 4]);
-    assert_eq!(Tensor::<f64>::ones(&[2, 5, 3]).matmul(&Tensor::ones(&[3, 0])).shape(), &[2, 5, 0]);
-    assert_eq!(Tensor::<f64>::ones(&[0, 5, 3]).matmul(&Tensor::ones(&[3, 2])).shape(), &[0, 5, 2]);
+    assert_eq!(
+        Tensor::<f64>::ones(&[0, 3])
+            .matmul(&Tensor::ones(&[3, 4]))
+            .shape(),
+        &[0, 4]
+    );
+    assert_eq!(
+        Tensor::<f64>::ones(&[2, 3])
+            .matmul(&Tensor::ones(&[3, 0]))
+            .shape(),
+        &[2, 0]
+    );
+    assert_eq!(
+        Tensor::<f64>::ones(&[2, 0, 3])
+            .matmul(&Tensor::ones(&[2, 3, 4]))
+            .shape(),
+        &[2, 0, 4]
+    );
+    assert_eq!(
+        Tensor::<f64>::ones(&[2, 5, 3])
+            .matmul(&Tensor::ones(&[3, 0]))
+            .shape(),
+        &[2, 5, 0]
+    );
+    assert_eq!(
+        Tensor::<f64>::ones(&[0, 5, 3])
+            .matmul(&Tensor::ones(&[3, 2]))
+            .shape(),
+        &[0, 5, 2]
+    );
     // concat with an empty piece, index_select with no indices.
     let x = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]).unwrap();
-    assert_eq!(Tensor::concat(&[&e, &x], 0).unwrap().to_vec(), vec![1.0, 2.0, 3.0]);
+    assert_eq!(
+        Tensor::concat(&[&e, &x], 0).unwrap().to_vec(),
+        vec![1.0, 2.0, 3.0]
+    );
     assert_eq!(x.index_select(1, &[]).unwrap().shape(), &[1, 0]);
     assert_eq!(Tensor::<f64>::arange(1.0, 1.0, 1.0).unwrap().shape(), &[0]);
     assert_eq!(Tensor::<f64>::linspace(0.0, 1.0, 0).shape(), &[0]);
@@ -277,7 +441,10 @@ fn nan_propagates_through_max_like_ops() {
     let x = Tensor::<f64>::from_vec(vec![nan, 1.0, -1.0, 2.0], &[2, 2]).unwrap();
     let zeros = Tensor::<f64>::zeros(&[2, 2]);
     let mx = x.maximum(&zeros).to_vec();
-    assert!(mx[0].is_nan() && mx[1] == 1.0 && mx[2] == 0.0 && mx[3] == 2.0, "{mx:?}");
+    assert!(
+        mx[0].is_nan() && mx[1] == 1.0 && mx[2] == 0.0 && mx[3] == 2.0,
+        "{mx:?}"
+    );
     let mx = zeros.maximum(&x).to_vec();
     assert!(mx[0].is_nan(), "NaN on the right side too: {mx:?}");
     let mn = x.minimum(&zeros).to_vec();

@@ -1,5 +1,13 @@
 //! gradcheck (f64, PyTorch default tolerances) for every differentiable op.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 mod common;
 use common::*;
 
@@ -789,24 +797,49 @@ fn gradcheck_rejects_wrong_gradients() {
     let x = rleaf(&[3], 90);
     // Derivative off by a factor.
     let wrong = ClosureUnary::new("wrong_cube", |x: f64| x * x * x, |x: f64, _| 2.0 * x * x);
-    let e = gradcheck(|xs| Ok(xs[0].map_unary(wrong.clone())), &[x.clone()], GradCheckOptions::default()).unwrap_err();
+    let e = gradcheck(
+        |xs| Ok(xs[0].map_unary(wrong.clone())),
+        &[x.clone()],
+        GradCheckOptions::default(),
+    )
+    .unwrap_err();
     assert!(e.to_string().contains("Jacobian mismatch"), "{e}");
     // Right first derivative, wrong second derivative.
-    let bad2 = ClosureUnary::new("cube", |x: f64| x * x * x, |x: f64, _| 3.0 * x * x)
-        .with_derivative(ClosureUnary::new("cube'", |x: f64| 3.0 * x * x, |x: f64, _| 5.0 * x));
-    gradcheck(|xs| Ok(xs[0].map_unary(bad2.clone())), &[x.clone()], GradCheckOptions::default()).unwrap();
-    assert!(gradgradcheck(|xs| Ok(xs[0].map_unary(bad2.clone())), &[x.clone()], GradCheckOptions::default()).is_err());
+    let bad2 =
+        ClosureUnary::new("cube", |x: f64| x * x * x, |x: f64, _| 3.0 * x * x).with_derivative(
+            ClosureUnary::new("cube'", |x: f64| 3.0 * x * x, |x: f64, _| 5.0 * x),
+        );
+    gradcheck(
+        |xs| Ok(xs[0].map_unary(bad2.clone())),
+        &[x.clone()],
+        GradCheckOptions::default(),
+    )
+    .unwrap();
+    assert!(gradgradcheck(
+        |xs| Ok(xs[0].map_unary(bad2.clone())),
+        &[x.clone()],
+        GradCheckOptions::default()
+    )
+    .is_err());
     // A backward that is not linear in the upstream gradient.
     struct Nonlinear;
     impl BackwardOp<f64> for Nonlinear {
         fn name(&self) -> &'static str {
             "nonlinear"
         }
-        fn backward(&self, _ctx: &BackwardCtx<'_, f64>, g: &Tensor<f64>) -> Result<Vec<Option<Tensor<f64>>>> {
+        fn backward(
+            &self,
+            _ctx: &BackwardCtx<'_, f64>,
+            g: &Tensor<f64>,
+        ) -> Result<Vec<Option<Tensor<f64>>>> {
             Ok(vec![Some(g.square())])
         }
     }
-    let e = gradcheck(|xs| Ok(Tensor::from_op(xs[0].detach(), &[&xs[0]], Nonlinear)), &[x.clone()], GradCheckOptions::default());
+    let e = gradcheck(
+        |xs| Ok(Tensor::from_op(xs[0].detach(), &[&xs[0]], Nonlinear)),
+        &[x.clone()],
+        GradCheckOptions::default(),
+    );
     assert!(e.is_err());
     // maximum at a tie splits the gradient in half (PyTorch's rule).
     let a = leaf(&[1.0, 2.0], &[2]);

@@ -1,6 +1,14 @@
 //! Second-order gradients: gradgradcheck of smooth ops, closed forms, and a
 //! Hessian-vector product of a small MLP checked against finite differences.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 mod common;
 use common::*;
 
@@ -10,10 +18,22 @@ use myelin_tensor::{grad, Result, Tensor};
 fn gradgradcheck_smooth_ops() {
     let any = rleaf(&[2, 3], 1);
     let pos = uleaf(&[2, 3], 0.5, 2.0, 2);
-    ggc("mul", |xs| xs[0].try_mul(&xs[1]), &[rleaf(&[2, 3], 3), rleaf(&[3], 4)]);
+    ggc(
+        "mul",
+        |xs| xs[0].try_mul(&xs[1]),
+        &[rleaf(&[2, 3], 3), rleaf(&[3], 4)],
+    );
     ggc("mul self", |xs| xs[0].try_mul(&xs[0]), &[any.clone()]);
-    ggc("div", |xs| xs[0].try_div(&xs[1]), &[rleaf(&[2, 3], 5), uleaf(&[2, 1], 0.5, 2.0, 6)]);
-    ggc("add/sub", |xs| Ok(&(&xs[0] + &xs[1]) - &(&xs[0] * &xs[1])), &[rleaf(&[3], 7), rleaf(&[3], 8)]);
+    ggc(
+        "div",
+        |xs| xs[0].try_div(&xs[1]),
+        &[rleaf(&[2, 3], 5), uleaf(&[2, 1], 0.5, 2.0, 6)],
+    );
+    ggc(
+        "add/sub",
+        |xs| Ok(&(&xs[0] + &xs[1]) - &(&xs[0] * &xs[1])),
+        &[rleaf(&[3], 7), rleaf(&[3], 8)],
+    );
     ggc("exp", |xs| Ok(xs[0].exp()), &[any.clone()]);
     ggc("log", |xs| Ok(xs[0].log()), &[pos.clone()]);
     ggc("log1p", |xs| Ok(xs[0].log1p()), &[pos.clone()]);
@@ -27,33 +47,100 @@ fn gradgradcheck_smooth_ops() {
     ggc("square", |xs| Ok(xs[0].square()), &[any.clone()]);
     ggc("powf 2.5", |xs| Ok(xs[0].powf(2.5)), &[pos.clone()]);
     ggc("powf -1.5", |xs| Ok(xs[0].powf(-1.5)), &[pos.clone()]);
-    ggc("powi 3 negative base", |xs| Ok(xs[0].powi(3)), &[leaf(&[-1.5, -0.3, 0.7, 2.0], &[4])]);
-    ggc("scalar ops", |xs| Ok(xs[0].mul_scalar(3.0).add_scalar(1.0).square().div_scalar(2.0).rsub_scalar(1.0)), &[any.clone()]);
-    ggc("matmul", |xs| xs[0].try_matmul(&xs[1]), &[rleaf(&[3, 4], 9), rleaf(&[4, 2], 10)]);
-    ggc("matmul batched broadcast transposed", |xs| xs[0].try_matmul(&xs[1].t()), &[rleaf(&[2, 3, 4], 11), rleaf(&[2, 4], 12)]);
-    ggc("sum", |xs| Ok(xs[0].square().sum_dims(&[1], false)?), &[any.clone()]);
-    ggc("mean", |xs| Ok(xs[0].exp().mean_dims(&[0], true)?), &[any.clone()]);
+    ggc(
+        "powi 3 negative base",
+        |xs| Ok(xs[0].powi(3)),
+        &[leaf(&[-1.5, -0.3, 0.7, 2.0], &[4])],
+    );
+    ggc(
+        "scalar ops",
+        |xs| {
+            Ok(xs[0]
+                .mul_scalar(3.0)
+                .add_scalar(1.0)
+                .square()
+                .div_scalar(2.0)
+                .rsub_scalar(1.0))
+        },
+        &[any.clone()],
+    );
+    ggc(
+        "matmul",
+        |xs| xs[0].try_matmul(&xs[1]),
+        &[rleaf(&[3, 4], 9), rleaf(&[4, 2], 10)],
+    );
+    ggc(
+        "matmul batched broadcast transposed",
+        |xs| xs[0].try_matmul(&xs[1].t()),
+        &[rleaf(&[2, 3, 4], 11), rleaf(&[2, 4], 12)],
+    );
+    ggc(
+        "sum",
+        |xs| Ok(xs[0].square().sum_dims(&[1], false)?),
+        &[any.clone()],
+    );
+    ggc(
+        "mean",
+        |xs| Ok(xs[0].exp().mean_dims(&[0], true)?),
+        &[any.clone()],
+    );
     ggc("var", |xs| xs[0].var_dims(&[1], 1, false), &[any.clone()]);
     ggc("norm", |xs| xs[0].norm_dims(&[1], false), &[any.clone()]);
-    ggc("logsumexp", |xs| xs[0].logsumexp(&[1], false), &[any.clone()]);
-    ggc("logsumexp all", |xs| xs[0].logsumexp(&[], false), &[any.clone()]);
+    ggc(
+        "logsumexp",
+        |xs| xs[0].logsumexp(&[1], false),
+        &[any.clone()],
+    );
+    ggc(
+        "logsumexp all",
+        |xs| xs[0].logsumexp(&[], false),
+        &[any.clone()],
+    );
     ggc("softmax", |xs| softmax(&xs[0]), &[any.clone()]);
-    ggc("log_softmax permuted", |xs| {
-        let x = xs[0].t();
-        x.try_sub(&x.logsumexp(&[1], true)?)
-    }, &[any.clone()]);
-    ggc("maximum (no ties)", |xs| Ok(xs[0].try_maximum(&xs[1])?.square()), &[leaf(&[1.0, -2.0, 3.0], &[3]), leaf(&[0.0, 1.0, 2.5], &[3])]);
-    ggc("relu·x", |xs| Ok(&xs[0].relu() * &xs[0]), &[leaf(&[1.0, -2.0, 3.0], &[3])]);
-    ggc("abs·x", |xs| Ok(&xs[0].abs() * &xs[0]), &[leaf(&[1.0, -2.0, 3.0], &[3])]);
-    ggc("where", |xs| {
-        let m = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3])?;
-        Ok(Tensor::where_(&m, &xs[0].exp(), &xs[0].square())?)
-    }, &[leaf(&[0.3, -1.0, 2.0], &[3])]);
-    ggc("max reduction", |xs| Ok(xs[0].square().max_dims(&[1], false)?), &[leaf(&[1.0, -2.0, 3.0, 0.5, 0.7, -0.1], &[2, 3])]);
-    ggc("concat/stack", |xs| {
-        let c = Tensor::concat(&[&xs[0], &xs[1]], 0)?;
-        Ok(Tensor::stack(&[&c.exp(), &c.tanh()], 0)?)
-    }, &[rleaf(&[2], 13), rleaf(&[3], 14)]);
+    ggc(
+        "log_softmax permuted",
+        |xs| {
+            let x = xs[0].t();
+            x.try_sub(&x.logsumexp(&[1], true)?)
+        },
+        &[any.clone()],
+    );
+    ggc(
+        "maximum (no ties)",
+        |xs| Ok(xs[0].try_maximum(&xs[1])?.square()),
+        &[leaf(&[1.0, -2.0, 3.0], &[3]), leaf(&[0.0, 1.0, 2.5], &[3])],
+    );
+    ggc(
+        "relu·x",
+        |xs| Ok(&xs[0].relu() * &xs[0]),
+        &[leaf(&[1.0, -2.0, 3.0], &[3])],
+    );
+    ggc(
+        "abs·x",
+        |xs| Ok(&xs[0].abs() * &xs[0]),
+        &[leaf(&[1.0, -2.0, 3.0], &[3])],
+    );
+    ggc(
+        "where",
+        |xs| {
+            let m = Tensor::from_vec(vec![1.0, 0.0, 1.0], &[3])?;
+            Ok(Tensor::where_(&m, &xs[0].exp(), &xs[0].square())?)
+        },
+        &[leaf(&[0.3, -1.0, 2.0], &[3])],
+    );
+    ggc(
+        "max reduction",
+        |xs| Ok(xs[0].square().max_dims(&[1], false)?),
+        &[leaf(&[1.0, -2.0, 3.0, 0.5, 0.7, -0.1], &[2, 3])],
+    );
+    ggc(
+        "concat/stack",
+        |xs| {
+            let c = Tensor::concat(&[&xs[0], &xs[1]], 0)?;
+            Ok(Tensor::stack(&[&c.exp(), &c.tanh()], 0)?)
+        },
+        &[rleaf(&[2], 13), rleaf(&[3], 14)],
+    );
 }
 
 #[test]
@@ -64,10 +151,20 @@ fn clamp_second_order_keeps_first_derivative() {
     let g = grad(&[y.sum()], &[x.clone()], None, true).unwrap();
     // d/dx [clamp(x)·x] = clamp'(x)·x + clamp(x)
     assert_close(&g[0].to_vec(), &[-1.0, 0.6, 1.0, 1.0], 1e-12, 1e-12);
-    ggc("clamp", |xs| Ok(&xs[0].clamp(-1.0, 1.0) * &xs[0].exp()), &[x]);
+    ggc(
+        "clamp",
+        |xs| Ok(&xs[0].clamp(-1.0, 1.0) * &xs[0].exp()),
+        &[x],
+    );
     // Same for one-sided clamp.
     let x = leaf(&[-2.0, 0.25], &[2]);
-    let g = grad(&[x.clamp(-1.0, f64::INFINITY).square().sum()], &[x.clone()], None, true).unwrap();
+    let g = grad(
+        &[x.clamp(-1.0, f64::INFINITY).square().sum()],
+        &[x.clone()],
+        None,
+        true,
+    )
+    .unwrap();
     assert_close(&g[0].to_vec(), &[0.0, 0.5], 1e-12, 1e-12);
 }
 
@@ -91,13 +188,21 @@ fn second_derivative_of_cube_is_6x() {
         // Same through powi and powf.
         let d1 = grad(&[x.powi(3)], &[x.clone()], None, true).unwrap();
         let d2 = grad(&[d1[0].clone()], &[x.clone()], None, false).unwrap();
-        assert!((d2[0].item().unwrap() - 6.0 * v).abs() < 1e-12, "powi x = {v}");
+        assert!(
+            (d2[0].item().unwrap() - 6.0 * v).abs() < 1e-12,
+            "powi x = {v}"
+        );
     }
     // Vector version with backward() after grad(create_graph).
     let x = leaf(&[1.0, -2.0, 0.5], &[3]);
     let d1 = grad(&[x.powi(3).sum()], &[x.clone()], None, true).unwrap();
     d1[0].sum().backward().unwrap();
-    assert_close(&x.grad().unwrap().to_vec(), &[6.0, -12.0, 3.0], 1e-12, 1e-12);
+    assert_close(
+        &x.grad().unwrap().to_vec(),
+        &[6.0, -12.0, 3.0],
+        1e-12,
+        1e-12,
+    );
 }
 
 #[test]
@@ -110,10 +215,18 @@ fn tanh_second_derivative_matches_closed_form_and_finite_differences() {
     for (i, &v) in pts.iter().enumerate() {
         let t = v.tanh();
         let closed = -2.0 * t * (1.0 - t * t);
-        assert!((d2[i] - closed).abs() < 1e-12, "closed form at {v}: {} vs {closed}", d2[i]);
+        assert!(
+            (d2[i] - closed).abs() < 1e-12,
+            "closed form at {v}: {} vs {closed}",
+            d2[i]
+        );
         let dt = |u: f64| 1.0 - u.tanh().powi(2);
         let fd = (dt(v + eps) - dt(v - eps)) / (2.0 * eps);
-        assert!((d2[i] - fd).abs() < 1e-8, "finite difference at {v}: {} vs {fd}", d2[i]);
+        assert!(
+            (d2[i] - fd).abs() < 1e-8,
+            "finite difference at {v}: {} vs {fd}",
+            d2[i]
+        );
     }
 }
 
@@ -143,9 +256,16 @@ fn mlp_loss(params: &[Tensor<f64>], x: &Tensor<f64>, y: &Tensor<f64>) -> Tensor<
 }
 
 fn mlp_grad(params: &[Tensor<f64>], x: &Tensor<f64>, y: &Tensor<f64>) -> Vec<Vec<f64>> {
-    let p: Vec<Tensor<f64>> = params.iter().map(|t| t.detach().requires_grad_(true)).collect();
+    let p: Vec<Tensor<f64>> = params
+        .iter()
+        .map(|t| t.detach().requires_grad_(true))
+        .collect();
     let l = mlp_loss(&p, x, y);
-    grad(&[l], &p, None, false).unwrap().iter().map(|g| g.to_vec()).collect()
+    grad(&[l], &p, None, false)
+        .unwrap()
+        .iter()
+        .map(|g| g.to_vec())
+        .collect()
 }
 
 #[test]
@@ -156,7 +276,11 @@ fn hessian_vector_product_of_mlp_matches_finite_differences() {
     let params: Vec<Tensor<f64>> = shapes
         .iter()
         .enumerate()
-        .map(|(i, s)| Tensor::<f64>::randn_seeded(s, 200 + i as u64).mul_scalar(0.7).requires_grad_(true))
+        .map(|(i, s)| {
+            Tensor::<f64>::randn_seeded(s, 200 + i as u64)
+                .mul_scalar(0.7)
+                .requires_grad_(true)
+        })
         .collect();
     let v: Vec<Tensor<f64>> = shapes
         .iter()
@@ -179,14 +303,18 @@ fn hessian_vector_product_of_mlp_matches_finite_differences() {
         params
             .iter()
             .zip(&v)
-            .map(|(p, vi)| (&p.detach() + &vi.mul_scalar(sign * eps)))
+            .map(|(p, vi)| &p.detach() + &vi.mul_scalar(sign * eps))
             .collect()
     };
     let gp = mlp_grad(&shifted(1.0), &x, &y);
     let gm = mlp_grad(&shifted(-1.0), &x, &y);
     let mut max_norm: f64 = 0.0;
     for i in 0..4 {
-        let fd: Vec<f64> = gp[i].iter().zip(&gm[i]).map(|(a, b)| (a - b) / (2.0 * eps)).collect();
+        let fd: Vec<f64> = gp[i]
+            .iter()
+            .zip(&gm[i])
+            .map(|(a, b)| (a - b) / (2.0 * eps))
+            .collect();
         max_norm = max_norm.max(fd.iter().fold(0.0f64, |m, v| m.max(v.abs())));
         assert_close(&hvp[i].to_vec(), &fd, 1e-6, 1e-5);
     }
@@ -202,14 +330,18 @@ fn third_order_through_exp_and_tanh() {
     }
     assert!((g.item().unwrap() - 0.3f64.exp()).abs() < 1e-12);
     // tanh''' = -2 (1 - t²)(1 - 3t²)
-    let d1 = grad(&[x.tanh()], &[x.clone()], None, true).unwrap().remove(0);
+    let d1 = grad(&[x.tanh()], &[x.clone()], None, true)
+        .unwrap()
+        .remove(0);
     let d2 = grad(&[d1], &[x.clone()], None, true);
     // tanh_backward has no derivative tower past second order: either an error naming
     // it, or the right value.
     match d2.and_then(|d2| grad(&[d2[0].clone()], &[x.clone()], None, false)) {
         Ok(d3) => {
             let t = 0.3f64.tanh();
-            assert!((d3[0].item().unwrap() + 2.0 * (1.0 - t * t) * (1.0 - 3.0 * t * t)).abs() < 1e-10);
+            assert!(
+                (d3[0].item().unwrap() + 2.0 * (1.0 - t * t) * (1.0 - 3.0 * t * t)).abs() < 1e-10
+            );
         }
         Err(e) => assert!(e.to_string().contains("tanh_backward"), "{e}"),
     }

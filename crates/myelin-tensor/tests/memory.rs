@@ -2,6 +2,14 @@
 //! nodes are all gone once its tensors are dropped. One test only: `live_nodes()` is
 //! process-global and tests in one binary run in parallel threads.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 use myelin_tensor::{live_nodes, Tensor};
 
 struct Mlp {
@@ -25,7 +33,8 @@ impl Mlp {
 fn sgd_step(model: &Mlp, lr: f32) {
     for p in model.params() {
         let g = p.grad().expect("every parameter gets a gradient").to_vec();
-        p.update_data(|w| w.iter_mut().zip(&g).for_each(|(w, g)| *w -= lr * g)).unwrap();
+        p.update_data(|w| w.iter_mut().zip(&g).for_each(|(w, g)| *w -= lr * g))
+            .unwrap();
         p.zero_grad();
     }
 }
@@ -34,9 +43,13 @@ fn sgd_step(model: &Mlp, lr: f32) {
 fn training_loop_keeps_live_nodes_flat() {
     let baseline = live_nodes();
     let model = Mlp {
-        w1: Tensor::<f32>::randn_seeded(&[3, 8], 1).mul_scalar(0.5).requires_grad_(true),
+        w1: Tensor::<f32>::randn_seeded(&[3, 8], 1)
+            .mul_scalar(0.5)
+            .requires_grad_(true),
         b1: Tensor::<f32>::zeros(&[8]).requires_grad_(true),
-        w2: Tensor::<f32>::randn_seeded(&[8, 1], 2).mul_scalar(0.5).requires_grad_(true),
+        w2: Tensor::<f32>::randn_seeded(&[8, 1], 2)
+            .mul_scalar(0.5)
+            .requires_grad_(true),
         b2: Tensor::<f32>::zeros(&[1]).requires_grad_(true),
     };
     let x = Tensor::<f32>::randn_seeded(&[16, 3], 3);
@@ -57,16 +70,27 @@ fn training_loop_keeps_live_nodes_flat() {
         loss.backward().unwrap();
         // Freed by backward even while `loss` is alive: only the root's own node remains
         // (its op and inputs released).
-        assert_eq!(live_nodes(), baseline + 1, "step {step}: backward did not free the graph");
+        assert_eq!(
+            live_nodes(),
+            baseline + 1,
+            "step {step}: backward did not free the graph"
+        );
         sgd_step(&model, 0.05);
         drop(loss);
-        assert_eq!(live_nodes(), baseline, "step {step}: graph nodes left after dropping the step's tensors");
+        assert_eq!(
+            live_nodes(),
+            baseline,
+            "step {step}: graph nodes left after dropping the step's tensors"
+        );
         if step == 100 {
             at_100 = Some(live_nodes());
         }
     }
     assert_eq!(Some(live_nodes()), at_100);
-    assert!(last_loss < first_loss * 0.5, "training made progress: {first_loss} -> {last_loss}");
+    assert!(
+        last_loss < first_loss * 0.5,
+        "training made progress: {first_loss} -> {last_loss}"
+    );
 
     // Steps that skip backward (evaluation with grad on) also leave nothing behind.
     for _ in 0..100 {
@@ -76,7 +100,14 @@ fn training_loop_keeps_live_nodes_flat() {
     assert_eq!(live_nodes(), baseline);
     // A retained graph is released when its tensors go.
     let l = model.loss(&x, &y);
-    l.backward_opts(&Tensor::scalar(1.0), myelin_tensor::BackwardOptions { retain_graph: true, create_graph: false }).unwrap();
+    l.backward_opts(
+        &Tensor::scalar(1.0),
+        myelin_tensor::BackwardOptions {
+            retain_graph: true,
+            create_graph: false,
+        },
+    )
+    .unwrap();
     assert!(live_nodes() > baseline);
     drop(l);
     assert_eq!(live_nodes(), baseline);
@@ -87,7 +118,8 @@ fn training_loop_keeps_live_nodes_flat() {
     {
         let l = model.loss(&x, &y);
         let g = myelin_tensor::grad(&[l], &[model.w1.clone()], None, true).unwrap();
-        let gg = myelin_tensor::grad(&[g[0].square().sum()], &[model.w1.clone()], None, false).unwrap();
+        let gg =
+            myelin_tensor::grad(&[g[0].square().sum()], &[model.w1.clone()], None, false).unwrap();
         assert_eq!(gg[0].shape(), &[3, 8]);
     }
     assert_eq!(live_nodes(), baseline);

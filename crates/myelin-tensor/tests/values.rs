@@ -1,5 +1,13 @@
 //! Forward values against naive reference loops and closed forms.
 
+#![allow(
+    clippy::cloned_ref_to_slice_refs,
+    clippy::type_complexity,
+    clippy::needless_question_mark,
+    clippy::needless_range_loop,
+    clippy::unnecessary_cast
+)]
+
 mod common;
 use common::*;
 
