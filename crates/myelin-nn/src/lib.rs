@@ -21,5 +21,6 @@ pub mod init;
 pub mod layers;
 pub mod loss;
 pub mod module;
+pub mod train;
 
 pub use module::Module;

@@ -25,9 +25,9 @@ use crate::error::Result;
 /// use myelin_tensor::Tensor;
 ///
 /// let mut model = Sequential::<f64>::new()
-///     .add(Linear::new(3, 4, true, 0)?)
-///     .add(ActivationLayer::new("tanh".parse()?)?)
-///     .add(Linear::new(4, 2, true, 1)?);
+///     .append(Linear::new(3, 4, true, 0)?)
+///     .append(ActivationLayer::new("tanh".parse()?)?)
+///     .append(Linear::new(4, 2, true, 1)?);
 /// let names: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
 /// assert_eq!(names, ["0.weight", "0.bias", "2.weight", "2.bias"]);
 /// assert_eq!(model.num_parameters(), 3 * 4 + 4 + 4 * 2 + 2);

@@ -94,7 +94,7 @@ fn gram_schmidt(columns: &mut [Vec<f64>]) -> Result<()> {
             }
         }
         let norm = v.iter().map(|x| x * x).sum::<f64>().sqrt();
-        if !(norm > 1e-300) {
+        if norm.is_nan() || norm <= 1e-300 {
             return Err(NnError::InvalidArgument(
                 "orthogonal_: the random matrix was rank deficient (try another seed)".into(),
             ));

@@ -55,6 +55,23 @@ impl AlphaDropout {
     }
 }
 
+impl AlphaDropout {
+    /// Sets training mode (same as [`Module::train`], without naming the element type).
+    pub fn train(&mut self, mode: bool) {
+        self.training = mode;
+    }
+
+    /// Evaluation mode: the identity.
+    pub fn eval(&mut self) {
+        self.training = false;
+    }
+
+    /// Whether the layer is in training mode.
+    pub fn is_training(&self) -> bool {
+        self.training
+    }
+}
+
 impl<T: Element> Module<T> for AlphaDropout {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
         if !self.training || self.p == 0.0 {

@@ -15,8 +15,8 @@ use crate::module::{prefixed, Module};
 /// use myelin_tensor::Tensor;
 ///
 /// let model = Sequential::<f32>::new()
-///     .add(Linear::new(2, 3, true, 0)?)
-///     .add(ActivationLayer::new("relu".parse()?)?);
+///     .append(Linear::new(2, 3, true, 0)?)
+///     .append(ActivationLayer::new("relu".parse()?)?);
 /// assert_eq!(model.len(), 2);
 /// assert_eq!(model.forward(&Tensor::zeros(&[4, 2]))?.shape(), &[4, 3]);
 /// # Ok::<(), myelin_nn::NnError>(())
@@ -41,8 +41,8 @@ impl<T: Element> Sequential<T> {
         }
     }
 
-    /// Appends a child (builder style).
-    pub fn add(mut self, module: impl Module<T> + 'static) -> Self {
+    /// Appends a child (builder style, like PyTorch's `Sequential.append`, which returns the container).
+    pub fn append(mut self, module: impl Module<T> + 'static) -> Self {
         self.push(Box::new(module));
         self
     }
@@ -132,5 +132,12 @@ impl<T: Element> Module<T> for Sequential<T> {
             .map(|(i, c)| format!("({i}): {}", c.describe()))
             .collect();
         format!("Sequential({})", inner.join(", "))
+    }
+}
+
+impl<T: Element> std::fmt::Debug for Sequential<T> {
+    /// The [`Module::describe`] line.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.describe())
     }
 }
