@@ -5,7 +5,9 @@ use myelin_tensor::{gradcheck, gradgradcheck, GradCheckOptions, Result, Tensor};
 
 /// An f64 leaf that requires grad.
 pub fn leaf(data: &[f64], shape: &[usize]) -> Tensor<f64> {
-    Tensor::from_slice(data, shape).unwrap().requires_grad_(true)
+    Tensor::from_slice(data, shape)
+        .unwrap()
+        .requires_grad_(true)
 }
 
 /// Standard-normal f64 leaf that requires grad (seeded).
@@ -36,9 +38,18 @@ pub fn ggc(name: &str, f: impl Fn(&[Tensor<f64>]) -> Result<Tensor<f64>>, inputs
 
 /// Asserts two slices agree within `atol + rtol*|b|` elementwise.
 pub fn assert_close(a: &[f64], b: &[f64], atol: f64, rtol: f64) {
-    assert_eq!(a.len(), b.len(), "length mismatch: {} vs {}", a.len(), b.len());
+    assert_eq!(
+        a.len(),
+        b.len(),
+        "length mismatch: {} vs {}",
+        a.len(),
+        b.len()
+    );
     for (i, (&x, &y)) in a.iter().zip(b).enumerate() {
         let ok = (x - y).abs() <= atol + rtol * y.abs() || (x.is_nan() && y.is_nan()) || x == y;
-        assert!(ok, "element {i}: {x} vs {y} (atol {atol}, rtol {rtol})\n a = {a:?}\n b = {b:?}");
+        assert!(
+            ok,
+            "element {i}: {x} vs {y} (atol {atol}, rtol {rtol})\n a = {a:?}\n b = {b:?}"
+        );
     }
 }
