@@ -1,6 +1,8 @@
 //! Adagrad (`torch.optim.Adagrad`).
 
-use super::{check_non_negative, check_params, collect_grads, for_each_update, Optimizer};
+use super::{
+    check_non_negative, check_params, collect_grads, for_each_update, grad_term, Optimizer,
+};
 use crate::error::Result;
 use myelin_tensor::{Element, Tensor};
 
@@ -142,6 +144,26 @@ impl<T: Element> Adagrad<T> {
     }
 }
 
+/// One Adagrad update (PyTorch's `_single_tensor_adagrad`), specialised on the options.
+#[inline(always)]
+fn adagrad_kernel<T: Element, const MAXIMIZE: bool, const WD: bool>(
+    w: &mut [T],
+    g: &[T],
+    sum: &mut [T],
+    neg_clr: T,
+    wd: T,
+    eps: T,
+) {
+    let n = w.len();
+    let (g, sum) = (&g[..n], &mut sum[..n]);
+    for j in 0..n {
+        let d = grad_term::<T, MAXIMIZE, WD>(g[j], w[j], wd);
+        let s = sum[j] + d * d;
+        sum[j] = s;
+        w[j] = w[j] + neg_clr * (d / (s.sqrt() + eps));
+    }
+}
+
 impl<T: Element> Optimizer<T> for Adagrad<T> {
     fn step(&mut self) -> Result<()> {
         collect_grads("Adagrad", &self.params, &mut self.grads)?;
@@ -157,15 +179,7 @@ impl<T: Element> Optimizer<T> for Adagrad<T> {
             let clr = lr / (1.0 + (steps[i] - 1) as f64 * lr_decay);
             let neg_clr = T::from_f64(-clr);
             let s = sums[i].get_or_insert_with(|| vec![init; w.len()]);
-            for j in 0..w.len() {
-                let mut d = if maximize { -g[j] } else { g[j] };
-                if use_wd {
-                    d = d + wd * w[j];
-                }
-                s[j] = s[j] + d * d;
-                let std = s[j].sqrt() + eps;
-                w[j] = w[j] + neg_clr * (d / std);
-            }
+            dispatch_bools!(adagrad_kernel [] [maximize, use_wd] (w, g, s, neg_clr, wd, eps));
         })
     }
 

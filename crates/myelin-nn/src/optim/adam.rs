@@ -1,8 +1,8 @@
 //! Adam (`torch.optim.Adam`) and the update shared with [`AdamW`](super::AdamW).
 
 use super::{
-    check_non_negative, check_params, check_unit_interval, collect_grads, for_each_update, lerp,
-    Optimizer,
+    check_non_negative, check_params, check_unit_interval, collect_grads, for_each_update,
+    grad_term, lerp, Optimizer,
 };
 use crate::error::Result;
 use myelin_tensor::{Element, Tensor};
@@ -158,30 +158,22 @@ impl<T: Element> AdamCore<T> {
             let bias_correction2 = 1.0 - beta2.powf(t);
             let neg_step_size = T::from_f64(-(lr / bias_correction1));
             let bc2_sqrt = T::from_f64(bias_correction2.sqrt());
+            let h = AdamScalars {
+                one_minus_b1,
+                b2,
+                one_minus_b2,
+                eps,
+                wd,
+                decay_factor,
+                neg_step_size,
+                bc2_sqrt,
+            };
             let (m, v, vmax) = (
                 &mut s.exp_avg[..],
                 &mut s.exp_avg_sq[..],
                 &mut s.max_exp_avg_sq[..],
             );
-            for j in 0..n {
-                if use_decoupled {
-                    w[j] = w[j] * decay_factor;
-                }
-                let mut d = if maximize { -g[j] } else { g[j] };
-                if use_l2 {
-                    d = d + wd * w[j];
-                }
-                m[j] = lerp(m[j], d, one_minus_b1);
-                v[j] = v[j] * b2 + one_minus_b2 * d * d;
-                let second = if amsgrad {
-                    vmax[j] = vmax[j].max_nan(v[j]);
-                    vmax[j]
-                } else {
-                    v[j]
-                };
-                let denom = second.sqrt() / bc2_sqrt + eps;
-                w[j] = w[j] + neg_step_size * (m[j] / denom);
-            }
+            dispatch_bools!(adam_kernel [] [maximize, use_l2, use_decoupled, amsgrad] (w, g, m, v, vmax, h));
         })
     }
 
@@ -189,6 +181,59 @@ impl<T: Element> AdamCore<T> {
         for p in &self.params {
             p.zero_grad();
         }
+    }
+}
+
+#[derive(Clone, Copy)]
+struct AdamScalars<T> {
+    one_minus_b1: T,
+    b2: T,
+    one_minus_b2: T,
+    eps: T,
+    wd: T,
+    decay_factor: T,
+    neg_step_size: T,
+    bc2_sqrt: T,
+}
+
+/// One Adam/AdamW update (PyTorch's `_single_tensor_adam`), specialised on the options.
+#[inline(always)]
+fn adam_kernel<
+    T: Element,
+    const MAXIMIZE: bool,
+    const L2: bool,
+    const DECOUPLED: bool,
+    const AMSGRAD: bool,
+>(
+    w: &mut [T],
+    g: &[T],
+    m: &mut [T],
+    v: &mut [T],
+    vmax: &mut [T],
+    h: AdamScalars<T>,
+) {
+    let n = w.len();
+    let (g, m, v) = (&g[..n], &mut m[..n], &mut v[..n]);
+    let vmax = if AMSGRAD { &mut vmax[..n] } else { vmax };
+    for j in 0..n {
+        let mut wj = w[j];
+        if DECOUPLED {
+            wj = wj * h.decay_factor;
+        }
+        let d = grad_term::<T, MAXIMIZE, L2>(g[j], wj, h.wd);
+        let mj = lerp(m[j], d, h.one_minus_b1);
+        let vj = v[j] * h.b2 + h.one_minus_b2 * d * d;
+        m[j] = mj;
+        v[j] = vj;
+        let second = if AMSGRAD {
+            let mx = vmax[j].max_nan(vj);
+            vmax[j] = mx;
+            mx
+        } else {
+            vj
+        };
+        let denom = second.sqrt() / h.bc2_sqrt + h.eps;
+        w[j] = wj + h.neg_step_size * (mj / denom);
     }
 }
 

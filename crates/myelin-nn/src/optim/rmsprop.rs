@@ -1,7 +1,8 @@
 //! RMSprop (`torch.optim.RMSprop`).
 
 use super::{
-    check_non_negative, check_params, collect_grads, for_each_update, lerp, state_for, Optimizer,
+    check_non_negative, check_params, collect_grads, for_each_update, grad_term, lerp, state_for,
+    Optimizer,
 };
 use crate::error::Result;
 use myelin_tensor::{Element, Tensor};
@@ -151,6 +152,57 @@ impl<T: Element> RmsProp<T> {
     }
 }
 
+#[derive(Clone, Copy)]
+struct RmsPropScalars<T> {
+    neg_lr: T,
+    alpha: T,
+    one_minus_alpha: T,
+    eps: T,
+    wd: T,
+    mu: T,
+}
+
+/// One RMSprop update (PyTorch's `_single_tensor_rmsprop`), specialised on the options.
+#[inline(always)]
+fn rmsprop_kernel<
+    T: Element,
+    const MAXIMIZE: bool,
+    const WD: bool,
+    const CENTERED: bool,
+    const MOMENTUM: bool,
+>(
+    w: &mut [T],
+    g: &[T],
+    sq: &mut [T],
+    ga: &mut [T],
+    buf: &mut [T],
+    h: RmsPropScalars<T>,
+) {
+    let n = w.len();
+    let (g, sq) = (&g[..n], &mut sq[..n]);
+    let ga = if CENTERED { &mut ga[..n] } else { ga };
+    let buf = if MOMENTUM { &mut buf[..n] } else { buf };
+    for j in 0..n {
+        let d = grad_term::<T, MAXIMIZE, WD>(g[j], w[j], h.wd);
+        let s = sq[j] * h.alpha + h.one_minus_alpha * d * d;
+        sq[j] = s;
+        let avg = if CENTERED {
+            let a = lerp(ga[j], d, h.one_minus_alpha);
+            ga[j] = a;
+            (s + (-T::one()) * a * a).sqrt() + h.eps
+        } else {
+            s.sqrt() + h.eps
+        };
+        if MOMENTUM {
+            let b = buf[j] * h.mu + d / avg;
+            buf[j] = b;
+            w[j] = w[j] + h.neg_lr * b;
+        } else {
+            w[j] = w[j] + h.neg_lr * (d / avg);
+        }
+    }
+}
+
 impl<T: Element> Optimizer<T> for RmsProp<T> {
     fn step(&mut self) -> Result<()> {
         collect_grads("RMSprop", &self.params, &mut self.grads)?;
@@ -183,25 +235,15 @@ impl<T: Element> Optimizer<T> for RmsProp<T> {
             } else {
                 &mut []
             };
-            for j in 0..n {
-                let mut d = if maximize { -g[j] } else { g[j] };
-                if use_wd {
-                    d = d + wd * w[j];
-                }
-                sq[j] = sq[j] * alpha + one_minus_alpha * d * d;
-                let avg = if centered {
-                    ga[j] = lerp(ga[j], d, one_minus_alpha);
-                    (sq[j] + (-T::one()) * ga[j] * ga[j]).sqrt() + eps
-                } else {
-                    sq[j].sqrt() + eps
-                };
-                if use_momentum {
-                    buf[j] = buf[j] * mu + d / avg;
-                    w[j] = w[j] + neg_lr * buf[j];
-                } else {
-                    w[j] = w[j] + neg_lr * (d / avg);
-                }
-            }
+            let h = RmsPropScalars {
+                neg_lr,
+                alpha,
+                one_minus_alpha,
+                eps,
+                wd,
+                mu,
+            };
+            dispatch_bools!(rmsprop_kernel [] [maximize, use_wd, centered, use_momentum] (w, g, sq, ga, buf, h));
         })
     }
 

@@ -1,7 +1,8 @@
 //! Stochastic gradient descent with momentum (`torch.optim.SGD`).
 
 use super::{
-    check_non_negative, check_params, collect_grads, for_each_update, state_for, Optimizer,
+    check_non_negative, check_params, collect_grads, for_each_update, grad_term, state_for,
+    Optimizer,
 };
 use crate::error::{NnError, Result};
 use myelin_tensor::{Element, Tensor};
@@ -155,6 +156,51 @@ impl<T: Element> Sgd<T> {
     }
 }
 
+#[derive(Clone, Copy)]
+struct SgdScalars<T> {
+    lr: T,
+    mu: T,
+    one_minus_damp: T,
+    wd: T,
+}
+
+/// One SGD update of `w` (PyTorch's `_single_tensor_sgd`), specialised on the options.
+#[inline(always)]
+fn sgd_kernel<
+    T: Element,
+    const MAXIMIZE: bool,
+    const WD: bool,
+    const MOMENTUM: bool,
+    const NESTEROV: bool,
+    const FIRST: bool,
+>(
+    w: &mut [T],
+    g: &[T],
+    buf: &mut [T],
+    h: SgdScalars<T>,
+) {
+    let n = w.len();
+    let g = &g[..n];
+    if MOMENTUM {
+        let buf = &mut buf[..n];
+        for ((w, &g), b) in w.iter_mut().zip(g).zip(buf.iter_mut()) {
+            let d = grad_term::<T, MAXIMIZE, WD>(g, *w, h.wd);
+            *b = if FIRST {
+                d
+            } else {
+                *b * h.mu + h.one_minus_damp * d
+            };
+            let d = if NESTEROV { d + h.mu * *b } else { *b };
+            *w = *w - h.lr * d;
+        }
+    } else {
+        for (w, &g) in w.iter_mut().zip(g) {
+            let d = grad_term::<T, MAXIMIZE, WD>(g, *w, h.wd);
+            *w = *w - h.lr * d;
+        }
+    }
+}
+
 impl<T: Element> Optimizer<T> for Sgd<T> {
     fn step(&mut self) -> Result<()> {
         collect_grads("SGD", &self.params, &mut self.grads)?;
@@ -177,21 +223,13 @@ impl<T: Element> Optimizer<T> for Sgd<T> {
             } else {
                 &mut []
             };
-            for j in 0..w.len() {
-                let mut d = if maximize { -g[j] } else { g[j] };
-                if use_wd {
-                    d = d + wd * w[j];
-                }
-                if use_momentum {
-                    buf[j] = if first {
-                        d
-                    } else {
-                        buf[j] * mu + one_minus_damp * d
-                    };
-                    d = if nesterov { d + mu * buf[j] } else { buf[j] };
-                }
-                w[j] = w[j] - lr * d;
-            }
+            let h = SgdScalars {
+                lr,
+                mu,
+                one_minus_damp,
+                wd,
+            };
+            dispatch_bools!(sgd_kernel [] [maximize, use_wd, use_momentum, nesterov, first] (w, g, buf, h));
         })
     }
 
