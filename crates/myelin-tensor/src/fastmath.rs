@@ -66,7 +66,11 @@ pub fn ln_f32(x: f32) -> f32 {
     let mantissa = f32::from_bits((bits & 0x007f_ffff) | 0x3f00_0000); // in [0.5, 1)
     let small = mantissa < SQRT_HALF;
     let e = (exponent - small as i32) as f32 - if subnormal { 24.0 } else { 0.0 };
-    let m = if small { mantissa + mantissa - 1.0 } else { mantissa - 1.0 };
+    let m = if small {
+        mantissa + mantissa - 1.0
+    } else {
+        mantissa - 1.0
+    };
     let z = m * m;
     let mut y = 7.037_683_6e-2_f32;
     y = y * m - 1.151_461e-1;
@@ -173,7 +177,12 @@ mod tests {
         let mut worst: f64 = 0.0;
         for x in sweep(-87.0, 88.7, 200_000) {
             let e = ulp_error(exp_f32(x), (x as f64).exp());
-            assert!(e.is_finite(), "x={x} got {} want {}", exp_f32(x), (x as f64).exp());
+            assert!(
+                e.is_finite(),
+                "x={x} got {} want {}",
+                exp_f32(x),
+                (x as f64).exp()
+            );
             worst = worst.max(e);
         }
         // Subnormal results: within one subnormal step.

@@ -232,33 +232,39 @@ fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
     f: &F,
 ) {
     let out_layout = Layout::contiguous(&la.shape);
-    for_each_run(&la.shape, [&out_layout, la, lb], |[o, ia, ib], len, [_, sa, sb]| {
-        let dst = &mut out[o..o + len];
-        match (sa, sb) {
-            (1, 1) => {
-                for ((d, &x), &y) in dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len]) {
-                    *d = f(x, y);
+    for_each_run(
+        &la.shape,
+        [&out_layout, la, lb],
+        |[o, ia, ib], len, [_, sa, sb]| {
+            let dst = &mut out[o..o + len];
+            match (sa, sb) {
+                (1, 1) => {
+                    for ((d, &x), &y) in
+                        dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len])
+                    {
+                        *d = f(x, y);
+                    }
+                }
+                (1, 0) => {
+                    let y = db[ib];
+                    for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
+                        *d = f(x, y);
+                    }
+                }
+                (0, 1) => {
+                    let x = da[ia];
+                    for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
+                        *d = f(x, y);
+                    }
+                }
+                _ => {
+                    for (i, d) in dst.iter_mut().enumerate() {
+                        *d = f(da[ia + i * sa], db[ib + i * sb]);
+                    }
                 }
             }
-            (1, 0) => {
-                let y = db[ib];
-                for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
-                    *d = f(x, y);
-                }
-            }
-            (0, 1) => {
-                let x = da[ia];
-                for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
-                    *d = f(x, y);
-                }
-            }
-            _ => {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = f(da[ia + i * sa], db[ib + i * sb]);
-                }
-            }
-        }
-    });
+        },
+    );
 }
 
 /// `f` applied to three same-shaped tensors (no broadcasting); the result is contiguous.
@@ -269,12 +275,38 @@ pub(crate) fn ternary<T: Element, F: Fn(T, T, T) -> T + Sync>(
     f: F,
 ) -> Tensor<T> {
     debug_assert!(a.shape() == b.shape() && b.shape() == c.shape());
-    let (va, vb, vc) = (
-        contiguous_values(a),
-        contiguous_values(b),
-        contiguous_values(c),
-    );
-    let mut out = alloc(va.len());
-    zip3(&va, &vb, &vc, &mut out, f);
+    // Broadcast scalars (a `sum`'s gradient, a scalar operand) are read once, never
+    // materialised.
+    let (ua, uc) = (uniform_value(a), uniform_value(c));
+    let out = match (ua, uc) {
+        (Some(x), Some(z)) => {
+            let vb = contiguous_values(b);
+            let mut out = alloc(vb.len());
+            map(&vb, &mut out, |y| f(x, y, z));
+            out
+        }
+        (Some(x), None) => {
+            let (vb, vc) = (contiguous_values(b), contiguous_values(c));
+            let mut out = alloc(vb.len());
+            zip(&vb, &vc, &mut out, |y, z| f(x, y, z));
+            out
+        }
+        (None, Some(z)) => {
+            let (va, vb) = (contiguous_values(a), contiguous_values(b));
+            let mut out = alloc(va.len());
+            zip(&va, &vb, &mut out, |x, y| f(x, y, z));
+            out
+        }
+        (None, None) => {
+            let (va, vb, vc) = (
+                contiguous_values(a),
+                contiguous_values(b),
+                contiguous_values(c),
+            );
+            let mut out = alloc(va.len());
+            zip3(&va, &vb, &vc, &mut out, f);
+            out
+        }
+    };
     Tensor::from_data(out, a.shape())
 }

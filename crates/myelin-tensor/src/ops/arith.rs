@@ -94,25 +94,43 @@ impl<T: Element> BackwardOp<T> for ExtremumBackward {
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let (a, b) = (ctx.input(0), ctx.input(1));
         let is_max = self.is_max;
-        // Share of the gradient that goes to `a`: 1, ½ or 0 (a constant, not recorded).
-        let share_a = elementwise::binary(
-            BackwardOp::<T>::name(self),
-            &a.detach(),
-            &b.detach(),
-            |x, y| {
-                let a_wins = if is_max { x > y } else { x < y };
-                if a_wins {
-                    T::one()
-                } else if x == y {
-                    T::from_f64(0.5)
-                } else {
-                    T::zero()
-                }
-            },
-        )?;
+        // Share of the gradient that goes to `a`: 1, ½ or 0 (piecewise constant, so it
+        // is never recorded).
+        let share_a = move |x: T, y: T| {
+            let a_wins = if is_max { x > y } else { x < y };
+            if a_wins {
+                T::one()
+            } else if x == y {
+                T::from_f64(0.5)
+            } else {
+                T::zero()
+            }
+        };
+        let shape = g.shape();
+        let (ab, bb) = (
+            a.detach().try_broadcast_to(shape)?,
+            b.detach().try_broadcast_to(shape)?,
+        );
+        if ctx.create_graph() {
+            // Recorded form: g · mask, differentiable in g.
+            let mask = elementwise::ternary(&ab, &ab, &bb, |_, x, y| share_a(x, y));
+            return Ok(vec![
+                to_input(ctx, 0, || g.try_mul(&mask))?,
+                to_input(ctx, 1, || g.try_mul(&mask.rsub_scalar(1.0)))?,
+            ]);
+        }
+        // One fused pass per input.
         Ok(vec![
-            to_input(ctx, 0, || g.try_mul(&share_a))?,
-            to_input(ctx, 1, || g.try_mul(&share_a.rsub_scalar(1.0)))?,
+            to_input(ctx, 0, || {
+                Ok(elementwise::ternary(g, &ab, &bb, |g, x, y| {
+                    g * share_a(x, y)
+                }))
+            })?,
+            to_input(ctx, 1, || {
+                Ok(elementwise::ternary(g, &ab, &bb, |g, x, y| {
+                    g * (T::one() - share_a(x, y))
+                }))
+            })?,
         ])
     }
 }
