@@ -1,6 +1,7 @@
-//! Myelin: a deep-learning engine in Rust with a gradient-flow laboratory.
+#![doc = include_str!("../README.md")]
 //!
-//! This facade re-exports the workspace crates.
+//! This facade re-exports the workspace crates: [`tensor`], [`activations`], [`nn`] and
+//! [`lab`].
 pub use myelin_activations as activations;
 pub use myelin_lab as lab;
 pub use myelin_nn as nn;
