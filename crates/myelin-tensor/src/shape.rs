@@ -37,7 +37,7 @@ impl Layout {
             if size != 1 && stride != expected {
                 return false;
             }
-            expected *= size;
+            expected = expected.saturating_mul(size);
         }
         true
     }

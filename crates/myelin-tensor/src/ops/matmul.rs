@@ -102,3 +102,115 @@ impl<T: Element> Tensor<T> {
         self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
     }
 }
+
+/// Backward of `linear`: dx = G·W, dW = Gᵀ·X (computed directly in W's [out, in] layout,
+/// no transposed copy), db = Σ_rows G. Written with tensor ops, so it is differentiable.
+struct LinearBackward;
+impl<T: Element> BackwardOp<T> for LinearBackward {
+    fn name(&self) -> &'static str {
+        "linear"
+    }
+    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
+        let (x, w) = (ctx.input(0), ctx.input(1));
+        let out_features = w.shape()[0];
+        let in_features = w.shape()[1];
+        let rows = x.numel() / in_features.max(1);
+        let g2 = g.try_reshape(&[rows, out_features])?;
+        let gx = if ctx.needs_grad(0) {
+            Some(g2.try_matmul(w)?.try_reshape(x.shape())?)
+        } else {
+            None
+        };
+        let gw = if ctx.needs_grad(1) {
+            let x2 = x.try_reshape(&[rows, in_features])?;
+            Some(g2.t().try_matmul(&x2)?)
+        } else {
+            None
+        };
+        let mut grads = vec![gx, gw];
+        if ctx.inputs().len() == 3 {
+            grads.push(if ctx.needs_grad(2) {
+                Some(g2.sum_dims(&[0], false)?)
+            } else {
+                None
+            });
+        }
+        Ok(grads)
+    }
+}
+
+impl<T: Element> Tensor<T> {
+    /// PyTorch's `F.linear`: `x·Wᵀ + b` for `x` of shape `[.., in]`, `weight` `[out, in]`
+    /// and `bias` `[out]`. One op with one fused backward: the weight gradient is produced
+    /// directly in `[out, in]` layout and the bias is added in the same pass as the output
+    /// is written.
+    ///
+    /// ```
+    /// use myelin_tensor::Tensor;
+    /// let x = Tensor::<f64>::from_vec(vec![1., 2.], &[1, 2]).unwrap();
+    /// let w = Tensor::<f64>::from_vec(vec![1., 0., 0., 1., 1., 1.], &[3, 2]).unwrap();
+    /// let b = Tensor::<f64>::from_vec(vec![0.5, 0.5, 0.5], &[3]).unwrap();
+    /// assert_eq!(x.linear(&w, Some(&b)).unwrap().to_vec(), vec![1.5, 2.5, 3.5]);
+    /// ```
+    pub fn linear(&self, weight: &Tensor<T>, bias: Option<&Tensor<T>>) -> Result<Tensor<T>> {
+        let ws = weight.shape();
+        let xs = self.shape();
+        let shapes_ok = ws.len() == 2 && !xs.is_empty() && xs[xs.len() - 1] == ws[1];
+        let bias_ok = bias.is_none_or(|b| b.shape() == [ws.first().copied().unwrap_or(0)]);
+        if !shapes_ok || !bias_ok {
+            return Err(TensorError::ShapeMismatch {
+                op: "linear",
+                detail: format!(
+                    "input {xs:?}, weight {ws:?}{} (need input [.., in], weight [out, in], bias [out])",
+                    bias.map(|b| format!(", bias {:?}", b.shape())).unwrap_or_default()
+                ),
+            });
+        }
+        let (out_features, in_features) = (ws[0], ws[1]);
+        let rows = self.numel() / in_features.max(1);
+        let mut out_shape = xs.to_vec();
+        *out_shape.last_mut().expect("non-empty") = out_features;
+        let mut out = alloc(crate::shape::checked_numel("linear", &out_shape)?);
+        {
+            let x2 = {
+                let _g = crate::no_grad();
+                self.try_reshape(&[rows, in_features])?
+            };
+            let (lx, lw) = (x2.layout(), weight.layout());
+            let (dx, dw) = (x2.storage_read(), weight.storage_read());
+            let lhs = MatRef {
+                offset: lx.offset,
+                row_stride: lx.strides[0],
+                col_stride: lx.strides[1],
+            };
+            // Wᵀ as strides: element (k, j) of Wᵀ is W[j, k].
+            let rhs = MatRef {
+                offset: lw.offset,
+                row_stride: lw.strides[1],
+                col_stride: lw.strides[0],
+            };
+            matmul_into(
+                rows,
+                in_features,
+                out_features,
+                &dx,
+                lhs,
+                &dw,
+                rhs,
+                &mut out,
+            );
+        }
+        if let Some(b) = bias {
+            let bv = b.to_vec();
+            for row in out.chunks_mut(out_features.max(1)) {
+                for (o, &v) in row.iter_mut().zip(&bv) {
+                    *o = *o + v;
+                }
+            }
+        }
+        let out = Tensor::from_data(out, &out_shape);
+        let mut inputs = vec![self, weight];
+        inputs.extend(bias);
+        Ok(Tensor::record(out, &inputs, || LinearBackward))
+    }
+}
