@@ -11,6 +11,8 @@ cli::commands! {
     /// Activation functions: list, evaluate, tabulate and plot them.
     #[command(subcommand)]
     Act(cli::act::ActCommand),
+    /// Measure one deep stack layer by layer (signal, gradient, dead units) beside the mean-field prediction.
+    Probe(cli::probe::ProbeCommand),
 }
 
 fn main() -> std::process::ExitCode {

@@ -5,6 +5,7 @@
 //! stderr as `error: …` with exit status 1 (clap's own usage errors exit with 2).
 
 pub mod act;
+pub mod probe;
 
 use std::error::Error;
 use std::process::ExitCode;

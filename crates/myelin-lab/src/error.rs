@@ -61,4 +61,33 @@ pub enum LabError {
         #[source]
         source: std::io::Error,
     },
+
+    /// A tensor operation failed.
+    #[error(transparent)]
+    Tensor(#[from] myelin_tensor::TensorError),
+
+    /// A layer, initialiser, optimiser or data operation failed.
+    #[error(transparent)]
+    Nn(#[from] myelin_nn::NnError),
+
+    /// An activation could not be parsed or applied.
+    #[error(transparent)]
+    Activation(#[from] myelin_activations::ActivationError),
+
+    /// A probe or study was configured with values that cannot run.
+    #[error("invalid configuration: {0}")]
+    InvalidConfig(String),
+
+    /// A study configuration file could not be parsed.
+    #[error("cannot parse config file `{path}`: {message}")]
+    ConfigFile {
+        /// The file.
+        path: PathBuf,
+        /// What the parser said.
+        message: String,
+    },
+
+    /// JSON serialisation failed.
+    #[error("JSON error: {0}")]
+    Json(#[from] serde_json::Error),
 }

@@ -1,12 +1,23 @@
 //! Myelin lab: the gradient-flow laboratory.
 //!
 //! Measures and predicts how signals and gradients vanish or explode through deep stacks.
+//!
+//! * [`probe`]: one deep stack measured layer by layer, with the mean-field prediction.
+//! * [`study`]: the whole comparison (signal propagation grid, training runs on the digits
+//!   data, plots and a written report).
+//! * [`theory`]: the mean-field predictions (Poole et al. 2016, Schoenholz et al. 2017).
+//! * [`plot`]: SVG charts; [`stats`]: overflow-safe norms and moments.
 
 pub mod error;
 pub mod init_spec;
 pub mod plot;
+pub mod probe;
+pub mod stats;
 pub mod theory;
 
 pub use error::LabError;
 pub use init_spec::{Gain, InitKind, InitSpec, WeightDistribution};
-pub use theory::{chi_at_fixed_point, fixed_point_q, predict, MeanFieldPrediction, Regime};
+pub use probe::{probe, probe_with, LayerStats, Precision, ProbeConfig, ProbeOptions, ProbeResult};
+pub use theory::{
+    chi_at_fixed_point, fixed_point_q, predict, predict_activation, MeanFieldPrediction, Regime,
+};

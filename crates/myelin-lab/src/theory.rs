@@ -102,6 +102,27 @@ pub fn predict(
     }
 }
 
+/// [`predict`] for an activation spec: `φ`, `φ'` and the kinks come from the activations
+/// crate (learnable parameters at their initial values).
+///
+/// # Errors
+/// [`LabError::InvalidConfig`] for softmax-like activations, which act on whole rows.
+pub fn predict_activation(
+    activation: &myelin_activations::Activation,
+    sigma_w2: f64,
+    depth: usize,
+) -> Result<MeanFieldPrediction, LabError> {
+    let e = activation.as_elementwise().ok_or_else(|| {
+        LabError::InvalidConfig(format!(
+            "`{activation}` is not elementwise; the mean-field theory needs a per-unit activation"
+        ))
+    })?;
+    let kinks = e.meta().kinks;
+    let phi = |x: f64| e.value(x);
+    let dphi = |x: f64| e.derivative(x);
+    Ok(predict(&phi, &dphi, &kinks, sigma_w2, depth))
+}
+
 /// Iterates the variance map from `q_1 = σ_w²` until it settles, returning the fixed point `q*`.
 ///
 /// Errors if the variance diverges (e.g. ReLU with σ_w² > 2) or has not settled after
