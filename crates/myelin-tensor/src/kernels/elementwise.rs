@@ -120,9 +120,31 @@ impl<T: Element> std::ops::Deref for ContiguousValues<'_, T> {
     }
 }
 
+/// Copies a transposed matrix (`[rows, cols]` whose *rows* are the contiguous direction)
+/// in 32×32 tiles, so both the reads and the writes stay within a few cache lines.
+fn gather_transposed<T: Element>(layout: &Layout, data: &[T], out: &mut [T]) {
+    const TILE: usize = 32;
+    let (rows, cols) = (layout.shape[0], layout.shape[1]);
+    let col_stride = layout.strides[1];
+    for r0 in (0..rows).step_by(TILE) {
+        for c0 in (0..cols).step_by(TILE) {
+            for r in r0..(r0 + TILE).min(rows) {
+                let dst = &mut out[r * cols + c0..r * cols + (c0 + TILE).min(cols)];
+                for (i, d) in dst.iter_mut().enumerate() {
+                    *d = data[layout.offset + r + (c0 + i) * col_stride];
+                }
+            }
+        }
+    }
+}
+
 /// Copies a strided layout into a fresh row-major buffer.
 pub(crate) fn gather<T: Element>(layout: &Layout, data: &[T]) -> Vec<T> {
     let mut out = alloc(layout.numel());
+    if layout.shape.len() == 2 && layout.strides[0] == 1 && layout.shape[1] > 1 {
+        gather_transposed(layout, data, &mut out);
+        return out;
+    }
     let mut pos = 0;
     for_each_run(&layout.shape, [layout], |[start], len, [stride]| {
         let dst = &mut out[pos..pos + len];
@@ -309,4 +331,25 @@ pub(crate) fn ternary<T: Element, F: Fn(T, T, T) -> T + Sync>(
         }
     };
     Tensor::from_data(out, a.shape())
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::tensor::Tensor;
+
+    #[test]
+    fn tiled_transpose_copy_matches_index_arithmetic() {
+        for (rows, cols) in [(1, 7), (33, 70), (64, 64), (100, 3)] {
+            let values: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
+            let m = Tensor::from_vec(values, &[rows, cols]).unwrap();
+            let t = m.t().contiguous();
+            assert_eq!(t.shape(), &[cols, rows]);
+            let got = t.to_vec();
+            for c in 0..cols {
+                for r in 0..rows {
+                    assert_eq!(got[c * rows + r], (r * cols + c) as f32);
+                }
+            }
+        }
+    }
 }
