@@ -1,21 +1,18 @@
 //! `ActivationLayer`: any activation of `myelin_activations` as a layer.
 
-use std::sync::Arc;
-
-use myelin_activations::{Activation, Elementwise};
-use myelin_tensor::{BinaryFn, Element, Tensor, UnaryFn};
+use myelin_activations::{Activation, ActivationOp};
+use myelin_tensor::{Element, Tensor};
 
 use crate::error::{NnError, Result};
-use crate::module::{parameter, Module};
+use crate::module::Module;
 
 /// Applies an [`Activation`] (PyTorch's `nn.ReLU`, `nn.Tanh`, `nn.PReLU`, `nn.Softmax`,
-/// … in one type).
+/// … in one type), through `myelin_activations`' tensor ops ([`ActivationOp`]).
 ///
 /// Activations with a learnable parameter own it: PReLU's slopes are the parameter
 /// `weight` (shape `[num_parameters]`, one per channel along dim 1, as in PyTorch) and a
 /// learnable swish β is `beta` (shape `[1]`). Elementwise activations run as one fused
-/// op whose backward uses the activation's derivative, and whose double backward uses
-/// its second derivative; softmax and log-softmax are `x − logsumexp(x)` along their
+/// op with first- and second-order gradients; softmax and log-softmax act along their
 /// dimension.
 ///
 /// ```
@@ -32,8 +29,7 @@ use crate::module::{parameter, Module};
 /// # Ok::<(), myelin_nn::NnError>(())
 /// ```
 pub struct ActivationLayer<T: Element> {
-    activation: Activation,
-    parameter: Option<(&'static str, Tensor<T>)>,
+    op: ActivationOp<T>,
     training: bool,
 }
 
@@ -41,77 +37,37 @@ impl<T: Element> ActivationLayer<T> {
     /// The layer for `activation`, with any learnable parameter at its initial value.
     ///
     /// # Errors
-    /// [`NnError::InvalidArgument`] for a learnable parameter with a zero count.
+    /// [`NnError::InvalidArgument`] for a learnable parameter with a zero count
+    /// (`prelu(num_parameters=0)`).
     pub fn new(activation: Activation) -> Result<Self> {
-        let parameter = match activation
-            .as_elementwise()
-            .and_then(|e| e.learnable_parameter())
-        {
-            Some(p) => {
-                if p.count == 0 {
-                    return Err(NnError::InvalidArgument(format!(
-                        "activation `{activation}`: learnable parameter `{}` needs a count of at least 1",
-                        p.name
-                    )));
-                }
-                let values = vec![T::from_f64(p.initial_value); p.count];
-                Some((p.name, parameter(values, &[p.count])?))
-            }
-            None => None,
-        };
-        Ok(ActivationLayer {
-            activation,
-            parameter,
-            training: true,
-        })
+        let op = ActivationOp::new(activation);
+        if op.parameter().is_some_and(|p| p.numel() == 0) {
+            return Err(NnError::InvalidArgument(format!(
+                "activation `{activation}`: a learnable parameter needs a count of at least 1"
+            )));
+        }
+        Ok(ActivationLayer { op, training: true })
     }
 
     /// The activation spec.
     pub fn activation(&self) -> &Activation {
-        &self.activation
-    }
-
-    /// Shapes the learnable parameter to broadcast along dim 1 of `x` (PReLU channels).
-    fn broadcast_parameter(&self, p: &Tensor<T>, x: &Tensor<T>) -> Result<Tensor<T>> {
-        let count = p.numel();
-        if count == 1 {
-            return Ok(p.clone());
-        }
-        if x.ndim() < 2 || x.shape()[1] != count {
-            return Err(NnError::Shape {
-                op: self.describe(),
-                detail: format!(
-                    "{count} parameters need an input with {count} channels along dim 1, got {:?}",
-                    x.shape()
-                ),
-            });
-        }
-        let mut shape = vec![count];
-        shape.resize(x.ndim() - 1, 1);
-        Ok(p.try_reshape(&shape)?)
+        self.op.spec()
     }
 }
 
 impl<T: Element> Module<T> for ActivationLayer<T> {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
-        match self.activation {
-            Activation::Elementwise(e) => match &self.parameter {
-                Some((_, p)) => {
-                    let p = self.broadcast_parameter(p, x)?;
-                    Ok(x.map_binary(&p, WithParameter(e))?)
-                }
-                None => Ok(x.map_unary(ElementwiseFn { e, order: 0 })),
-            },
-            Activation::Softmax { dim } => Ok(log_softmax(x, dim)?.exp()),
-            Activation::LogSoftmax { dim } => log_softmax(x, dim),
-        }
+        self.op.forward(x).map_err(|e| NnError::Shape {
+            op: self.describe(),
+            detail: format!("input {:?}: {e}", x.shape()),
+        })
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
-        self.parameter
-            .iter()
-            .map(|(name, p)| (name.to_string(), p.clone()))
-            .collect()
+        match (self.op.parameter_name(), self.op.parameter()) {
+            (Some(name), Some(p)) => vec![(name.to_string(), p.clone())],
+            _ => Vec::new(),
+        }
     }
 
     fn train(&mut self, mode: bool) {
@@ -123,62 +79,6 @@ impl<T: Element> Module<T> for ActivationLayer<T> {
     }
 
     fn describe(&self) -> String {
-        format!("Activation({})", self.activation)
-    }
-}
-
-fn log_softmax<T: Element>(x: &Tensor<T>, dim: isize) -> Result<Tensor<T>> {
-    Ok(x.try_sub(&x.logsumexp(&[dim], true)?)?)
-}
-
-/// `f` (order 0) or `f'` (order 1) of an elementwise activation as a fused op; order 1
-/// is what double backward differentiates.
-#[derive(Clone, Copy)]
-struct ElementwiseFn {
-    e: Elementwise,
-    order: u8,
-}
-
-impl<T: Element> UnaryFn<T> for ElementwiseFn {
-    fn name(&self) -> &'static str {
-        self.e.name()
-    }
-    fn f(&self, x: T) -> T {
-        match self.order {
-            0 => self.e.value(x),
-            _ => self.e.derivative(x),
-        }
-    }
-    fn df(&self, x: T, _y: T) -> T {
-        match self.order {
-            0 => self.e.derivative(x),
-            _ => self.e.second_derivative(x),
-        }
-    }
-    fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
-        (self.order == 0).then(|| {
-            Arc::new(ElementwiseFn {
-                e: self.e,
-                order: 1,
-            }) as Arc<dyn UnaryFn<T>>
-        })
-    }
-}
-
-/// An activation with a learnable parameter: `f(x, p)` with ∂f/∂x and ∂f/∂p.
-struct WithParameter(Elementwise);
-
-impl<T: Element> BinaryFn<T> for WithParameter {
-    fn name(&self) -> &'static str {
-        self.0.name()
-    }
-    fn f(&self, x: T, p: T) -> T {
-        self.0.value_with_parameter(x, p)
-    }
-    fn df_da(&self, x: T, p: T) -> T {
-        self.0.derivative_with_parameter(x, p)
-    }
-    fn df_db(&self, x: T, p: T) -> T {
-        self.0.parameter_derivative(x, p).unwrap_or_else(T::zero)
+        format!("Activation({})", self.op.spec())
     }
 }

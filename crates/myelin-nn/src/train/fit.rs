@@ -125,7 +125,7 @@ pub fn fit<T: Element>(
                 optimizer.zero_grad();
                 loss.backward()?;
                 optimizer.step()?;
-                loss_sum += loss.item()?.to_f64() * batch.len() as f64;
+                loss_sum += Element::to_f64(loss.item()?) * batch.len() as f64;
                 hits += correct(&logits, &batch.labels)?;
                 if let Some(bar) = &bar {
                     bar.inc(1);
@@ -203,9 +203,8 @@ pub fn evaluate<T: Element>(model: &mut dyn Module<T>, data: &Dataset) -> Result
             let x = rows_to_tensor::<T>(&data.features()[start * d..end * d], end - start, d)?;
             let labels = &data.labels()[start..end];
             let logits = model.forward(&x)?;
-            loss_sum += cross_entropy(&logits, labels, Reduction::Sum)?
-                .item()?
-                .to_f64();
+            let batch_loss = cross_entropy(&logits, labels, Reduction::Sum)?.item()?;
+            loss_sum += Element::to_f64(batch_loss);
             hits += correct(&logits, labels)?;
         }
         let n = data.len() as f64;
