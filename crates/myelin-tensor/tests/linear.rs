@@ -27,7 +27,12 @@ fn linear_gradients_check_in_2d_3d_and_second_order() {
     let w = Tensor::<f64>::randn(&[2, 3], &mut rng).requires_grad_(true);
     let b = Tensor::<f64>::randn(&[2], &mut rng).requires_grad_(true);
     let f = |t: &[Tensor<f64>]| t[0].linear(&t[1], Some(&t[2]));
-    gradcheck(f, &[x.clone(), w.clone(), b.clone()], GradCheckOptions::default()).unwrap();
+    gradcheck(
+        f,
+        &[x.clone(), w.clone(), b.clone()],
+        GradCheckOptions::default(),
+    )
+    .unwrap();
     // Through a nonlinearity so the second derivative is not trivially zero.
     let g = |t: &[Tensor<f64>]| Ok(t[0].linear(&t[1], Some(&t[2]))?.tanh());
     gradgradcheck(g, &[x, w.clone(), b.clone()], GradCheckOptions::default()).unwrap();
@@ -35,7 +40,9 @@ fn linear_gradients_check_in_2d_3d_and_second_order() {
     let x3 = Tensor::<f64>::randn(&[2, 3, 3], &mut rng).requires_grad_(true);
     gradcheck(f, &[x3, w.clone(), b], GradCheckOptions::default()).unwrap();
     // Non-contiguous input (a transposed view).
-    let xt = Tensor::<f64>::randn(&[3, 4], &mut rng).t().requires_grad_(true);
+    let xt = Tensor::<f64>::randn(&[3, 4], &mut rng)
+        .t()
+        .requires_grad_(true);
     let h = |t: &[Tensor<f64>]| t[0].linear(&t[1], None);
     gradcheck(h, &[xt, w], GradCheckOptions::default()).unwrap();
 }
@@ -56,8 +63,15 @@ fn linear_shape_errors_name_the_op_and_shapes() {
     let x = Tensor::<f32>::ones(&[2, 3]);
     let w = Tensor::<f32>::ones(&[4, 5]);
     let err = x.linear(&w, None).unwrap_err().to_string();
-    assert!(err.contains("linear") && err.contains("[2, 3]") && err.contains("[4, 5]"), "{err}");
+    assert!(
+        err.contains("linear") && err.contains("[2, 3]") && err.contains("[4, 5]"),
+        "{err}"
+    );
     let w = Tensor::<f32>::ones(&[4, 3]);
     let b = Tensor::<f32>::ones(&[3]);
-    assert!(x.linear(&w, Some(&b)).unwrap_err().to_string().contains("bias [3]"));
+    assert!(x
+        .linear(&w, Some(&b))
+        .unwrap_err()
+        .to_string()
+        .contains("bias [3]"));
 }

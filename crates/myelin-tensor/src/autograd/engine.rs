@@ -43,7 +43,13 @@ impl<T: Element> Tensor<T> {
 
     /// Backpropagates with a seed and options.
     pub fn backward_opts(&self, seed: &Tensor<T>, options: BackwardOptions) -> Result<()> {
-        run_backward(&[self.clone()], &[seed.clone()], None, options).map(|_| ())
+        run_backward(
+            std::slice::from_ref(self),
+            std::slice::from_ref(seed),
+            None,
+            options,
+        )
+        .map(|_| ())
     }
 }
 

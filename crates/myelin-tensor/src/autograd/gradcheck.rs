@@ -49,7 +49,12 @@ fn vjp(out: &Tensor<f64>, inputs: &[Tensor<f64>], seed: &Tensor<f64>) -> Result<
         retain_graph: true,
         create_graph: false,
     };
-    let found = run_backward(&[out.clone()], &[seed.clone()], Some(&wanted), options)?;
+    let found = run_backward(
+        std::slice::from_ref(out),
+        std::slice::from_ref(seed),
+        Some(&wanted),
+        options,
+    )?;
     let mut found = found.into_iter();
     Ok(inputs
         .iter()
@@ -98,6 +103,7 @@ pub fn gradcheck(
         if !x.requires_grad() {
             continue;
         }
+        #[allow(clippy::needless_range_loop)] // k indexes the input and the Jacobian alike
         for k in 0..x.numel() {
             let mut perturbed = inputs.to_vec();
             perturbed[i] = with_element(x, k, options.eps);

@@ -79,7 +79,8 @@ pub fn zip3<T: Element, F: Fn(T, T, T) -> T + Sync>(
         a.len() == dst.len() && b.len() == dst.len() && c.len() == dst.len(),
         "zip3: length mismatch"
     );
-    let body = |(((a, b), c), d): (((&[T], &[T]), &[T]), &mut [T])| {
+    type Chunks<'a, T> = (((&'a [T], &'a [T]), &'a [T]), &'a mut [T]);
+    let body = |(((a, b), c), d): Chunks<'_, T>| {
         for (((o, &x), &y), &z) in d.iter_mut().zip(a).zip(b).zip(c) {
             *o = f(x, y, z);
         }
