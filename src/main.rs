@@ -13,6 +13,8 @@ cli::commands! {
     Act(cli::act::ActCommand),
     /// Measure one deep stack layer by layer (signal, gradient, dead units) beside the mean-field prediction.
     Probe(cli::probe::ProbeCommand),
+    /// The gradient-flow study: signal grid, training runs, plots and report.md (default: study-out/).
+    Study(cli::study::StudyCommand),
 }
 
 fn main() -> std::process::ExitCode {

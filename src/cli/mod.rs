@@ -6,6 +6,7 @@
 
 pub mod act;
 pub mod probe;
+pub mod study;
 
 use std::error::Error;
 use std::process::ExitCode;

@@ -13,6 +13,7 @@ pub mod init_spec;
 pub mod plot;
 pub mod probe;
 pub mod stats;
+pub mod study;
 pub mod theory;
 
 pub use error::LabError;

@@ -1,0 +1,391 @@
+//! `myelin study`: the whole comparison on one command.
+//!
+//! 1. **Signal propagation**: every activation × initialiser × depth × width × seed of the
+//!    [`StudyConfig`] is probed ([`crate::probe`]) in parallel across configurations.
+//! 2. **Training**: deep MLPs on the embedded digits data, each activation with its
+//!    recommended initialiser, plus contrasts (bad initialisers; a too-high learning rate
+//!    with and without global-norm clipping).
+//! 3. **Report**: CSV and JSON of every number, SVG plots, `report.md`, and a terminal
+//!    summary.
+//!
+//! Every finished configuration is written at once (atomically) under `runs/`, so an
+//! interrupted study leaves its completed results on disk; with `resume` a rerun reuses
+//! them. Results are deterministic per seed.
+
+pub mod config;
+pub mod report;
+pub mod training;
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use indicatif::{ProgressBar, ProgressStyle};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+pub use config::{recommended_init, StudyConfig, TrainingConfig};
+pub use training::{load_digits, train_run, EpochRecord, TrainRunConfig, TrainRunResult};
+
+use crate::error::LabError;
+use crate::plot::write_atomically;
+use crate::probe::{probe_with, ProbeConfig, ProbeOptions, ProbeResult};
+
+/// How to run a study.
+#[derive(Debug, Clone)]
+pub struct StudyOptions {
+    /// The report directory.
+    pub out_dir: PathBuf,
+    /// Show progress bars (only drawn when stderr is a terminal).
+    pub progress: bool,
+    /// Reuse finished per-configuration results found under `out_dir/runs/`.
+    pub resume: bool,
+}
+
+/// Everything a study produced.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct StudyResults {
+    /// The configuration that was run.
+    pub config: StudyConfig,
+    /// Every probe, in grid order.
+    pub signal: Vec<ProbeResult>,
+    /// Every training run.
+    pub training: Vec<TrainRunResult>,
+    /// Seconds spent on the signal grid.
+    pub signal_seconds: f64,
+    /// Seconds spent training.
+    pub training_seconds: f64,
+}
+
+/// One point of the signal grid.
+#[derive(Debug, Clone)]
+pub struct GridPoint {
+    /// The probe to run.
+    pub probe: ProbeConfig,
+    /// Layers whose activations are sampled for histograms (empty: none).
+    pub sample_layers: Vec<usize>,
+}
+
+/// File-name-safe form of a spec: `leaky_relu(slope=0.2)` → `leaky_relu-slope-0.2`.
+pub fn slug(text: &str) -> String {
+    let mut out = String::new();
+    for c in text.chars() {
+        if c.is_ascii_alphanumeric() || c == '_' || c == '.' {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    out.trim_matches('-').to_string()
+}
+
+/// The layers sampled for a histogram of a depth-`depth` stack: 1, ¼, ½, ¾ and L.
+pub fn histogram_layers(depth: usize) -> Vec<usize> {
+    let mut layers: Vec<usize> = [1, depth / 4, depth / 2, (3 * depth) / 4, depth]
+        .into_iter()
+        .filter(|&l| l >= 1)
+        .collect();
+    layers.dedup();
+    layers
+}
+
+/// The depth whose stacks get activation histograms: the largest grid depth ≤ 50 (else the
+/// smallest).
+pub fn histogram_depth(config: &StudyConfig) -> usize {
+    config
+        .depths
+        .iter()
+        .copied()
+        .filter(|&d| d <= 50)
+        .max()
+        .unwrap_or_else(|| config.depths.iter().copied().min().unwrap_or(1))
+}
+
+/// Expands the grid in a fixed order: activation, init, depth, width, seed.
+pub fn signal_grid(config: &StudyConfig) -> Result<Vec<GridPoint>, LabError> {
+    let activations = config.parsed_activations()?;
+    let inits = config.parsed_inits()?;
+    let hist_depth = histogram_depth(config);
+    let first_seed = config.seeds[0];
+    let mut grid = Vec::new();
+    for activation in &activations {
+        for init in &inits {
+            for &depth in &config.depths {
+                for &width in &config.widths {
+                    for &seed in &config.seeds {
+                        let sampled = depth == hist_depth
+                            && seed == first_seed
+                            && width == config.widths[0];
+                        grid.push(GridPoint {
+                            probe: ProbeConfig {
+                                activation: *activation,
+                                init: *init,
+                                depth,
+                                width,
+                                batch: config.batch,
+                                seed,
+                                precision: config.dtype,
+                            },
+                            sample_layers: if sampled {
+                                histogram_layers(depth)
+                            } else {
+                                Vec::new()
+                            },
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(grid)
+}
+
+/// The training runs of a study, in a fixed order.
+pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabError> {
+    let t = &config.training;
+    if !t.enabled {
+        return Ok(Vec::new());
+    }
+    let base = |name: String, role: &str, activation: String, init: String, depth: usize| {
+        TrainRunConfig {
+            name,
+            role: role.to_string(),
+            activation,
+            init,
+            depth,
+            width: t.width,
+            epochs: t.epochs,
+            batch_size: t.batch_size,
+            lr: t.lr,
+            momentum: t.momentum,
+            clip_norm: None,
+            seed: t.seed,
+            dtype: t.dtype,
+            max_train_samples: t.max_train_samples,
+        }
+    };
+    let mut runs = Vec::new();
+    for &depth in &t.depths {
+        for activation in config.training_activations()? {
+            let init = recommended_init(&activation);
+            runs.push(base(
+                format!("{}-d{depth}", slug(&activation.to_string())),
+                "recommended",
+                activation.to_string(),
+                init.to_string(),
+                depth,
+            ));
+        }
+    }
+    if t.contrasts {
+        let d = t.contrast_depth;
+        for init in ["xavier_normal", "torch_default"] {
+            runs.push(base(
+                format!("relu-{init}-d{d}"),
+                "bad init",
+                "relu".into(),
+                init.into(),
+                d,
+            ));
+        }
+        let d = t.high_lr_depth;
+        let mut high = base(
+            format!("relu-high-lr-d{d}"),
+            "high lr",
+            "relu".into(),
+            "kaiming_normal".into(),
+            d,
+        );
+        high.lr = t.high_lr;
+        let mut clipped = high.clone();
+        clipped.name = format!("relu-high-lr-clip-d{d}");
+        clipped.role = "high lr + clip".into();
+        clipped.clip_norm = Some(t.clip_norm);
+        runs.push(high);
+        runs.push(clipped);
+    }
+    Ok(runs)
+}
+
+/// File name of a probe's result under `runs/signal/`.
+pub fn probe_file_name(p: &ProbeConfig) -> String {
+    format!(
+        "{}__{}__d{}_w{}_b{}_s{}_{}.json",
+        slug(&p.activation.to_string()),
+        slug(&p.init.to_string()),
+        p.depth,
+        p.width,
+        p.batch,
+        p.seed,
+        p.precision
+    )
+}
+
+fn progress_bar(show: bool, len: u64, message: &str) -> ProgressBar {
+    if !show || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template(
+            "{msg:>10} [{elapsed_precise}] {wide_bar} {pos}/{len} (eta {eta})",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    bar.set_message(message.to_string());
+    bar
+}
+
+fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
+    let text = std::fs::read_to_string(path).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// Runs the signal-propagation grid, writing each result as soon as it is done.
+pub fn run_signal(
+    config: &StudyConfig,
+    options: &StudyOptions,
+) -> Result<Vec<ProbeResult>, LabError> {
+    let grid = signal_grid(config)?;
+    let dir = options.out_dir.join("runs").join("signal");
+    let bar = progress_bar(options.progress, grid.len() as u64, "signal");
+    // Biggest first, so the last tasks are short and the cores stay busy.
+    let mut order: Vec<usize> = (0..grid.len()).collect();
+    order.sort_by_key(|&i| {
+        let p = &grid[i].probe;
+        std::cmp::Reverse(p.depth * p.width * p.width * p.batch)
+    });
+    let results: Vec<(usize, Result<ProbeResult, LabError>)> = order
+        .into_par_iter()
+        .map(|i| {
+            let point = &grid[i];
+            let path = dir.join(probe_file_name(&point.probe));
+            if options.resume {
+                if let Some(done) = read_json::<ProbeResult>(&path) {
+                    if point.sample_layers.is_empty() || !done.samples.is_empty() {
+                        bar.inc(1);
+                        return (i, Ok(done));
+                    }
+                }
+            }
+            let result = probe_with(
+                &point.probe,
+                &ProbeOptions {
+                    sample_layers: point.sample_layers.clone(),
+                    sample_size: config.histogram_samples,
+                },
+            )
+            .and_then(|r| {
+                let json = serde_json::to_vec(&r)?;
+                write_atomically(&path, &json)?;
+                Ok(r)
+            });
+            bar.inc(1);
+            (i, result)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs the training part, writing each run as soon as it is done.
+pub fn run_training(
+    config: &StudyConfig,
+    options: &StudyOptions,
+) -> Result<Vec<TrainRunResult>, LabError> {
+    let runs = training_runs(config)?;
+    if runs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let data = load_digits(config.training.seed)?;
+    let dir = options.out_dir.join("runs").join("training");
+    let total: usize = runs.iter().map(|r| r.epochs).sum();
+    let bar = progress_bar(options.progress, total as u64, "training");
+    let mut order: Vec<usize> = (0..runs.len()).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(runs[i].depth * runs[i].width));
+    let results: Vec<(usize, Result<TrainRunResult, LabError>)> = order
+        .into_par_iter()
+        .map(|i| {
+            let run = &runs[i];
+            let path = dir.join(format!("{}.json", slug(&run.name)));
+            if options.resume {
+                if let Some(done) = read_json::<TrainRunResult>(&path) {
+                    if done.config == *run {
+                        bar.inc(run.epochs as u64);
+                        return (i, Ok(done));
+                    }
+                }
+            }
+            let result = train_run(run, &data, &|| bar.inc(1)).and_then(|r| {
+                write_atomically(&path, &serde_json::to_vec(&r)?)?;
+                Ok(r)
+            });
+            (i, result)
+        })
+        .collect();
+    bar.finish_and_clear();
+    let mut results = results;
+    results.sort_by_key(|(i, _)| *i);
+    results.into_iter().map(|(_, r)| r).collect()
+}
+
+/// Runs the whole study and writes the report directory; returns the terminal summary
+/// alongside the results.
+pub fn run_study(
+    config: &StudyConfig,
+    options: &StudyOptions,
+) -> Result<(StudyResults, String), LabError> {
+    config.validate()?;
+    std::fs::create_dir_all(&options.out_dir).map_err(|source| LabError::Io {
+        path: options.out_dir.clone(),
+        source,
+    })?;
+    write_atomically(
+        &options.out_dir.join("config.json"),
+        serde_json::to_string_pretty(config)?.as_bytes(),
+    )?;
+    let start = Instant::now();
+    let signal = run_signal(config, options)?;
+    let signal_seconds = start.elapsed().as_secs_f64();
+    // The per-table CSVs of the signal part are useful on their own: write them now.
+    report::write_signal_tables(&options.out_dir, &signal)?;
+    let start = Instant::now();
+    let training = run_training(config, options)?;
+    let training_seconds = start.elapsed().as_secs_f64();
+    let results = StudyResults {
+        config: config.clone(),
+        signal,
+        training,
+        signal_seconds,
+        training_seconds,
+    };
+    let summary = report::write_report(&options.out_dir, &results)?;
+    Ok((results, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn slugs_and_layers() {
+        assert_eq!(slug("leaky_relu(slope=0.2)"), "leaky_relu-slope-0.2");
+        assert_eq!(slug("kaiming_normal(gain=auto)"), "kaiming_normal-gain-auto");
+        assert_eq!(histogram_layers(50), vec![1, 12, 25, 37, 50]);
+        assert_eq!(histogram_layers(2), vec![1, 2]);
+    }
+
+    #[test]
+    fn grid_and_runs_sizes() {
+        let c = StudyConfig::default();
+        assert_eq!(signal_grid(&c).unwrap().len(), 8 * 5 * 4 * 3);
+        let runs = training_runs(&c).unwrap();
+        assert_eq!(runs.len(), 2 * 8 + 4);
+        let mut names: Vec<_> = runs.iter().map(|r| r.name.clone()).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), runs.len(), "run names are unique");
+    }
+}
