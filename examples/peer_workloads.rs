@@ -5,6 +5,7 @@
 
 use std::time::Instant;
 
+use myelin::activations::{softmax, Activation};
 use myelin::tensor::{grad, no_grad, seeded_rng, Tensor};
 
 const PEER: &str = "myelin";
@@ -62,29 +63,85 @@ fn emit(w: &str, name: &str, metrics: &[(&str, (f64, f64))]) {
 
 type Act = fn(&Tensor<f32>) -> Tensor<f32>;
 
+/// Times `f` forward under `no_grad` and forward + backward (gradient of `sum(f(x))`).
+fn w1_unary(name: &str, x0: &Tensor<f32>, f: &dyn Fn(&Tensor<f32>) -> Tensor<f32>) {
+    let fwd = bench(
+        || {
+            let _g = no_grad();
+            f(x0)
+        },
+        3,
+        20,
+    );
+    let x = x0.detach().requires_grad_(true);
+    let fb = bench(
+        || grad(&[f(&x).sum()], &[x.clone()], None, false).unwrap(),
+        3,
+        20,
+    );
+    emit("W1", name, &[("fwd", fwd), ("fwdbwd", fb)]);
+}
+
+/// The activations of `torch_peer.py`'s W1, through `myelin-activations`' tensor ops.
+const W1_ACTIVATIONS: &[(&str, &str)] = &[
+    ("relu", "relu"),
+    ("leaky_relu", "leaky_relu(slope=0.01)"),
+    ("sigmoid", "sigmoid"),
+    ("tanh", "tanh"),
+    ("gelu_erf", "gelu"),
+    ("gelu_tanh", "gelu_tanh"),
+    ("silu", "silu"),
+    ("elu", "elu"),
+    ("selu", "selu"),
+    ("softplus", "softplus"),
+];
+
 fn w1() {
     let n = 1 << 22;
     let x0 = Tensor::<f32>::randn(&[n], &mut seeded_rng(0));
+    for (name, spec) in W1_ACTIVATIONS {
+        let act: Activation = spec.parse().unwrap();
+        w1_unary(name, &x0, &|x| act.apply(x, None).unwrap());
+    }
+    // Softmax over the rows of a 4096×1024 matrix; backward of sum(softmax(x)·g).
+    let mut rng = seeded_rng(3);
+    let xs0 = Tensor::<f32>::randn(&[4096, 1024], &mut rng);
+    let g = Tensor::<f32>::randn(&[4096, 1024], &mut rng);
+    let fwd = bench(
+        || {
+            let _g = no_grad();
+            softmax(&xs0, 1).unwrap()
+        },
+        3,
+        20,
+    );
+    let xs = xs0.detach().requires_grad_(true);
+    let fb = bench(
+        || {
+            grad(
+                &[(&softmax(&xs, 1).unwrap() * &g).sum()],
+                &[xs.clone()],
+                None,
+                false,
+            )
+            .unwrap()
+        },
+        3,
+        20,
+    );
+    emit("W1", "softmax", &[("fwd", fwd), ("fwdbwd", fb)]);
+
+    // Tensor-level ops (no activation crate), for comparison.
     let zero = Tensor::<f32>::scalar(0.0);
     let relu_via_max = move |x: &Tensor<f32>| x.maximum(&zero);
-    let acts: Vec<(&str, Box<dyn Fn(&Tensor<f32>) -> Tensor<f32>>)> = vec![
-        ("relu", Box::new(relu_via_max)),
-        ("sigmoid", Box::new(Tensor::sigmoid as Act)),
-        ("tanh", Box::new(Tensor::tanh as Act)),
+    let ops: Vec<(&str, Box<dyn Fn(&Tensor<f32>) -> Tensor<f32>>)> = vec![
+        ("relu_max", Box::new(relu_via_max)),
+        ("tensor_sigmoid", Box::new(Tensor::sigmoid as Act)),
+        ("tensor_tanh", Box::new(Tensor::tanh as Act)),
         ("exp", Box::new(Tensor::exp as Act)),
     ];
-    for (name, f) in acts {
-        let fwd = bench(
-            || {
-                let _g = no_grad();
-                f(&x0)
-            },
-            3,
-            20,
-        );
-        let x = x0.detach().requires_grad_(true);
-        let fb = bench(|| grad(&[f(&x).sum()], &[x.clone()], None, false).unwrap(), 3, 20);
-        emit("W1", name, &[("fwd", fwd), ("fwdbwd", fb)]);
+    for (name, f) in ops {
+        w1_unary(name, &x0, &*f);
     }
 }
 
@@ -100,7 +157,10 @@ fn w2() {
         5,
         30,
     );
-    let (a, b) = (a0.detach().requires_grad_(true), b0.detach().requires_grad_(true));
+    let (a, b) = (
+        a0.detach().requires_grad_(true),
+        b0.detach().requires_grad_(true),
+    );
     let fb = bench(
         || grad(&[a.matmul(&b).sum()], &[a.clone(), b.clone()], None, false).unwrap(),
         3,

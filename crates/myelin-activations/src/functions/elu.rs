@@ -18,27 +18,30 @@ pub const SELU_SCALE: f64 = 1.050_700_987_355_480_493_419_334_985_294_6;
 /// Range `(−α, ∞)` for `α > 0`. Negative outputs push mean activations towards 0, and
 /// the curve saturates smoothly to `−α`. C¹ only when `α = 1` (otherwise the slope jumps
 /// from `α` to 1 at 0). Any finite `α` is accepted, as in PyTorch.
-#[inline]
+#[inline(always)]
 pub fn elu<T: Element>(x: T, alpha: T) -> T {
+    // Both sides computed, then selected: branch-free, so the kernel vectorises.
+    let negative = alpha * x.min_nan(T::zero()).vexp_m1();
     if x > T::zero() {
         x
     } else {
-        alpha * x.min_nan(T::zero()).vexp_m1()
+        negative
     }
 }
 
 /// ELU derivative: `1` for `x > 0`, `α·eˣ` for `x ≤ 0` (so `elu'(0) = α`, like PyTorch).
-#[inline]
+#[inline(always)]
 pub fn elu_derivative<T: Element>(x: T, alpha: T) -> T {
+    let negative = alpha * x.min_nan(T::zero()).vexp();
     if x > T::zero() {
         T::one()
     } else {
-        alpha * x.min_nan(T::zero()).vexp()
+        negative
     }
 }
 
 /// ELU derivative from the output `y`: `1` for `x > 0`, `y + α` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn elu_derivative_from_output<T: Element>(x: T, y: T, alpha: T) -> T {
     if x > T::zero() {
         T::one()
@@ -48,12 +51,13 @@ pub fn elu_derivative_from_output<T: Element>(x: T, y: T, alpha: T) -> T {
 }
 
 /// ELU second derivative: `0` for `x > 0`, `α·eˣ` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn elu_second_derivative<T: Element>(x: T, alpha: T) -> T {
+    let negative = alpha * x.min_nan(T::zero()).vexp();
     if x > T::zero() {
         T::zero()
     } else {
-        alpha * x.min_nan(T::zero()).vexp()
+        negative
     }
 }
 
@@ -61,32 +65,35 @@ pub fn elu_second_derivative<T: Element>(x: T, alpha: T) -> T {
 ///
 /// Range `(−α, ∞)`. The ELU variant that is continuously differentiable for every
 /// `α > 0` (slope 1 on both sides of 0). Requires `α > 0` (checked by the spec).
-#[inline]
+#[inline(always)]
 pub fn celu<T: Element>(x: T, alpha: T) -> T {
+    let negative = alpha * (x.min_nan(T::zero()) / alpha).vexp_m1();
     if x > T::zero() {
         x
     } else {
-        alpha * (x.min_nan(T::zero()) / alpha).vexp_m1()
+        negative
     }
 }
 
 /// CELU derivative: `1` for `x > 0`, `e^{x/α}` for `x ≤ 0` (`celu'(0) = 1`, as PyTorch).
-#[inline]
+#[inline(always)]
 pub fn celu_derivative<T: Element>(x: T, alpha: T) -> T {
+    let negative = (x.min_nan(T::zero()) / alpha).vexp();
     if x > T::zero() {
         T::one()
     } else {
-        (x.min_nan(T::zero()) / alpha).vexp()
+        negative
     }
 }
 
 /// CELU second derivative: `0` for `x > 0`, `e^{x/α}/α` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn celu_second_derivative<T: Element>(x: T, alpha: T) -> T {
+    let negative = (x.min_nan(T::zero()) / alpha).vexp() / alpha;
     if x > T::zero() {
         T::zero()
     } else {
-        (x.min_nan(T::zero()) / alpha).vexp() / alpha
+        negative
     }
 }
 
@@ -97,19 +104,19 @@ pub fn celu_second_derivative<T: Element>(x: T, alpha: T) -> T {
 /// with mean 0 and variance 1, so with LeCun-normal weights ("self-normalising
 /// networks") activations stay standardised without batch norm. Not differentiable at 0
 /// (slope `λα` on the left, `λ` on the right).
-#[inline]
+#[inline(always)]
 pub fn selu<T: Element>(x: T) -> T {
     constant::<T>(SELU_SCALE) * elu(x, constant(SELU_ALPHA))
 }
 
 /// SELU derivative: `λ` for `x > 0`, `λα·eˣ` for `x ≤ 0` (`selu'(0) = λα`, as PyTorch).
-#[inline]
+#[inline(always)]
 pub fn selu_derivative<T: Element>(x: T) -> T {
     constant::<T>(SELU_SCALE) * elu_derivative(x, constant(SELU_ALPHA))
 }
 
 /// SELU derivative from the output `y`: `λ` for `x > 0`, `y + λα` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn selu_derivative_from_output<T: Element>(x: T, y: T) -> T {
     if x > T::zero() {
         constant(SELU_SCALE)
@@ -119,7 +126,7 @@ pub fn selu_derivative_from_output<T: Element>(x: T, y: T) -> T {
 }
 
 /// SELU second derivative: `0` for `x > 0`, `λα·eˣ` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn selu_second_derivative<T: Element>(x: T) -> T {
     constant::<T>(SELU_SCALE) * elu_second_derivative(x, constant(SELU_ALPHA))
 }

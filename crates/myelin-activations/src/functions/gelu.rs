@@ -17,13 +17,13 @@ const GELU_TANH_CUBIC: f64 = 0.044_715;
 pub const QUICK_GELU_BETA: f64 = 1.702;
 
 /// Standard normal CDF `Φ(x) = ½·erfc(−x/√2)`: accurate in the left tail (no `1 − ...`).
-#[inline]
+#[inline(always)]
 fn normal_cdf<T: Element>(x: T) -> T {
     constant::<T>(0.5) * (-x * constant(FRAC_1_SQRT_2)).verfc()
 }
 
 /// Standard normal density `φ(x) = e^{−x²/2}/√(2π)`.
-#[inline]
+#[inline(always)]
 fn normal_density<T: Element>(x: T) -> T {
     constant::<T>(FRAC_1_SQRT_2PI) * (constant::<T>(-0.5) * x * x).vexp()
 }
@@ -35,26 +35,26 @@ fn normal_density<T: Element>(x: T) -> T {
 /// self-gated ReLU; the standard choice in transformers (BERT, ViT). `Φ` is computed as
 /// `½·erfc(−x/√2)`, so the tiny negative tail (`gelu(−10) ≈ −7.6e−23`) keeps full
 /// relative precision instead of collapsing to 0.
-#[inline]
+#[inline(always)]
 pub fn gelu<T: Element>(x: T) -> T {
     x * normal_cdf(x)
 }
 
 /// GELU derivative: `Φ(x) + x·φ(x)`.
-#[inline]
+#[inline(always)]
 pub fn gelu_derivative<T: Element>(x: T) -> T {
     normal_cdf(x) + x * normal_density(x)
 }
 
 /// GELU second derivative: `φ(x)·(2 − x²)`.
-#[inline]
+#[inline(always)]
 pub fn gelu_second_derivative<T: Element>(x: T) -> T {
     normal_density(x) * (constant::<T>(2.0) - x * x)
 }
 
 /// The inner argument `2u = 2√(2/π)(x + 0.044715x³)` of the tanh approximation, and its
 /// first and second derivatives.
-#[inline]
+#[inline(always)]
 fn gelu_tanh_argument<T: Element>(x: T) -> (T, T, T) {
     let c = constant::<T>(2.0 * SQRT_2_OVER_PI);
     let k = constant::<T>(GELU_TANH_CUBIC);
@@ -71,14 +71,14 @@ fn gelu_tanh_argument<T: Element>(x: T) -> (T, T, T) {
 /// Evaluated through the identity `½(1 + tanh u) = σ(2u)` as `x·σ(2u)`, which avoids the
 /// cancellation in `1 + tanh u` for negative `x`. Differs from exact GELU by at most
 /// `≈ 5e−4`.
-#[inline]
+#[inline(always)]
 pub fn gelu_tanh<T: Element>(x: T) -> T {
     let (argument, _, _) = gelu_tanh_argument(x);
     x * argument.vsigmoid()
 }
 
 /// Tanh-GELU derivative: `σ(2u) + x·σ'(2u)·(2u)'` with `(2u)' = 2√(2/π)(1 + 3·0.044715x²)`.
-#[inline]
+#[inline(always)]
 pub fn gelu_tanh_derivative<T: Element>(x: T) -> T {
     let (argument, slope, _) = gelu_tanh_argument(x);
     argument.vsigmoid() + x * sigmoid_slope(argument) * slope
@@ -86,7 +86,7 @@ pub fn gelu_tanh_derivative<T: Element>(x: T) -> T {
 
 /// Tanh-GELU second derivative:
 /// `2σ'(2u)(2u)' + x·(σ''(2u)((2u)')² + σ'(2u)(2u)'')`.
-#[inline]
+#[inline(always)]
 pub fn gelu_tanh_second_derivative<T: Element>(x: T) -> T {
     let (argument, slope, curvature) = gelu_tanh_argument(x);
     let s1 = sigmoid_slope(argument);
@@ -98,19 +98,19 @@ pub fn gelu_tanh_second_derivative<T: Element>(x: T) -> T {
 ///
 /// A cheaper GELU approximation (max error `≈ 0.02`, larger than the tanh form). No
 /// PyTorch module; written `x * torch.sigmoid(1.702 * x)`.
-#[inline]
+#[inline(always)]
 pub fn quick_gelu<T: Element>(x: T) -> T {
     swish(x, constant(QUICK_GELU_BETA))
 }
 
 /// Quick GELU derivative: `σ(βx) + βx·σ'(βx)` with `β = 1.702`.
-#[inline]
+#[inline(always)]
 pub fn quick_gelu_derivative<T: Element>(x: T) -> T {
     swish_derivative(x, constant(QUICK_GELU_BETA))
 }
 
 /// Quick GELU second derivative: `2βσ'(βx) + β²x·σ''(βx)` with `β = 1.702`.
-#[inline]
+#[inline(always)]
 pub fn quick_gelu_second_derivative<T: Element>(x: T) -> T {
     swish_second_derivative(x, constant(QUICK_GELU_BETA))
 }

@@ -7,19 +7,19 @@ use myelin_tensor::Element;
 ///
 /// Use it for output layers of regressions or to switch an activation off in an
 /// experiment. A stack of linear layers with identity activations is still linear.
-#[inline]
+#[inline(always)]
 pub fn identity<T: Element>(x: T) -> T {
     x
 }
 
 /// Identity derivative: `1` everywhere.
-#[inline]
+#[inline(always)]
 pub fn identity_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::one())
 }
 
 /// Identity second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn identity_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }

@@ -11,19 +11,19 @@ use myelin_tensor::Element;
 /// Range `[0, ∞)`. The default choice for hidden layers of feed-forward and convolutional
 /// nets: cheap, non-saturating for `x > 0`. Limitation: units whose input stays negative
 /// get zero gradient ("dead ReLUs").
-#[inline]
+#[inline(always)]
 pub fn relu<T: Element>(x: T) -> T {
     x.max_nan(T::zero())
 }
 
 /// ReLU derivative: `1` for `x > 0`, `0` for `x ≤ 0` (PyTorch: `relu'(0) = 0`).
-#[inline]
+#[inline(always)]
 pub fn relu_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, if x > T::zero() { T::one() } else { T::zero() })
 }
 
 /// ReLU second derivative: `0` everywhere (except NaN → NaN).
-#[inline]
+#[inline(always)]
 pub fn relu_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
@@ -32,7 +32,7 @@ pub fn relu_second_derivative<T: Element>(x: T) -> T {
 /// `0.01`; any sign is accepted — a negative slope makes it non-monotonic).
 ///
 /// Keeps a small gradient for negative inputs so units cannot die.
-#[inline]
+#[inline(always)]
 pub fn leaky_relu<T: Element>(x: T, slope: T) -> T {
     if x > T::zero() {
         x
@@ -43,13 +43,13 @@ pub fn leaky_relu<T: Element>(x: T, slope: T) -> T {
 
 /// Leaky ReLU derivative: `1` for `x > 0`, `slope` for `x ≤ 0` (so `f'(0) = slope`,
 /// like PyTorch).
-#[inline]
+#[inline(always)]
 pub fn leaky_relu_derivative<T: Element>(x: T, slope: T) -> T {
     propagate_nan(x, if x > T::zero() { T::one() } else { slope })
 }
 
 /// Leaky ReLU second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn leaky_relu_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
@@ -57,20 +57,20 @@ pub fn leaky_relu_second_derivative<T: Element>(x: T) -> T {
 /// PReLU: leaky ReLU whose negative slope `weight` is learned (PyTorch initialises it to
 /// `0.25`, one weight per channel or a single shared one). `f(x, w) = x` for `x > 0`,
 /// `w · x` otherwise.
-#[inline]
+#[inline(always)]
 pub fn prelu<T: Element>(x: T, weight: T) -> T {
     leaky_relu(x, weight)
 }
 
 /// PReLU `∂f/∂x`: `1` for `x > 0`, `weight` for `x ≤ 0` (`f'(0) = weight`).
-#[inline]
+#[inline(always)]
 pub fn prelu_derivative<T: Element>(x: T, weight: T) -> T {
     leaky_relu_derivative(x, weight)
 }
 
 /// PReLU `∂f/∂w`: `0` for `x > 0`, `x` for `x ≤ 0`. Summed over the elements sharing a
 /// weight, this is the weight's gradient.
-#[inline]
+#[inline(always)]
 pub fn prelu_weight_derivative<T: Element>(x: T) -> T {
     if x > T::zero() {
         T::zero()
@@ -80,7 +80,7 @@ pub fn prelu_weight_derivative<T: Element>(x: T) -> T {
 }
 
 /// PReLU `∂²f/∂x²`: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn prelu_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
@@ -88,21 +88,21 @@ pub fn prelu_second_derivative<T: Element>(x: T) -> T {
 /// ReLU6: `f(x) = min(max(x, 0), 6)`, i.e. `hardtanh(x, 0, 6)`.
 ///
 /// Range `[0, 6]`; the cap keeps activations small for low-precision (mobile) inference.
-#[inline]
+#[inline(always)]
 pub fn relu6<T: Element>(x: T) -> T {
     x.max_nan(T::zero()).min_nan(constant(6.0))
 }
 
 /// ReLU6 derivative: `1` on the open interval `(0, 6)`, `0` elsewhere — including at the
 /// edges `0` and `6`, as PyTorch's `hardtanh_backward`.
-#[inline]
+#[inline(always)]
 pub fn relu6_derivative<T: Element>(x: T) -> T {
     let inside = x > T::zero() && x < constant(6.0);
     propagate_nan(x, if inside { T::one() } else { T::zero() })
 }
 
 /// ReLU6 second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn relu6_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
@@ -111,20 +111,20 @@ pub fn relu6_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `[0, ∞)`; continuously differentiable (C¹). Grows quadratically, so it can
 /// overflow for huge inputs (`1e4` in `f32` gives `1e8`, fine).
-#[inline]
+#[inline(always)]
 pub fn squared_relu<T: Element>(x: T) -> T {
     let r = relu(x);
     r * r
 }
 
 /// Squared ReLU derivative: `2·max(x, 0)` (0 at the kink, from both sides).
-#[inline]
+#[inline(always)]
 pub fn squared_relu_derivative<T: Element>(x: T) -> T {
     constant::<T>(2.0) * relu(x)
 }
 
 /// Squared ReLU second derivative: `2` for `x > 0`, `0` for `x ≤ 0`.
-#[inline]
+#[inline(always)]
 pub fn squared_relu_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(
         x,

@@ -8,7 +8,7 @@ use myelin_tensor::Element;
 ///
 /// Range `(−∞, ∞)`. The proximal operator of `λ|x|` (ISTA, wavelet denoising): kills
 /// small values and moves the rest towards 0 by λ. Requires `λ ≥ 0` (checked by the spec).
-#[inline]
+#[inline(always)]
 pub fn softshrink<T: Element>(x: T, lambda: T) -> T {
     if x > lambda {
         x - lambda
@@ -20,7 +20,7 @@ pub fn softshrink<T: Element>(x: T, lambda: T) -> T {
 }
 
 /// Soft shrink derivative: `1` for `|x| > λ`, `0` for `|x| ≤ λ` (0 at `±λ`, as PyTorch).
-#[inline]
+#[inline(always)]
 pub fn softshrink_derivative<T: Element>(x: T, lambda: T) -> T {
     shrink_mask(x, lambda)
 }
@@ -29,7 +29,7 @@ pub fn softshrink_derivative<T: Element>(x: T, lambda: T) -> T {
 ///
 /// Range `(−∞, ∞)` minus `(−λ, λ)∖{0}`. The proximal operator of the ℓ₀ penalty: keeps large
 /// values unchanged. Discontinuous at `±λ` (jumps by λ). Requires `λ ≥ 0`.
-#[inline]
+#[inline(always)]
 pub fn hardshrink<T: Element>(x: T, lambda: T) -> T {
     if x >= -lambda && x <= lambda {
         T::zero()
@@ -39,19 +39,19 @@ pub fn hardshrink<T: Element>(x: T, lambda: T) -> T {
 }
 
 /// Hard shrink derivative: `1` for `|x| > λ`, `0` for `|x| ≤ λ` (0 at `±λ`, as PyTorch).
-#[inline]
+#[inline(always)]
 pub fn hardshrink_derivative<T: Element>(x: T, lambda: T) -> T {
     shrink_mask(x, lambda)
 }
 
 /// Second derivative of either shrink: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn shrink_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
 
 /// `1` where `|x| > λ`, else `0`; NaN stays NaN.
-#[inline]
+#[inline(always)]
 fn shrink_mask<T: Element>(x: T, lambda: T) -> T {
     propagate_nan(
         x,

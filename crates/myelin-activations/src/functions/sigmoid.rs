@@ -9,27 +9,27 @@ use myelin_tensor::Element;
 /// binary outcomes. Saturates on both sides (`σ'(x) ≈ e^{−|x|}`), so deep stacks of
 /// sigmoids suffer vanishing gradients; its output is not zero-centred. Evaluated as
 /// `e^{−|x|}/(1+e^{−|x|})` on the negative side so nothing overflows.
-#[inline]
+#[inline(always)]
 pub fn sigmoid<T: Element>(x: T) -> T {
     x.vsigmoid()
 }
 
 /// Sigmoid derivative: `σ'(x) = σ(x)·σ(−x)` (equal to `σ(1−σ)` but accurate for
 /// large `x`, where `1 − σ` would cancel). Maximum `1/4` at `x = 0`.
-#[inline]
+#[inline(always)]
 pub fn sigmoid_derivative<T: Element>(x: T) -> T {
     sigmoid_slope(x)
 }
 
 /// Sigmoid derivative from the output `y = σ(x)`: `y·(1 − y)`. Cheaper, but only
 /// absolutely (not relatively) accurate when `y` is close to 1.
-#[inline]
+#[inline(always)]
 pub fn sigmoid_derivative_from_output<T: Element>(y: T) -> T {
     y * (T::one() - y)
 }
 
 /// Sigmoid second derivative: `σ''(x) = σ'(x)·(1 − 2σ(x)) = −σ'(x)·tanh(x/2)`.
-#[inline]
+#[inline(always)]
 pub fn sigmoid_second_derivative<T: Element>(x: T) -> T {
     sigmoid_curvature(x)
 }
@@ -38,19 +38,19 @@ pub fn sigmoid_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `(−∞, 0)`. The numerically safe way to get `ln σ(x)` (e.g. for logistic
 /// losses); for very negative `x` it is ≈ `x`, for very positive `x` ≈ `−e^{−x}`.
-#[inline]
+#[inline(always)]
 pub fn log_sigmoid<T: Element>(x: T) -> T {
     x.min_nan(T::zero()) - (-x.abs()).vexp().vln_1p()
 }
 
 /// Log-sigmoid derivative: `f'(x) = σ(−x) = 1 − σ(x)`, in `(0, 1)`.
-#[inline]
+#[inline(always)]
 pub fn log_sigmoid_derivative<T: Element>(x: T) -> T {
     (-x).vsigmoid()
 }
 
 /// Log-sigmoid second derivative: `f''(x) = −σ'(x)`.
-#[inline]
+#[inline(always)]
 pub fn log_sigmoid_second_derivative<T: Element>(x: T) -> T {
     -sigmoid_slope(x)
 }
@@ -59,7 +59,7 @@ pub fn log_sigmoid_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `[0, 1]`. A cheap piecewise-linear stand-in for `σ` (MobileNetV3). Note that its
 /// slope `1/6` differs from `σ'(0) = 1/4`, and it is exactly flat outside `[−3, 3]`.
-#[inline]
+#[inline(always)]
 pub fn hardsigmoid<T: Element>(x: T) -> T {
     (x / constant(6.0) + constant(0.5))
         .max_nan(T::zero())
@@ -68,7 +68,7 @@ pub fn hardsigmoid<T: Element>(x: T) -> T {
 
 /// Hard sigmoid derivative: `1/6` on the open interval `(−3, 3)`, `0` elsewhere
 /// (including at `±3`, like PyTorch).
-#[inline]
+#[inline(always)]
 pub fn hardsigmoid_derivative<T: Element>(x: T) -> T {
     let inside = x > constant(-3.0) && x < constant(3.0);
     propagate_nan(
@@ -82,7 +82,7 @@ pub fn hardsigmoid_derivative<T: Element>(x: T) -> T {
 }
 
 /// Hard sigmoid second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn hardsigmoid_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }

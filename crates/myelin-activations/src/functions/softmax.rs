@@ -17,10 +17,55 @@
 
 use myelin_tensor::Element;
 
+/// Independent accumulators per reduction, so the compiler can keep them in SIMD lanes
+/// (a single running accumulator serialises on its own latency).
+const LANES: usize = 16;
+
+/// Folds `row` with `combine` over [`LANES`] independent accumulators, then combines them.
+#[inline(always)]
+fn lane_fold<T: Element>(row: &[T], init: T, combine: impl Fn(T, T) -> T) -> T {
+    let mut lanes = [init; LANES];
+    let chunks = row.chunks_exact(LANES);
+    let rest = chunks.remainder();
+    for chunk in chunks {
+        for (lane, &value) in lanes.iter_mut().zip(chunk) {
+            *lane = combine(*lane, value);
+        }
+    }
+    let mut total = rest.iter().fold(init, |acc, &value| combine(acc, value));
+    for lane in lanes {
+        total = combine(total, lane);
+    }
+    total
+}
+
 /// The maximum of a row, NaN if any element is NaN, `−∞` for an empty row.
 fn row_maximum<T: Element>(row: &[T]) -> T {
-    row.iter()
-        .fold(T::neg_infinity(), |maximum, &value| maximum.max_nan(value))
+    lane_fold(row, T::neg_infinity(), |maximum, value| {
+        maximum.max_nan(value)
+    })
+}
+
+/// `Σ row`, with several accumulators.
+fn row_sum<T: Element>(row: &[T]) -> T {
+    lane_fold(row, T::zero(), |acc, value| acc + value)
+}
+
+/// `Σ aᵢbᵢ`, with several accumulators.
+fn row_dot<T: Element>(a: &[T], b: &[T]) -> T {
+    let mut lanes = [T::zero(); LANES];
+    let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
+    let tail: T = a_chunks
+        .remainder()
+        .iter()
+        .zip(b_chunks.remainder())
+        .fold(T::zero(), |acc, (&x, &y)| acc + x * y);
+    for (ca, cb) in a_chunks.zip(b_chunks) {
+        for ((lane, &x), &y) in lanes.iter_mut().zip(ca).zip(cb) {
+            *lane = *lane + x * y;
+        }
+    }
+    lanes.iter().fold(tail, |acc, &lane| acc + lane)
 }
 
 /// Writes `exp(x − m)` into `output` and returns `(m, Σ exp(x − m))`, or `None` when the row
@@ -36,12 +81,10 @@ fn shifted_exponentials<T: Element>(input: &[T], output: &mut [T]) -> Option<(T,
         output.iter_mut().for_each(|o| *o = T::nan());
         return None;
     }
-    let mut sum = T::zero();
     for (o, &x) in output.iter_mut().zip(input) {
         *o = (x - maximum).vexp();
-        sum = sum + *o;
     }
-    Some((maximum, sum))
+    Some((maximum, row_sum(output)))
 }
 
 /// Softmax of one row: `yᵢ = exp(xᵢ − m)/Σⱼ exp(xⱼ − m)`, `m = maxⱼ xⱼ`.
@@ -82,10 +125,7 @@ pub fn softmax_row_backward<T: Element>(output: &[T], gradient: &[T], input_grad
         input_gradient.len(),
         "softmax backward: length mismatch"
     );
-    let dot = output
-        .iter()
-        .zip(gradient)
-        .fold(T::zero(), |acc, (&y, &g)| acc + y * g);
+    let dot = row_dot(output, gradient);
     for ((d, &y), &g) in input_gradient.iter_mut().zip(output).zip(gradient) {
         *d = y * (g - dot);
     }
@@ -108,7 +148,7 @@ pub fn log_softmax_row_backward<T: Element>(
         input_gradient.len(),
         "log_softmax backward: length mismatch"
     );
-    let total = gradient.iter().fold(T::zero(), |acc, &g| acc + g);
+    let total = row_sum(gradient);
     for ((d, &y), &g) in input_gradient.iter_mut().zip(output).zip(gradient) {
         *d = g - y.vexp() * total;
     }

@@ -12,35 +12,39 @@ use myelin_tensor::Element;
 /// …) = 3.720075976020836e−44` instead of 0. Limitation (inherited from PyTorch): the switch
 /// at `βx = threshold` is a jump of `ln(1 + e^{−threshold})/β ≈ 2e−9` for the defaults.
 /// The spec requires `β > 0`.
-#[inline]
+#[inline(always)]
 pub fn softplus<T: Element>(x: T, beta: T, threshold: T) -> T {
     let z = beta * x;
+    // Both sides computed, then selected: branch-free, so the kernel vectorises.
+    let smooth = (z.max_nan(T::zero()) + (-z.abs()).vexp().vln_1p()) / beta;
     if z > threshold {
         x
     } else {
-        (z.max_nan(T::zero()) + (-z.abs()).vexp().vln_1p()) / beta
+        smooth
     }
 }
 
 /// Softplus derivative: `σ(βx)` below the threshold, `1` above it.
-#[inline]
+#[inline(always)]
 pub fn softplus_derivative<T: Element>(x: T, beta: T, threshold: T) -> T {
     let z = beta * x;
+    let smooth = z.vsigmoid();
     if z > threshold {
         T::one()
     } else {
-        z.vsigmoid()
+        smooth
     }
 }
 
 /// Softplus second derivative: `β·σ'(βx)` below the threshold, `0` above it.
-#[inline]
+#[inline(always)]
 pub fn softplus_second_derivative<T: Element>(x: T, beta: T, threshold: T) -> T {
     let z = beta * x;
+    let smooth = beta * sigmoid_slope(z);
     if z > threshold {
         T::zero()
     } else {
-        beta * sigmoid_slope(z)
+        smooth
     }
 }
 
@@ -50,7 +54,7 @@ pub const SOFTPLUS_DEFAULT_BETA: f64 = 1.0;
 pub const SOFTPLUS_DEFAULT_THRESHOLD: f64 = 20.0;
 
 /// Softplus with PyTorch's defaults (`β = 1`, threshold 20).
-#[inline]
+#[inline(always)]
 pub fn softplus_default<T: Element>(x: T) -> T {
     softplus(
         x,

@@ -27,7 +27,7 @@ pub enum Surrogate {
 /// Binary (Heaviside) step: `f(x) = 1` for `x ≥ threshold`, else `0`.
 ///
 /// Range `{0, 1}`. Forward-only in spirit: its true derivative is 0, see [`Surrogate`].
-#[inline]
+#[inline(always)]
 pub fn binary_step<T: Element>(x: T, threshold: T) -> T {
     propagate_nan(x, if x >= threshold { T::one() } else { T::zero() })
 }
@@ -35,7 +35,7 @@ pub fn binary_step<T: Element>(x: T, threshold: T) -> T {
 /// The gradient the binary step reports: `0` everywhere for [`Surrogate::None`] (the true
 /// derivative away from the jump; PyTorch's `heaviside` has no gradient at all), or the
 /// chosen surrogate.
-#[inline]
+#[inline(always)]
 pub fn binary_step_derivative<T: Element>(x: T, threshold: T, surrogate: Surrogate) -> T {
     let shifted = x - threshold;
     let gradient = match surrogate {
@@ -57,7 +57,7 @@ pub fn binary_step_derivative<T: Element>(x: T, threshold: T, surrogate: Surroga
 
 /// Derivative of [`binary_step_derivative`] (for double backward): `0` for `None` and the
 /// straight-through estimator, `k²·σ''(k(x − threshold))` for the sigmoid surrogate.
-#[inline]
+#[inline(always)]
 pub fn binary_step_second_derivative<T: Element>(x: T, threshold: T, surrogate: Surrogate) -> T {
     let shifted = x - threshold;
     let curvature = match surrogate {
@@ -74,7 +74,7 @@ pub fn binary_step_second_derivative<T: Element>(x: T, threshold: T, surrogate: 
 ///
 /// Range `{value} ∪ (threshold, ∞)`. With `value = threshold = 0` it is ReLU; otherwise it
 /// jumps at the threshold. NaN input gives NaN (as PyTorch: `x ≤ th` is false for NaN).
-#[inline]
+#[inline(always)]
 pub fn threshold<T: Element>(x: T, threshold: T, value: T) -> T {
     if x <= threshold {
         value
@@ -84,13 +84,13 @@ pub fn threshold<T: Element>(x: T, threshold: T, value: T) -> T {
 }
 
 /// Threshold derivative: `1` for `x > threshold`, `0` otherwise (0 at the threshold).
-#[inline]
+#[inline(always)]
 pub fn threshold_derivative<T: Element>(x: T, threshold: T) -> T {
     propagate_nan(x, if x > threshold { T::one() } else { T::zero() })
 }
 
 /// Threshold second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn threshold_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }

@@ -7,19 +7,19 @@ use myelin_tensor::Element;
 ///
 /// Range `[≈ −0.2785, ∞)` (minimum at `x ≈ −1.2785`). Smooth, non-monotonic, self-gated;
 /// used in EfficientNet and many LLM MLPs (SwiGLU).
-#[inline]
+#[inline(always)]
 pub fn silu<T: Element>(x: T) -> T {
     x * x.vsigmoid()
 }
 
 /// SiLU derivative: `σ(x) + x·σ'(x)`.
-#[inline]
+#[inline(always)]
 pub fn silu_derivative<T: Element>(x: T) -> T {
     swish_derivative(x, T::one())
 }
 
 /// SiLU second derivative: `2σ'(x) + x·σ''(x)`.
-#[inline]
+#[inline(always)]
 pub fn silu_second_derivative<T: Element>(x: T) -> T {
     swish_second_derivative(x, T::one())
 }
@@ -28,26 +28,26 @@ pub fn silu_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Interpolates between `x/2` (`β = 0`) and ReLU (`β → ∞`); `β = 1` is SiLU and
 /// `β = 1.702` quick GELU. The spec requires `β > 0`; the formula itself works for any β.
-#[inline]
+#[inline(always)]
 pub fn swish<T: Element>(x: T, beta: T) -> T {
     x * (beta * x).vsigmoid()
 }
 
 /// Swish `∂f/∂x = σ(βx) + βx·σ'(βx)`.
-#[inline]
+#[inline(always)]
 pub fn swish_derivative<T: Element>(x: T, beta: T) -> T {
     let z = beta * x;
     z.vsigmoid() + z * sigmoid_slope(z)
 }
 
 /// Swish `∂f/∂β = x²·σ'(βx)` — the gradient of a learnable β.
-#[inline]
+#[inline(always)]
 pub fn swish_beta_derivative<T: Element>(x: T, beta: T) -> T {
     x * x * sigmoid_slope(beta * x)
 }
 
 /// Swish `∂²f/∂x² = 2β·σ'(βx) + β²x·σ''(βx)`.
-#[inline]
+#[inline(always)]
 pub fn swish_second_derivative<T: Element>(x: T, beta: T) -> T {
     let z = beta * x;
     beta * (constant::<T>(2.0) * sigmoid_slope(z) + z * sigmoid_curvature(z))
@@ -57,7 +57,7 @@ pub fn swish_second_derivative<T: Element>(x: T, beta: T) -> T {
 ///
 /// With `n = (1 + eˣ)²`: `tanh(ln(1 + eˣ)) = (n − 1)/(n + 1)` and `sech² = 4n/(n + 1)²`.
 /// For `x > 0` everything is rewritten in `t = e^{−x}`, for `x ≤ 0` in `e = eˣ`.
-#[inline]
+#[inline(always)]
 fn tanh_softplus_and_sech_squared<T: Element>(x: T) -> (T, T) {
     let one = T::one();
     let two = constant::<T>(2.0);
@@ -85,13 +85,13 @@ fn tanh_softplus_and_sech_squared<T: Element>(x: T) -> (T, T) {
 /// similar to SiLU with a slightly stronger negative dip. The gate is computed by a
 /// rational formula in `e^{∓x}`, so no `ln`/`tanh` round trip loses precision and
 /// nothing overflows.
-#[inline]
+#[inline(always)]
 pub fn mish<T: Element>(x: T) -> T {
     x * tanh_softplus_and_sech_squared(x).0
 }
 
 /// Mish derivative: `g(x) + x·sech²(softplus(x))·σ(x)` with `g = tanh(softplus(x))`.
-#[inline]
+#[inline(always)]
 pub fn mish_derivative<T: Element>(x: T) -> T {
     let (gate, sech_squared) = tanh_softplus_and_sech_squared(x);
     gate + x * sech_squared * x.vsigmoid()
@@ -99,7 +99,7 @@ pub fn mish_derivative<T: Element>(x: T) -> T {
 
 /// Mish second derivative: `s·σ·(2 + x·(σ(−x) − 2gσ))` with `s = sech²(softplus(x))`,
 /// `σ = σ(x)`, `g = tanh(softplus(x))`.
-#[inline]
+#[inline(always)]
 pub fn mish_second_derivative<T: Element>(x: T) -> T {
     let (gate, sech_squared) = tanh_softplus_and_sech_squared(x);
     let sigma = x.vsigmoid();
@@ -112,7 +112,7 @@ pub fn mish_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `[−0.375, ∞)` (minimum at `x = −1.5`). A cheap piecewise-quadratic swish;
 /// continuous but its slope jumps at `±3` (from 0 to −½ and from 3/2 to 1).
-#[inline]
+#[inline(always)]
 pub fn hardswish<T: Element>(x: T) -> T {
     let gate = (x + constant(3.0))
         .max_nan(T::zero())
@@ -123,7 +123,7 @@ pub fn hardswish<T: Element>(x: T) -> T {
 
 /// Hard swish derivative: `0` for `x ≤ −3`, `(2x + 3)/6` on `(−3, 3)`, `1` for `x ≥ 3`
 /// (so `0` at −3 and `1` at +3, the values the outer pieces give).
-#[inline]
+#[inline(always)]
 pub fn hardswish_derivative<T: Element>(x: T) -> T {
     if x.is_nan() {
         x
@@ -137,7 +137,7 @@ pub fn hardswish_derivative<T: Element>(x: T) -> T {
 }
 
 /// Hard swish second derivative: `1/3` on `(−3, 3)`, `0` elsewhere.
-#[inline]
+#[inline(always)]
 pub fn hardswish_second_derivative<T: Element>(x: T) -> T {
     if x.is_nan() {
         x

@@ -4,7 +4,7 @@ use super::{constant, propagate_nan};
 use myelin_tensor::Element;
 
 /// `sech²(x) = 4e^{−2|x|}/(1 + e^{−2|x|})²`: no overflow, relatively accurate in the tails.
-#[inline]
+#[inline(always)]
 fn sech_squared<T: Element>(x: T) -> T {
     let e = (constant::<T>(-2.0) * x.abs()).vexp();
     let denominator = T::one() + e;
@@ -15,27 +15,27 @@ fn sech_squared<T: Element>(x: T) -> T {
 ///
 /// Range `(−1, 1)`, zero-centred, `tanh'(0) = 1`. The classic recurrent-net activation.
 /// Saturates on both sides (`tanh' ≈ 4e^{−2|x|}`), hence vanishing gradients when deep.
-#[inline]
+#[inline(always)]
 pub fn tanh<T: Element>(x: T) -> T {
     x.vtanh()
 }
 
 /// Tanh derivative: `1 − tanh²(x) = sech²(x)`, computed from `e^{−2|x|}` so it keeps
 /// full relative accuracy in the tails.
-#[inline]
+#[inline(always)]
 pub fn tanh_derivative<T: Element>(x: T) -> T {
     sech_squared(x)
 }
 
 /// Tanh derivative from the output `y = tanh(x)`: `1 − y²` (cheaper; only absolutely
 /// accurate when `|y| → 1`).
-#[inline]
+#[inline(always)]
 pub fn tanh_derivative_from_output<T: Element>(y: T) -> T {
     T::one() - y * y
 }
 
 /// Tanh second derivative: `−2·tanh(x)·sech²(x)`.
-#[inline]
+#[inline(always)]
 pub fn tanh_second_derivative<T: Element>(x: T) -> T {
     constant::<T>(-2.0) * x.vtanh() * sech_squared(x)
 }
@@ -45,7 +45,7 @@ pub fn tanh_second_derivative<T: Element>(x: T) -> T {
 /// Range `(−∞, ∞)`; flat (`≈ x³/3`) near 0 and `≈ x ∓ 1` far away — a smooth soft
 /// shrinkage. Near 0 the subtraction cancels, so for `|x| < 0.05` the Taylor series of
 /// `x − tanh x` is used to keep full relative precision.
-#[inline]
+#[inline(always)]
 pub fn tanhshrink<T: Element>(x: T) -> T {
     if x.abs() < constant(0.05) {
         // x − tanh x = x³/3 − 2x⁵/15 + 17x⁷/315 − 62x⁹/2835 + 1382x¹¹/155925 − ...
@@ -61,14 +61,14 @@ pub fn tanhshrink<T: Element>(x: T) -> T {
 }
 
 /// Tanhshrink derivative: `1 − sech²(x) = tanh²(x)` (0 at the origin).
-#[inline]
+#[inline(always)]
 pub fn tanhshrink_derivative<T: Element>(x: T) -> T {
     let t = x.vtanh();
     t * t
 }
 
 /// Tanhshrink second derivative: `2·tanh(x)·sech²(x)`.
-#[inline]
+#[inline(always)]
 pub fn tanhshrink_second_derivative<T: Element>(x: T) -> T {
     constant::<T>(2.0) * x.vtanh() * sech_squared(x)
 }
@@ -77,13 +77,13 @@ pub fn tanhshrink_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `(−1, 1)`, zero-centred, like tanh but approaching ±1 only polynomially, so it
 /// saturates more gently. Only C¹: the second derivative jumps at 0.
-#[inline]
+#[inline(always)]
 pub fn softsign<T: Element>(x: T) -> T {
     x / (T::one() + x.abs())
 }
 
 /// Softsign derivative: `1/(1 + |x|)²`.
-#[inline]
+#[inline(always)]
 pub fn softsign_derivative<T: Element>(x: T) -> T {
     let d = T::one() + x.abs();
     T::one() / (d * d)
@@ -91,7 +91,7 @@ pub fn softsign_derivative<T: Element>(x: T) -> T {
 
 /// Softsign second derivative: `−2·sign(x)/(1 + |x|)³`, taken as `0` at `x = 0`
 /// (the average of the one-sided values `∓2`).
-#[inline]
+#[inline(always)]
 pub fn softsign_second_derivative<T: Element>(x: T) -> T {
     let d = T::one() + x.abs();
     let sign = if x > T::zero() {
@@ -108,14 +108,14 @@ pub fn softsign_second_derivative<T: Element>(x: T) -> T {
 ///
 /// Range `[min, max]`. A cheap piecewise-linear tanh; gradient is exactly 0 outside the
 /// interval, so saturated units stop learning. Requires `min ≤ max` (checked by the spec).
-#[inline]
+#[inline(always)]
 pub fn hardtanh<T: Element>(x: T, min: T, max: T) -> T {
     x.max_nan(min).min_nan(max)
 }
 
 /// Hardtanh derivative: `1` on the open interval `(min, max)`, `0` elsewhere, including
 /// the edges (PyTorch's `hardtanh_backward`).
-#[inline]
+#[inline(always)]
 pub fn hardtanh_derivative<T: Element>(x: T, min: T, max: T) -> T {
     propagate_nan(
         x,
@@ -128,7 +128,7 @@ pub fn hardtanh_derivative<T: Element>(x: T, min: T, max: T) -> T {
 }
 
 /// Hardtanh second derivative: `0` everywhere.
-#[inline]
+#[inline(always)]
 pub fn hardtanh_second_derivative<T: Element>(x: T) -> T {
     propagate_nan(x, T::zero())
 }
