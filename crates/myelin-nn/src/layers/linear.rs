@@ -173,16 +173,15 @@ impl<T: Element> Module<T> for Linear<T> {
                 ),
             });
         }
-        let wt = self.weight.t();
+        // One fused op: x·Wᵀ + b, with dW produced directly in [out, in] layout.
         let y = if x.ndim() == 1 {
-            x.unsqueeze(0)?.try_matmul(&wt)?.squeeze(0)?
+            x.unsqueeze(0)?
+                .linear(&self.weight, self.bias.as_ref())?
+                .squeeze(0)?
         } else {
-            x.try_matmul(&wt)?
+            x.linear(&self.weight, self.bias.as_ref())?
         };
-        Ok(match &self.bias {
-            Some(b) => y.try_add(b)?,
-            None => y,
-        })
+        Ok(y)
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
