@@ -12,7 +12,7 @@ use crate::module::{parameter, Module};
 /// `[*, out_features]`, `y = x·Wᵀ + b` with `weight` of shape `[out_features,
 /// in_features]` and an optional `bias` of shape `[out_features]`.
 ///
-/// The product uses `W.t()`, a view (no copy). A 1-D input `[in_features]` gives a 1-D
+/// The forward is one fused op, [`Tensor::linear`](myelin_tensor::Tensor::linear): the weight is read through strides (no transposed copy) and its gradient comes out in `[out, in]` layout. A 1-D input `[in_features]` gives a 1-D
 /// output, as in PyTorch.
 ///
 /// ```
