@@ -22,7 +22,7 @@ use myelin_activations::{Activation, Elementwise};
 use serde::{Deserialize, Serialize};
 
 use crate::error::LabError;
-use crate::init_spec::{Gain, InitKind, InitSpec};
+use crate::init_spec::{InitKind, InitSpec};
 use crate::probe::Precision;
 
 /// The whole study.
@@ -117,13 +117,13 @@ impl Default for TrainingConfig {
             width: 64,
             epochs: 20,
             batch_size: 64,
-            lr: 0.01,
+            lr: 0.003,
             momentum: 0.9,
             seed: 0,
             dtype: Precision::F32,
             contrasts: true,
             contrast_depth: 30,
-            high_lr: 0.5,
+            high_lr: 0.2,
             high_lr_depth: 10,
             clip_norm: 1.0,
             max_train_samples: 0,
@@ -250,10 +250,12 @@ fn parse_activations(specs: &[String]) -> Result<Vec<Activation>, LabError> {
         .collect()
 }
 
-/// The initialiser practitioners start with for an activation: He/Kaiming for the ReLU
-/// family and other unbounded activations (with the moment-preserving `gain=auto` for the
-/// smooth ones), LeCun normal for SELU (its self-normalising fixed point), Glorot/Xavier
-/// for the bounded, saturating ones.
+/// The initialiser practitioners start with for an activation: He/Kaiming (σ_w² = 2) for
+/// the ReLU family and the other unbounded activations (GELU, SiLU, ELU, …), LeCun normal for
+/// SELU (its self-normalising fixed point), Glorot/Xavier for the bounded, saturating ones.
+///
+/// (`gain=auto`, the forward-moment-preserving gain, is not used: for SiLU it gives
+/// σ_w² ≈ 2.8, deep in the chaotic phase — the study's training runs showed it diverge.)
 pub fn recommended_init(activation: &Activation) -> InitSpec {
     let Some(e) = activation.as_elementwise() else {
         return InitSpec::new(InitKind::XavierNormal);
@@ -272,7 +274,7 @@ pub fn recommended_init(activation: &Activation) -> InitSpec {
         | Elementwise::BinaryStep { .. }
         | Elementwise::SoftShrink { .. }
         | Elementwise::HardShrink { .. } => InitSpec::new(InitKind::XavierNormal),
-        _ => InitSpec::new(InitKind::KaimingNormal).with_gain(Gain::Auto),
+        _ => InitSpec::new(InitKind::KaimingNormal),
     }
 }
 
@@ -304,6 +306,6 @@ mod tests {
         assert_eq!(r("relu"), "kaiming_normal");
         assert_eq!(r("selu"), "lecun_normal");
         assert_eq!(r("tanh"), "xavier_normal");
-        assert_eq!(r("gelu"), "kaiming_normal(gain=auto)");
+        assert_eq!(r("gelu"), "kaiming_normal");
     }
 }

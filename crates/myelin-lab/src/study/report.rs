@@ -672,14 +672,23 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     // Guidance.
     let _ = writeln!(md, "## Guidance\n");
     let find = |a: &str, i: &str| cell(a, i, deepest).map(|c| c.measured().0);
-    if let Some(best) = verdicts.first() {
-        let _ = writeln!(md, "- **Start with** {} + {}: at depth {deepest} its gradients change by {} decades from the last layer to the first (theory {}).{}", best.activation, best.best_init, signed(best.measured), signed(best.predicted), train_acc(&best.activation).map_or(String::new(), |(i, a)| format!(" Trained with {i} it reaches {:.1}% validation accuracy.", 100.0 * a)));
+    // Start with: the best-trained activation at the deepest training depth whose gradients
+    // are stable at the deepest probe depth with some initialiser; else the flattest one.
+    let trained_best = verdicts
+        .iter()
+        .filter(|v| v.regime == Regime::Stable)
+        .filter_map(|v| train_acc(&v.activation).map(|(i, a)| (v, i, a)))
+        .max_by(|a, b| a.2.total_cmp(&b.2));
+    if let Some((v, init, acc)) = trained_best {
+        let _ = writeln!(md, "- **Start with** {} + {init}: it trained best among the activations whose gradients stay stable ({:.1}% validation accuracy at depth {}), and with {} its gradients change by only {} decades over {deepest} layers (theory {}).", v.activation, 100.0 * acc, deepest_train.unwrap_or(0), v.best_init, signed(v.measured), signed(v.predicted));
+    } else if let Some(best) = verdicts.first() {
+        let _ = writeln!(md, "- **Start with** {} + {}: at depth {deepest} its gradients change by {} decades from the last layer to the first (theory {}).", best.activation, best.best_init, signed(best.measured), signed(best.predicted));
     }
     if let (Some(k), Some(x)) = (find("relu", "kaiming_normal"), find("relu", "xavier_normal")) {
         let _ = writeln!(md, "- **Match the initialiser to the activation.** ReLU with kaiming_normal (σ_w² = 2, χ = 1): {} decades at depth {deepest}; with xavier_normal (σ_w² = 1, χ = ½): {} — every layer halves the squared gradient.", signed(k), signed(x));
     }
     if let Some(s) = find("sigmoid", "xavier_normal") {
-        let _ = writeln!(md, "- **Vanishing gradients** (a large negative ratio): sigmoid + xavier_normal loses {} decades over {deepest} layers because σ'(x) ≤ ¼ — no initialiser rescues it (best: {}). Switch to a non-saturating activation (ReLU family, SELU, GELU) with its initialiser, or add normalisation / residual connections; a learning-rate increase does not fix a 10⁻³⁰ gradient.", signed(s), verdicts.iter().find(|v| v.activation == "sigmoid").map_or("—".to_string(), |v| format!("{} at {}", v.best_init, signed(v.measured))));
+        let _ = writeln!(md, "- **Vanishing gradients** (a large negative ratio): sigmoid + xavier_normal loses {:.1} decades over {deepest} layers because σ'(x) ≤ ¼ — no initialiser rescues it (best: {}). Switch to a non-saturating activation (ReLU family, SELU, GELU) with its initialiser, or add normalisation / residual connections; a learning-rate increase does not fix a 10⁻³⁰ gradient.", -s, verdicts.iter().find(|v| v.activation == "sigmoid").map_or("—".to_string(), |v| format!("{} at {}", v.best_init, signed(v.measured))));
     }
     if let Some(t) = find("tanh", "xavier_normal") {
         let _ = writeln!(md, "- tanh + xavier_normal sits at the edge of chaos (σ_w² = 1): {} decades — slow, sub-exponential decay.", signed(t));
@@ -729,10 +738,10 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     // Terminal summary.
     let mut t = String::new();
     let _ = writeln!(t, "\nGradient flow at depth {deepest}, width {width} (log10 G_1/G_L, measured vs mean-field):");
-    let _ = writeln!(t, "{:<4} {:<14} {:<26} {:>9} {:>10} {:<10} {:>9}", "rank", "activation", "best init", "measured", "predicted", "regime", "train acc");
+    let _ = writeln!(t, "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}", "rank", "activation", "best init", "measured", "predicted", "regime", "train acc");
     for (k, v) in verdicts.iter().enumerate() {
         let acc = train_acc(&v.activation).map_or("—".to_string(), |(_, a)| format!("{:.1}%", 100.0 * a));
-        let _ = writeln!(t, "{:<4} {:<14} {:<26} {:>9} {:>10} {:<10} {:>9}", k + 1, v.activation, v.best_init, signed(v.measured), signed(v.predicted), v.regime.to_string(), acc);
+        let _ = writeln!(t, "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}", k + 1, v.activation, v.best_init, signed(v.measured), signed(v.predicted), v.regime.to_string(), acc);
     }
     for r in training.iter().filter(|r| r.config.role != "recommended") {
         let outcome = match r.diverged_at {

@@ -1,0 +1,80 @@
+//! `myelin probe` and `myelin study --quick`, run as the real binary.
+
+use std::process::{Command, Output};
+
+fn myelin(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_myelin"))
+        .args(args)
+        .output()
+        .expect("the myelin binary runs")
+}
+
+fn stdout(output: &Output) -> String {
+    assert!(
+        output.status.success(),
+        "failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout.clone()).unwrap()
+}
+
+#[test]
+fn probe_csv_has_the_spec_columns() {
+    let out = stdout(&myelin(&[
+        "probe", "--act", "relu", "--init", "kaiming_normal", "--depth", "5", "--width", "32",
+        "--batch", "16", "--format", "csv",
+    ]));
+    let mut lines = out.lines();
+    assert_eq!(
+        lines.next().unwrap(),
+        "layer,q,act_mean,act_var,grad_norm,weight_grad_norm,dead_fraction"
+    );
+    let rows: Vec<Vec<f64>> = lines
+        .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
+        .collect();
+    assert_eq!(rows.len(), 5);
+    assert!(rows.iter().all(|r| r.len() == 7 && r[4] > 0.0));
+}
+
+#[test]
+fn probe_table_and_json() {
+    let table = stdout(&myelin(&[
+        "probe", "--act", "tanh", "--init", "xavier_normal(gain=auto)", "--depth", "4", "--width",
+        "16", "--batch", "8", "--dtype", "f32",
+    ]));
+    assert!(table.contains("mean-field prediction"), "{table}");
+    let json = stdout(&myelin(&[
+        "probe", "--act", "selu", "--init", "lecun_normal", "--depth", "3", "--width", "16",
+        "--batch", "8", "--format", "json",
+    ]));
+    let json = json.trim();
+    assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
+    assert_eq!(json.matches("\"weight_grad_norm\"").count(), 3, "{json}");
+    for key in ["\"layers\"", "\"theory\"", "\"log10_grad_ratio\"", "\"regime\""] {
+        assert!(json.contains(key), "missing {key}");
+    }
+}
+
+#[test]
+fn probe_rejects_bad_specs() {
+    let out = myelin(&["probe", "--act", "relu", "--init", "glorot"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown initialiser"));
+    let out = myelin(&["probe", "--act", "softmax", "--depth", "2", "--width", "4"]);
+    assert_eq!(out.status.code(), Some(1));
+}
+
+#[test]
+fn quick_study_writes_a_report() {
+    let dir = std::env::temp_dir().join(format!("myelin-cli-study-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = stdout(&myelin(&["study", "--quick", "--out", dir.to_str().unwrap()]));
+    assert!(out.contains("Report:"), "{out}");
+    let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
+    for activation in ["sigmoid", "tanh", "relu", "selu"] {
+        assert!(report.contains(activation));
+    }
+    let header = std::fs::read_to_string(dir.join("signal_layers.csv")).unwrap();
+    assert!(header.starts_with("activation,init,depth,width,batch,seed,layer,q,act_mean,act_var,grad_norm,weight_grad_norm,dead_fraction,"));
+    assert!(dir.join("plots/grad_norm_all.svg").exists());
+}
