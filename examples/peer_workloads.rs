@@ -6,6 +6,10 @@
 use std::time::Instant;
 
 use myelin::activations::{softmax, Activation};
+use myelin::nn::layers::{mlp, Sequential};
+use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
+use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
+use myelin::nn::Module;
 use myelin::tensor::{grad, no_grad, seeded_rng, Tensor};
 
 const PEER: &str = "myelin";
@@ -195,7 +199,8 @@ fn w4() {
             }
             let mut h = x.clone();
             for (w, b) in &params {
-                h = (&h.matmul(&w.t()) + b).tanh();
+                // x·Wᵀ + b as one op, like PyTorch's addmm inside nn.Linear.
+                h = h.linear(w, Some(b)).unwrap().tanh();
             }
             h.sum().backward().unwrap();
         },
@@ -203,6 +208,56 @@ fn w4() {
         50,
     );
     emit("W4", "deep64x128_fwdbwd", &[("fwdbwd", fb)]);
+}
+
+/// An `nn.Sequential` of Linear layers with `activation` between them, PyTorch's default
+/// initialisation.
+fn torch_like_mlp(widths: &[usize], activation: &str) -> Sequential<f32> {
+    mlp::<f32>(
+        widths,
+        activation.parse().unwrap(),
+        "torch_default".parse().unwrap(),
+        0,
+    )
+    .unwrap()
+}
+
+fn w3() {
+    let model = torch_like_mlp(&[784, 1024, 1024, 10], "relu");
+    let mut rng = seeded_rng(3);
+    let x = Tensor::<f32>::randn(&[128, 784], &mut rng);
+    let labels: Vec<usize> = (0..128).map(|i| (i * 7 + 3) % 10).collect();
+    let mut opt = Sgd::new(model.parameters(), SgdConfig::new(0.01)).unwrap();
+    let step = bench(
+        || {
+            opt.zero_grad();
+            let loss = cross_entropy(&model.forward(&x).unwrap(), &labels, Reduction::Mean).unwrap();
+            loss.backward().unwrap();
+            opt.step().unwrap();
+        },
+        5,
+        30,
+    );
+    emit("W3", "mlp784_step", &[("step", step)]);
+}
+
+fn w5() {
+    let model = torch_like_mlp(&[2, 16, 16, 1], "tanh");
+    let mut rng = seeded_rng(4);
+    let x = Tensor::<f32>::randn(&[32, 2], &mut rng);
+    let y = Tensor::<f32>::randn(&[32, 1], &mut rng);
+    let mut opt = Sgd::new(model.parameters(), SgdConfig::new(0.01)).unwrap();
+    let step = bench(
+        || {
+            opt.zero_grad();
+            let loss = mse_loss(&model.forward(&x).unwrap(), &y, Reduction::Mean).unwrap();
+            loss.backward().unwrap();
+            opt.step().unwrap();
+        },
+        200,
+        2000,
+    );
+    emit("W5", "tiny_mlp_step", &[("step", step)]);
 }
 
 fn main() {
@@ -216,7 +271,13 @@ fn main() {
     if want("W2") {
         w2();
     }
+    if want("W3") {
+        w3();
+    }
     if want("W4") {
         w4();
+    }
+    if want("W5") {
+        w5();
     }
 }
