@@ -124,6 +124,24 @@ impl<T: Element> UnaryFn<T> for ClosureUnary<T> {
     }
 }
 
+/// `x ↦ f(x)` as a kernel function (a struct, so the kernel loop inlines it).
+struct Value<'a, F>(&'a F);
+impl<T: Element, F: UnaryFn<T>> elementwise::Fn1<T> for Value<'_, F> {
+    #[inline(always)]
+    fn call(&self, x: T) -> T {
+        self.0.f(x)
+    }
+}
+
+/// `(g, x, y) ↦ g · f'(x)` as a kernel function.
+struct ChainRule<'a, F>(&'a F);
+impl<T: Element, F: UnaryFn<T>> elementwise::Fn3<T> for ChainRule<'_, F> {
+    #[inline(always)]
+    fn call(&self, g: T, x: T, y: T) -> T {
+        g * self.0.df(x, y)
+    }
+}
+
 struct UnaryBackward<T: Element, F: UnaryFn<T>> {
     func: F,
     output: Tensor<T>,
@@ -148,8 +166,7 @@ impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
             })?;
             return Ok(vec![Some(grad.try_mul(&x.map_unary(derivative))?)]);
         }
-        let func = &self.func;
-        let g = elementwise::ternary(grad, x, &self.output, |g, x, y| g * func.df(x, y));
+        let g = elementwise::ternary(grad, x, &self.output, ChainRule(&self.func));
         Ok(vec![Some(g)])
     }
 }
@@ -208,7 +225,7 @@ impl<T: Element, F: BinaryFn<T>> BackwardOp<T> for BinaryBackward<F> {
 impl<T: Element> Tensor<T> {
     /// Applies an elementwise [`UnaryFn`]: one fused forward kernel, one fused backward.
     pub fn map_unary<F: UnaryFn<T>>(&self, func: F) -> Tensor<T> {
-        let output = elementwise::unary(self, |x| func.f(x));
+        let output = elementwise::unary(self, Value(&func));
         let saved = output.detach();
         Tensor::record(output, &[self], move || UnaryBackward {
             func,

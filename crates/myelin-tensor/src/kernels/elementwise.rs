@@ -26,73 +26,115 @@ pub fn fill<T: Element>(dst: &mut [T], value: T) {
     }
 }
 
+// Kernel functions are traits with `#[inline(always)]` methods, not plain closures:
+// a closure that calls a large inlined function (an exp polynomial, say) becomes too big
+// for LLVM to inline into the loop, and the loop then makes one call per element instead
+// of vectorising. Closures still work everywhere through the blanket impls.
+//
+// The loops also take the output slice as a separate argument: Rust tells LLVM that a
+// `&mut [T]` argument aliases nothing else, so parameters captured by the function (an
+// ELU's alpha) are loaded once, not on every element.
+
+/// A one-argument elementwise function for the kernels (any `Fn(T) -> T + Sync`).
+pub trait Fn1<T>: Sync {
+    /// The value at `x`.
+    fn call(&self, x: T) -> T;
+}
+/// A two-argument elementwise function for the kernels.
+pub trait Fn2<T>: Sync {
+    /// The value at `(x, y)`.
+    fn call(&self, x: T, y: T) -> T;
+}
+/// A three-argument elementwise function for the kernels.
+pub trait Fn3<T>: Sync {
+    /// The value at `(x, y, z)`.
+    fn call(&self, x: T, y: T, z: T) -> T;
+}
+impl<T, C: Fn(T) -> T + Sync> Fn1<T> for C {
+    #[inline(always)]
+    fn call(&self, x: T) -> T {
+        self(x)
+    }
+}
+impl<T, C: Fn(T, T) -> T + Sync> Fn2<T> for C {
+    #[inline(always)]
+    fn call(&self, x: T, y: T) -> T {
+        self(x, y)
+    }
+}
+impl<T, C: Fn(T, T, T) -> T + Sync> Fn3<T> for C {
+    #[inline(always)]
+    fn call(&self, x: T, y: T, z: T) -> T {
+        self(x, y, z)
+    }
+}
+
+#[inline(always)]
+fn map_loop<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: &F) {
+    for (o, &x) in dst.iter_mut().zip(src) {
+        *o = f.call(x);
+    }
+}
+
+#[inline(always)]
+fn zip_loop<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: &F) {
+    for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+        *o = f.call(x, y);
+    }
+}
+
+#[inline(always)]
+fn zip3_loop<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: &F) {
+    for (((o, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
+        *o = f.call(x, y, z);
+    }
+}
+
 /// `dst[i] = f(src[i])`.
 #[inline]
-pub fn map<T: Element, F: Fn(T) -> T + Sync>(src: &[T], dst: &mut [T], f: F) {
+pub fn map<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: F) {
     assert_eq!(src.len(), dst.len(), "map: length mismatch");
-    let body = |(s, d): (&[T], &mut [T])| {
-        for (o, &x) in d.iter_mut().zip(s) {
-            *o = f(x);
-        }
-    };
     if dst.len() >= PARALLEL_THRESHOLD {
         src.par_chunks(CHUNK)
             .zip(dst.par_chunks_mut(CHUNK))
-            .for_each(body);
+            .for_each(|(s, d)| map_loop(s, d, &f));
     } else {
-        body((src, dst));
+        map_loop(src, dst, &f);
     }
 }
 
 /// `dst[i] = f(a[i], b[i])`.
 #[inline]
-pub fn zip<T: Element, F: Fn(T, T) -> T + Sync>(a: &[T], b: &[T], dst: &mut [T], f: F) {
+pub fn zip<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: F) {
     assert!(
         a.len() == dst.len() && b.len() == dst.len(),
         "zip: length mismatch"
     );
-    let body = |((a, b), d): ((&[T], &[T]), &mut [T])| {
-        for ((o, &x), &y) in d.iter_mut().zip(a).zip(b) {
-            *o = f(x, y);
-        }
-    };
     if dst.len() >= PARALLEL_THRESHOLD {
         a.par_chunks(CHUNK)
             .zip(b.par_chunks(CHUNK))
             .zip(dst.par_chunks_mut(CHUNK))
-            .for_each(body);
+            .for_each(|((a, b), d)| zip_loop(a, b, d, &f));
     } else {
-        body(((a, b), dst));
+        zip_loop(a, b, dst, &f);
     }
 }
 
 /// `dst[i] = f(a[i], b[i], c[i])`.
 #[inline]
-pub fn zip3<T: Element, F: Fn(T, T, T) -> T + Sync>(
-    a: &[T],
-    b: &[T],
-    c: &[T],
-    dst: &mut [T],
-    f: F,
-) {
+pub fn zip3<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: F) {
     assert!(
         a.len() == dst.len() && b.len() == dst.len() && c.len() == dst.len(),
         "zip3: length mismatch"
     );
-    type Chunks<'a, T> = (((&'a [T], &'a [T]), &'a [T]), &'a mut [T]);
-    let body = |(((a, b), c), d): Chunks<'_, T>| {
-        for (((o, &x), &y), &z) in d.iter_mut().zip(a).zip(b).zip(c) {
-            *o = f(x, y, z);
-        }
-    };
     if dst.len() >= PARALLEL_THRESHOLD {
         a.par_chunks(CHUNK)
             .zip(b.par_chunks(CHUNK))
             .zip(c.par_chunks(CHUNK))
             .zip(dst.par_chunks_mut(CHUNK))
-            .for_each(body);
+            .for_each(|(((a, b), c), d)| zip3_loop(a, b, c, d, &f));
     } else {
-        body((((a, b), c), dst));
+        zip3_loop(a, b, c, dst, &f);
     }
 }
 
@@ -162,7 +204,7 @@ pub(crate) fn gather<T: Element>(layout: &Layout, data: &[T]) -> Vec<T> {
 }
 
 /// `f` applied to every element; the result is contiguous.
-pub(crate) fn unary<T: Element, F: Fn(T) -> T + Sync>(x: &Tensor<T>, f: F) -> Tensor<T> {
+pub(crate) fn unary<T: Element, F: Fn1<T>>(x: &Tensor<T>, f: F) -> Tensor<T> {
     let src = contiguous_values(x);
     let mut out = alloc(src.len());
     map(&src, &mut out, f);
@@ -290,8 +332,45 @@ fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
     );
 }
 
+/// A three-argument function with its first argument fixed.
+struct FixFirst<'a, F, T> {
+    f: &'a F,
+    x: T,
+}
+impl<T: Element, F: Fn3<T>> Fn2<T> for FixFirst<'_, F, T> {
+    #[inline(always)]
+    fn call(&self, y: T, z: T) -> T {
+        self.f.call(self.x, y, z)
+    }
+}
+
+/// A three-argument function with its third argument fixed.
+struct FixThird<'a, F, T> {
+    f: &'a F,
+    z: T,
+}
+impl<T: Element, F: Fn3<T>> Fn2<T> for FixThird<'_, F, T> {
+    #[inline(always)]
+    fn call(&self, x: T, y: T) -> T {
+        self.f.call(x, y, self.z)
+    }
+}
+
+/// A three-argument function with its first and third arguments fixed.
+struct FixFirstAndThird<'a, F, T> {
+    f: &'a F,
+    x: T,
+    z: T,
+}
+impl<T: Element, F: Fn3<T>> Fn1<T> for FixFirstAndThird<'_, F, T> {
+    #[inline(always)]
+    fn call(&self, y: T) -> T {
+        self.f.call(self.x, y, self.z)
+    }
+}
+
 /// `f` applied to three same-shaped tensors (no broadcasting); the result is contiguous.
-pub(crate) fn ternary<T: Element, F: Fn(T, T, T) -> T + Sync>(
+pub(crate) fn ternary<T: Element, F: Fn3<T>>(
     a: &Tensor<T>,
     b: &Tensor<T>,
     c: &Tensor<T>,
@@ -305,19 +384,19 @@ pub(crate) fn ternary<T: Element, F: Fn(T, T, T) -> T + Sync>(
         (Some(x), Some(z)) => {
             let vb = contiguous_values(b);
             let mut out = alloc(vb.len());
-            map(&vb, &mut out, |y| f(x, y, z));
+            map(&vb, &mut out, FixFirstAndThird { f: &f, x, z });
             out
         }
         (Some(x), None) => {
             let (vb, vc) = (contiguous_values(b), contiguous_values(c));
             let mut out = alloc(vb.len());
-            zip(&vb, &vc, &mut out, |y, z| f(x, y, z));
+            zip(&vb, &vc, &mut out, FixFirst { f: &f, x });
             out
         }
         (None, Some(z)) => {
             let (va, vb) = (contiguous_values(a), contiguous_values(b));
             let mut out = alloc(va.len());
-            zip(&va, &vb, &mut out, |x, y| f(x, y, z));
+            zip(&va, &vb, &mut out, FixThird { f: &f, z });
             out
         }
         (None, None) => {

@@ -46,7 +46,7 @@ impl<T: Element> Tensor<T> {
 
     /// Mask of NaN entries.
     pub fn isnan(&self) -> Tensor<T> {
-        elementwise::unary(&self.detach(), |v| {
+        elementwise::unary(&self.detach(), |v: T| {
             if v.is_nan() {
                 T::one()
             } else {

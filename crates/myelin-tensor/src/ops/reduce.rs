@@ -176,7 +176,7 @@ impl<T: Element> Tensor<T> {
             let _guard = crate::no_grad();
             let m = self.max_dims(dims, true)?;
             // A row of −∞ (or +∞) would give ∞ − ∞; shift by 0 there instead.
-            crate::kernels::elementwise::unary(&m, |v| if v.is_finite() { v } else { T::zero() })
+            crate::kernels::elementwise::unary(&m, |v: T| if v.is_finite() { v } else { T::zero() })
         };
         let lse = self
             .try_sub(&shift)?
