@@ -31,14 +31,24 @@ const DEPTH: usize = 50;
 const WIDTH: usize = 256;
 const BATCH: usize = 256;
 
-fn forward_backward<T: Element>(act: &Activation, weights: &[Tensor<T>], x: &Tensor<T>, r: &Tensor<T>) -> T {
+fn forward_backward<T: Element>(
+    act: &Activation,
+    weights: &[Tensor<T>],
+    x: &Tensor<T>,
+    r: &Tensor<T>,
+) -> T {
     let mut y = x.clone();
     for w in weights {
         y = act.apply(&y.matmul(&w.t()), None).expect("elementwise");
     }
     let loss = (&y * r).sum();
     loss.backward().expect("backward");
-    let g = weights[0].grad().expect("gradient").sum().item().expect("scalar");
+    let g = weights[0]
+        .grad()
+        .expect("gradient")
+        .sum()
+        .item()
+        .expect("scalar");
     for w in weights {
         w.set_grad(None);
     }
@@ -63,9 +73,11 @@ fn bench_dtype<T: Element>(c: &mut Criterion, precision: Precision) {
             precision,
         };
         let (weights, x, r) = draw_tensors::<T>(&config).expect("tensors");
-        group.bench_with_input(BenchmarkId::new("fwd_bwd_L50_N256_B256", spec), spec, |b, _| {
-            b.iter(|| black_box(forward_backward(&activation, &weights, &x, &r)))
-        });
+        group.bench_with_input(
+            BenchmarkId::new("fwd_bwd_L50_N256_B256", spec),
+            spec,
+            |b, _| b.iter(|| black_box(forward_backward(&activation, &weights, &x, &r))),
+        );
     }
     group.finish();
 }

@@ -231,7 +231,8 @@ fn w3() {
     let step = bench(
         || {
             opt.zero_grad();
-            let loss = cross_entropy(&model.forward(&x).unwrap(), &labels, Reduction::Mean).unwrap();
+            let loss =
+                cross_entropy(&model.forward(&x).unwrap(), &labels, Reduction::Mean).unwrap();
             loss.backward().unwrap();
             opt.step().unwrap();
         },

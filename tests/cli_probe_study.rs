@@ -21,8 +21,19 @@ fn stdout(output: &Output) -> String {
 #[test]
 fn probe_csv_has_the_spec_columns() {
     let out = stdout(&myelin(&[
-        "probe", "--act", "relu", "--init", "kaiming_normal", "--depth", "5", "--width", "32",
-        "--batch", "16", "--format", "csv",
+        "probe",
+        "--act",
+        "relu",
+        "--init",
+        "kaiming_normal",
+        "--depth",
+        "5",
+        "--width",
+        "32",
+        "--batch",
+        "16",
+        "--format",
+        "csv",
     ]));
     let mut lines = out.lines();
     assert_eq!(
@@ -39,18 +50,45 @@ fn probe_csv_has_the_spec_columns() {
 #[test]
 fn probe_table_and_json() {
     let table = stdout(&myelin(&[
-        "probe", "--act", "tanh", "--init", "xavier_normal(gain=auto)", "--depth", "4", "--width",
-        "16", "--batch", "8", "--dtype", "f32",
+        "probe",
+        "--act",
+        "tanh",
+        "--init",
+        "xavier_normal(gain=auto)",
+        "--depth",
+        "4",
+        "--width",
+        "16",
+        "--batch",
+        "8",
+        "--dtype",
+        "f32",
     ]));
     assert!(table.contains("mean-field prediction"), "{table}");
     let json = stdout(&myelin(&[
-        "probe", "--act", "selu", "--init", "lecun_normal", "--depth", "3", "--width", "16",
-        "--batch", "8", "--format", "json",
+        "probe",
+        "--act",
+        "selu",
+        "--init",
+        "lecun_normal",
+        "--depth",
+        "3",
+        "--width",
+        "16",
+        "--batch",
+        "8",
+        "--format",
+        "json",
     ]));
     let json = json.trim();
     assert!(json.starts_with('{') && json.ends_with('}'), "{json}");
     assert_eq!(json.matches("\"weight_grad_norm\"").count(), 3, "{json}");
-    for key in ["\"layers\"", "\"theory\"", "\"log10_grad_ratio\"", "\"regime\""] {
+    for key in [
+        "\"layers\"",
+        "\"theory\"",
+        "\"log10_grad_ratio\"",
+        "\"regime\"",
+    ] {
         assert!(json.contains(key), "missing {key}");
     }
 }
@@ -68,7 +106,12 @@ fn probe_rejects_bad_specs() {
 fn quick_study_writes_a_report() {
     let dir = std::env::temp_dir().join(format!("myelin-cli-study-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let out = stdout(&myelin(&["study", "--quick", "--out", dir.to_str().unwrap()]));
+    let out = stdout(&myelin(&[
+        "study",
+        "--quick",
+        "--out",
+        dir.to_str().unwrap(),
+    ]));
     assert!(out.contains("Report:"), "{out}");
     let report = std::fs::read_to_string(dir.join("report.md")).unwrap();
     for activation in ["sigmoid", "tanh", "relu", "selu"] {

@@ -225,7 +225,15 @@ impl ProbeResult {
         );
         out.push_str(&format!(
             "{:>5}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}\n",
-            "layer", "q", "q theory", "act_mean", "act_var", "grad_norm", "G theory", "W grad", "dead"
+            "layer",
+            "q",
+            "q theory",
+            "act_mean",
+            "act_var",
+            "grad_norm",
+            "G theory",
+            "W grad",
+            "dead"
         ));
         let predicted = self.predicted_grad_norms();
         for (i, s) in self.layers.iter().enumerate() {
@@ -351,7 +359,10 @@ pub fn draw_tensors<T: Element>(
             Ok(w)
         })
         .collect::<Result<Vec<_>, LabError>>()?;
-    let x = Tensor::<T>::randn(&[b, n], &mut seeded_rng(derive_seed(config.seed, INPUT_STREAM)));
+    let x = Tensor::<T>::randn(
+        &[b, n],
+        &mut seeded_rng(derive_seed(config.seed, INPUT_STREAM)),
+    );
     let r = Tensor::<T>::randn(
         &[b, n],
         &mut seeded_rng(derive_seed(config.seed, READOUT_STREAM)),

@@ -121,7 +121,11 @@ pub fn mean_and_variance<T: Element>(values: &[T]) -> (f64, f64) {
     if max.is_infinite() {
         return (f64::NAN, f64::INFINITY);
     }
-    let mean_scaled = values.iter().map(|v| Element::to_f64(*v) / max).sum::<f64>() / n as f64;
+    let mean_scaled = values
+        .iter()
+        .map(|v| Element::to_f64(*v) / max)
+        .sum::<f64>()
+        / n as f64;
     let mean = mean_scaled * max;
     let mut centred = ScaledSumSquares::new();
     for v in values {
@@ -190,7 +194,20 @@ mod tests {
     fn dead_units() {
         // 3 rows × 4 cols: column 0 dead, column 1 alive once, column 2 all zero (dead),
         // column 3 NaN (not dead).
-        let x = [-1.0, -1.0, 0.0, f64::NAN, -2.0, 0.5, 0.0, -1.0, -0.1, -3.0, 0.0, -1.0];
+        let x = [
+            -1.0,
+            -1.0,
+            0.0,
+            f64::NAN,
+            -2.0,
+            0.5,
+            0.0,
+            -1.0,
+            -0.1,
+            -3.0,
+            0.0,
+            -1.0,
+        ];
         assert_eq!(dead_fraction(&x, 3, 4), 0.5);
     }
 }

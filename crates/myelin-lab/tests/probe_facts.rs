@@ -37,18 +37,42 @@ fn relu_kaiming_is_stable_and_xavier_vanishes_like_the_theory() {
     assert_eq!(k.regime, Regime::Stable);
     let x = probe(&config("relu", "xavier_normal", 20, 128, 0)).unwrap();
     // χ = ½ per layer: ½·19·log10(½) = −2.86 decades.
-    close(x.theory.log10_grad_ratio, 9.5 * 0.5f64.log10(), 1e-9, "theory relu+xavier");
-    close(x.log10_grad_ratio, x.theory.log10_grad_ratio, 0.6, "relu+xavier");
+    close(
+        x.theory.log10_grad_ratio,
+        9.5 * 0.5f64.log10(),
+        1e-9,
+        "theory relu+xavier",
+    );
+    close(
+        x.log10_grad_ratio,
+        x.theory.log10_grad_ratio,
+        0.6,
+        "relu+xavier",
+    );
     assert_eq!(x.regime, Regime::Vanishing);
 }
 
 #[test]
 fn sigmoid_vanishes_and_tanh_decays_slowly() {
     let s = probe(&config("sigmoid", "xavier_normal", 20, 128, 1)).unwrap();
-    assert!(s.theory.log10_grad_ratio < -11.0, "{}", s.theory.log10_grad_ratio);
-    close(s.log10_grad_ratio, s.theory.log10_grad_ratio, 0.6, "sigmoid+xavier");
+    assert!(
+        s.theory.log10_grad_ratio < -11.0,
+        "{}",
+        s.theory.log10_grad_ratio
+    );
+    close(
+        s.log10_grad_ratio,
+        s.theory.log10_grad_ratio,
+        0.6,
+        "sigmoid+xavier",
+    );
     let t = probe(&config("tanh", "xavier_normal", 20, 128, 1)).unwrap();
-    close(t.log10_grad_ratio, t.theory.log10_grad_ratio, 0.4, "tanh+xavier");
+    close(
+        t.log10_grad_ratio,
+        t.theory.log10_grad_ratio,
+        0.4,
+        "tanh+xavier",
+    );
     assert!(t.log10_grad_ratio < 0.0 && t.log10_grad_ratio > -1.0);
 }
 
@@ -58,31 +82,63 @@ fn selu_lecun_self_normalises_at_every_layer() {
     for s in &r.layers {
         // Sampling error of a mean over B·N = 16384 unit-variance values is ~0.01, and the
         // fixed point is approached from q_1 = 1 exactly.
-        assert!(s.act_mean.abs() < 0.08, "layer {}: mean {}", s.layer, s.act_mean);
-        assert!((0.8..1.2).contains(&s.act_var), "layer {}: var {}", s.layer, s.act_var);
+        assert!(
+            s.act_mean.abs() < 0.08,
+            "layer {}: mean {}",
+            s.layer,
+            s.act_mean
+        );
+        assert!(
+            (0.8..1.2).contains(&s.act_var),
+            "layer {}: var {}",
+            s.layer,
+            s.act_var
+        );
     }
 }
 
 #[test]
 fn relu_units_die_with_depth() {
     let r = probe(&config("relu", "kaiming_normal", 20, 128, 0)).unwrap();
-    assert_eq!(r.layers[0].dead_fraction, 0.0, "a random first layer has no dead units");
+    assert_eq!(
+        r.layers[0].dead_fraction, 0.0,
+        "a random first layer has no dead units"
+    );
     let last = r.layers.last().unwrap().dead_fraction;
-    assert!((0.1..0.5).contains(&last), "dead fraction at layer 20: {last}");
+    assert!(
+        (0.1..0.5).contains(&last),
+        "dead fraction at layer 20: {last}"
+    );
     let t = probe(&config("tanh", "xavier_normal", 20, 128, 0)).unwrap();
-    assert!(t.layers.iter().all(|s| s.dead_fraction == 0.0), "tanh units are never all ≤ 0");
+    assert!(
+        t.layers.iter().all(|s| s.dead_fraction == 0.0),
+        "tanh units are never all ≤ 0"
+    );
 }
 
 #[test]
 fn exploding_and_overflowing_stacks_are_classified() {
     // normal(1) on ReLU: σ_w² = N = 64, χ = 32 per layer.
     let r = probe(&config("relu", "normal(1)", 10, 64, 0)).unwrap();
-    close(r.theory.log10_grad_ratio, 4.5 * 32f64.log10(), 1e-9, "theory");
+    close(
+        r.theory.log10_grad_ratio,
+        4.5 * 32f64.log10(),
+        1e-9,
+        "theory",
+    );
     assert_eq!(r.regime, Regime::Exploding);
-    close(r.log10_grad_ratio, r.theory.log10_grad_ratio, 0.6, "relu+normal(1)");
+    close(
+        r.log10_grad_ratio,
+        r.theory.log10_grad_ratio,
+        0.6,
+        "relu+normal(1)",
+    );
     // Forward values of ~1e100 after 60 layers still give finite norms in f64.
     let deep = probe(&config("identity", "normal(1)", 60, 32, 0)).unwrap();
-    assert!(deep.layers.iter().all(|s| s.q.is_finite() && s.grad_norm.is_finite()));
+    assert!(deep
+        .layers
+        .iter()
+        .all(|s| s.q.is_finite() && s.grad_norm.is_finite()));
     assert!(deep.layers.last().unwrap().q > 1e80);
 }
 
@@ -114,7 +170,12 @@ fn hook_gradient_norms_equal_a_direct_grad_computation() {
     let grads = grad(&[loss], &inputs, None, false).unwrap();
     for (l, stats) in r.layers.iter().enumerate() {
         let direct = tensor_norm(&grads[l]);
-        close(stats.grad_norm, direct, 1e-12 * direct, "hook vs grad() for ∂L/∂H");
+        close(
+            stats.grad_norm,
+            direct,
+            1e-12 * direct,
+            "hook vs grad() for ∂L/∂H",
+        );
         let direct_w = tensor_norm(&grads[hs.len() + l]);
         close(stats.weight_grad_norm, direct_w, 1e-12 * direct_w, "∂L/∂W");
     }
@@ -143,7 +204,10 @@ fn csv_and_json_outputs() {
         .collect();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2][0], 3.0);
-    assert_eq!(rows[1][4], r.layers[1].grad_norm, "CSV numbers round-trip exactly");
+    assert_eq!(
+        rows[1][4], r.layers[1].grad_norm,
+        "CSV numbers round-trip exactly"
+    );
     let json: serde_json::Value = serde_json::from_str(&r.to_json().unwrap()).unwrap();
     assert_eq!(json["layers"].as_array().unwrap().len(), 3);
     assert!(json["log10_grad_ratio"].is_number());

@@ -39,9 +39,15 @@ fn known_depth_fifty_predictions() {
     // Orthogonal: σ_w² = gain² = 1; torch_default: 1/3.
     let relu = "relu".parse().unwrap();
     assert!((sigma_w2(&"orthogonal".parse().unwrap(), &relu, 256).unwrap() - 1.0).abs() < 1e-12);
-    assert!((sigma_w2(&"torch_default".parse().unwrap(), &relu, 256).unwrap() - 1.0 / 3.0).abs() < 1e-12);
+    assert!(
+        (sigma_w2(&"torch_default".parse().unwrap(), &relu, 256).unwrap() - 1.0 / 3.0).abs()
+            < 1e-12
+    );
     // gain=auto resolves to the activation's moment-preserving gain: √2 for ReLU.
-    assert!((sigma_w2(&"lecun_normal(gain=auto)".parse().unwrap(), &relu, 256).unwrap() - 2.0).abs() < 1e-9);
+    assert!(
+        (sigma_w2(&"lecun_normal(gain=auto)".parse().unwrap(), &relu, 256).unwrap() - 2.0).abs()
+            < 1e-9
+    );
 }
 
 #[test]

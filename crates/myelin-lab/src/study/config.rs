@@ -91,12 +91,27 @@ pub struct TrainingConfig {
 impl Default for StudyConfig {
     fn default() -> Self {
         Self {
-            activations: ["sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "gelu", "silu"]
-                .map(String::from)
-                .to_vec(),
-            inits: ["xavier_normal", "kaiming_normal", "lecun_normal", "orthogonal", "torch_default"]
-                .map(String::from)
-                .to_vec(),
+            activations: [
+                "sigmoid",
+                "tanh",
+                "relu",
+                "leaky_relu",
+                "elu",
+                "selu",
+                "gelu",
+                "silu",
+            ]
+            .map(String::from)
+            .to_vec(),
+            inits: [
+                "xavier_normal",
+                "kaiming_normal",
+                "lecun_normal",
+                "orthogonal",
+                "torch_default",
+            ]
+            .map(String::from)
+            .to_vec(),
             depths: vec![10, 20, 50, 100],
             widths: vec![256],
             batch: 256,
@@ -136,8 +151,12 @@ impl StudyConfig {
     /// stacks, one seed, two epochs on part of the data.
     pub fn quick() -> Self {
         Self {
-            activations: ["sigmoid", "tanh", "relu", "selu"].map(String::from).to_vec(),
-            inits: ["xavier_normal", "kaiming_normal"].map(String::from).to_vec(),
+            activations: ["sigmoid", "tanh", "relu", "selu"]
+                .map(String::from)
+                .to_vec(),
+            inits: ["xavier_normal", "kaiming_normal"]
+                .map(String::from)
+                .to_vec(),
             depths: vec![5, 10],
             widths: vec![32],
             batch: 32,
@@ -234,7 +253,9 @@ impl StudyConfig {
 
 fn parse_activations(specs: &[String]) -> Result<Vec<Activation>, LabError> {
     if specs.is_empty() {
-        return Err(LabError::InvalidConfig("activations must not be empty".into()));
+        return Err(LabError::InvalidConfig(
+            "activations must not be empty".into(),
+        ));
     }
     specs
         .iter()

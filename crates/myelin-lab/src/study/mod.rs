@@ -113,9 +113,8 @@ pub fn signal_grid(config: &StudyConfig) -> Result<Vec<GridPoint>, LabError> {
             for &depth in &config.depths {
                 for &width in &config.widths {
                     for &seed in &config.seeds {
-                        let sampled = depth == hist_depth
-                            && seed == first_seed
-                            && width == config.widths[0];
+                        let sampled =
+                            depth == hist_depth && seed == first_seed && width == config.widths[0];
                         grid.push(GridPoint {
                             probe: ProbeConfig {
                                 activation: *activation,
@@ -146,8 +145,8 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
     if !t.enabled {
         return Ok(Vec::new());
     }
-    let base = |name: String, role: &str, activation: String, init: String, depth: usize| {
-        TrainRunConfig {
+    let base =
+        |name: String, role: &str, activation: String, init: String, depth: usize| TrainRunConfig {
             name,
             role: role.to_string(),
             activation,
@@ -162,8 +161,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
             seed: t.seed,
             dtype: t.dtype,
             max_train_samples: t.max_train_samples,
-        }
-    };
+        };
     let mut runs = Vec::new();
     for &depth in &t.depths {
         for activation in config.training_activations()? {
@@ -372,7 +370,10 @@ mod tests {
     #[test]
     fn slugs_and_layers() {
         assert_eq!(slug("leaky_relu(slope=0.2)"), "leaky_relu-slope-0.2");
-        assert_eq!(slug("kaiming_normal(gain=auto)"), "kaiming_normal-gain-auto");
+        assert_eq!(
+            slug("kaiming_normal(gain=auto)"),
+            "kaiming_normal-gain-auto"
+        );
         assert_eq!(histogram_layers(50), vec![1, 12, 25, 37, 50]);
         assert_eq!(histogram_layers(2), vec![1, 2]);
     }

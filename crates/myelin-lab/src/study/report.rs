@@ -64,8 +64,16 @@ pub fn write_signal_tables(out: &Path, signal: &[ProbeResult]) -> Result<(), Lab
             );
         }
         let last = r.layers.last();
-        let max_abs_mean = r.layers.iter().map(|s| s.act_mean.abs()).fold(0.0, f64::max);
-        let min_var = r.layers.iter().map(|s| s.act_var).fold(f64::INFINITY, f64::min);
+        let max_abs_mean = r
+            .layers
+            .iter()
+            .map(|s| s.act_mean.abs())
+            .fold(0.0, f64::max);
+        let min_var = r
+            .layers
+            .iter()
+            .map(|s| s.act_var)
+            .fold(f64::INFINITY, f64::min);
         let max_var = r.layers.iter().map(|s| s.act_var).fold(0.0, f64::max);
         let _ = writeln!(
             summary,
@@ -173,11 +181,19 @@ pub struct Cell<'a> {
 impl Cell<'_> {
     /// Mean and standard deviation over seeds of the measured `log10(G_1/G_L)`.
     pub fn measured(&self) -> (f64, f64) {
-        mean_sd(&self.runs.iter().map(|r| r.log10_grad_ratio).collect::<Vec<_>>())
+        mean_sd(
+            &self
+                .runs
+                .iter()
+                .map(|r| r.log10_grad_ratio)
+                .collect::<Vec<_>>(),
+        )
     }
     /// The predicted `log10(G_1/G_L)`.
     pub fn predicted(&self) -> f64 {
-        self.runs.first().map_or(f64::NAN, |r| r.theory.log10_grad_ratio)
+        self.runs
+            .first()
+            .map_or(f64::NAN, |r| r.theory.log10_grad_ratio)
     }
     /// Regime of the seed-mean measurement (NaN/overflow if any seed had it).
     pub fn regime(&self) -> Regime {
@@ -390,7 +406,9 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             if let Some(r) = first_run(activation, &init, hist_depth) {
                 let dead: Vec<f64> = r.layers.iter().map(|s| s.dead_fraction).collect();
                 if dead.iter().any(|&d| d > 0.0) {
-                    series.push(Series::per_layer(format!("{activation} + {init}"), &dead).with_color(k));
+                    series.push(
+                        Series::per_layer(format!("{activation} + {init}"), &dead).with_color(k),
+                    );
                 }
             }
         }
@@ -411,7 +429,12 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
 
     // --- Training plots -----------------------------------------------------------------
     let training = &results.training;
-    let train_depths = unique(training.iter().filter(|r| r.config.role == "recommended").map(|r| r.config.depth));
+    let train_depths = unique(
+        training
+            .iter()
+            .filter(|r| r.config.role == "recommended")
+            .map(|r| r.config.depth),
+    );
     for &d in &train_depths {
         let runs: Vec<&TrainRunResult> = training
             .iter()
@@ -425,20 +448,37 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             .y_label("cross-entropy")
             .log_y(true)
             .extend_series(runs.iter().enumerate().map(|(k, r)| {
-                Series::solid(format!("{} + {}", r.config.activation, r.config.init), curve(r, |e| e.val_loss)).with_color(k)
+                Series::solid(
+                    format!("{} + {}", r.config.activation, r.config.init),
+                    curve(r, |e| e.val_loss),
+                )
+                .with_color(k)
             }));
         let file = format!("plots/training_loss_d{d}.svg");
-        record(loss.write_svg(&out.join(&file)).map(|_| file), &format!("validation loss, depth {d}"));
+        record(
+            loss.write_svg(&out.join(&file)).map(|_| file),
+            &format!("validation loss, depth {d}"),
+        );
         let acc = LineChart::new(format!("Validation accuracy, digits, depth {d}"))
             .x_label("epoch")
             .y_label("accuracy")
             .extend_series(runs.iter().enumerate().map(|(k, r)| {
-                Series::solid(format!("{} + {}", r.config.activation, r.config.init), curve(r, |e| e.val_accuracy)).with_color(k)
+                Series::solid(
+                    format!("{} + {}", r.config.activation, r.config.init),
+                    curve(r, |e| e.val_accuracy),
+                )
+                .with_color(k)
             }));
         let file = format!("plots/training_accuracy_d{d}.svg");
-        record(acc.write_svg(&out.join(&file)).map(|_| file), &format!("validation accuracy, depth {d}"));
+        record(
+            acc.write_svg(&out.join(&file)).map(|_| file),
+            &format!("validation accuracy, depth {d}"),
+        );
     }
-    let contrasts: Vec<&TrainRunResult> = training.iter().filter(|r| r.config.role != "recommended").collect();
+    let contrasts: Vec<&TrainRunResult> = training
+        .iter()
+        .filter(|r| r.config.role != "recommended")
+        .collect();
     if !contrasts.is_empty() {
         let chart = LineChart::new("Contrasts: training loss (a run that hit NaN stops)")
             .x_label("epoch")
@@ -447,19 +487,29 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             .extend_series(contrasts.iter().enumerate().map(|(k, r)| {
                 Series::solid(
                     r.config.name.clone(),
-                    r.epochs.iter().skip(1).map(|e| (e.epoch as f64, e.train_loss)).collect(),
+                    r.epochs
+                        .iter()
+                        .skip(1)
+                        .map(|e| (e.epoch as f64, e.train_loss))
+                        .collect(),
                 )
                 .with_color(k)
             }));
         let file = "plots/training_contrasts.svg".to_string();
-        record(chart.write_svg(&out.join(&file)).map(|_| file), "contrast runs: training loss");
+        record(
+            chart.write_svg(&out.join(&file)).map(|_| file),
+            "contrast runs: training loss",
+        );
     }
     if !training.is_empty() {
         let panels: Vec<(String, Vec<Series>)> = training
             .iter()
             .map(|r| {
-                let trained: Vec<&super::EpochRecord> =
-                    r.epochs.iter().filter(|e| !e.layer_grad_norms.is_empty()).collect();
+                let trained: Vec<&super::EpochRecord> = r
+                    .epochs
+                    .iter()
+                    .filter(|e| !e.layer_grad_norms.is_empty())
+                    .collect();
                 let picks = unique(
                     [0, trained.len() / 2, trained.len().saturating_sub(1)]
                         .into_iter()
@@ -469,8 +519,11 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
                     .into_iter()
                     .enumerate()
                     .map(|(k, i)| {
-                        Series::per_layer(format!("epoch {}", trained[i].epoch), &trained[i].layer_grad_norms)
-                            .with_color(k)
+                        Series::per_layer(
+                            format!("epoch {}", trained[i].epoch),
+                            &trained[i].layer_grad_norms,
+                        )
+                        .with_color(k)
                     })
                     .collect();
                 (r.config.name.clone(), series)
@@ -482,19 +535,29 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             .y_label("RMS over the epoch")
             .log_y(true)
             .extend_panels(panels);
-        record(grid.write_svg(&out.join(&file)).map(|_| file), "per-layer gradient norms during training");
-        let chart = LineChart::new("Dead units during training (mean over hidden layers, validation set)")
-            .x_label("epoch")
-            .y_label("dead fraction")
-            .extend_series(training.iter().enumerate().map(|(k, r)| {
-                Series::solid(
-                    r.config.name.clone(),
-                    r.epochs.iter().map(|e| (e.epoch as f64, mean(&e.dead_fractions))).collect(),
-                )
-                .with_color(k)
-            }));
+        record(
+            grid.write_svg(&out.join(&file)).map(|_| file),
+            "per-layer gradient norms during training",
+        );
+        let chart =
+            LineChart::new("Dead units during training (mean over hidden layers, validation set)")
+                .x_label("epoch")
+                .y_label("dead fraction")
+                .extend_series(training.iter().enumerate().map(|(k, r)| {
+                    Series::solid(
+                        r.config.name.clone(),
+                        r.epochs
+                            .iter()
+                            .map(|e| (e.epoch as f64, mean(&e.dead_fractions)))
+                            .collect(),
+                    )
+                    .with_color(k)
+                }));
         let file = "plots/dead_units_training.svg".to_string();
-        record(chart.write_svg(&out.join(&file)).map(|_| file), "dead units during training");
+        record(
+            chart.write_svg(&out.join(&file)).map(|_| file),
+            "dead units during training",
+        );
     }
 
     // --- report.md ----------------------------------------------------------------------
@@ -529,19 +592,44 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     for (a, i, reference, _) in facts {
         if let Some(cl) = map.get(&(a.to_string(), i.to_string(), 50, 256)) {
             let (m, s) = cl.measured();
-            let _ = writeln!(fact_rows, "| {a} + {i} | log10(G_1/G_L) | {} ± {:.2} | {} | {reference} |", signed(m), s, signed(cl.predicted()));
+            let _ = writeln!(
+                fact_rows,
+                "| {a} + {i} | log10(G_1/G_L) | {} ± {:.2} | {} | {reference} |",
+                signed(m),
+                s,
+                signed(cl.predicted())
+            );
         }
     }
     if let Some(cl) = map.get(&("selu".to_string(), "lecun_normal".to_string(), 50, 256)) {
-        let max_mean = cl.runs.iter().flat_map(|r| r.layers.iter().map(|s| s.act_mean.abs())).fold(0.0, f64::max);
-        let min_var = cl.runs.iter().flat_map(|r| r.layers.iter().map(|s| s.act_var)).fold(f64::INFINITY, f64::min);
-        let max_var = cl.runs.iter().flat_map(|r| r.layers.iter().map(|s| s.act_var)).fold(0.0, f64::max);
+        let max_mean = cl
+            .runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|s| s.act_mean.abs()))
+            .fold(0.0, f64::max);
+        let min_var = cl
+            .runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|s| s.act_var))
+            .fold(f64::INFINITY, f64::min);
+        let max_var = cl
+            .runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|s| s.act_var))
+            .fold(0.0, f64::max);
         let _ = writeln!(fact_rows, "| selu + lecun_normal | max |act_mean|, act_var range over all layers | {max_mean:.3}, [{min_var:.3}, {max_var:.3}] | fixed point (0, 1) | < 0.05, (0.85, 1.15) |");
     }
     if let Some(cl) = map.get(&("relu".to_string(), "kaiming_normal".to_string(), 50, 256)) {
-        let dead: Vec<f64> = cl.runs.iter().filter_map(|r| r.layers.last().map(|s| s.dead_fraction)).collect();
+        let dead: Vec<f64> = cl
+            .runs
+            .iter()
+            .filter_map(|r| r.layers.last().map(|s| s.dead_fraction))
+            .collect();
         let (m, s) = mean_sd(&dead);
-        let _ = writeln!(fact_rows, "| relu + kaiming_normal | dead fraction at layer 50 | {m:.3} ± {s:.3} | — | ≈ 0.38 |");
+        let _ = writeln!(
+            fact_rows,
+            "| relu + kaiming_normal | dead fraction at layer 50 | {m:.3} ± {s:.3} | — | ≈ 0.38 |"
+        );
     }
     let _ = writeln!(md, "## Known facts (width 256, depth 50, batch 256)\n");
     if fact_rows.is_empty() {
@@ -551,8 +639,14 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     }
 
     // Signal table at the deepest depth.
-    let _ = writeln!(md, "## Signal propagation: log10(G_1/G_L) at depth {deepest}, width {width}\n");
-    let _ = writeln!(md, "Each cell: measured (mean over seeds) / predicted, and the regime of the measurement.\n");
+    let _ = writeln!(
+        md,
+        "## Signal propagation: log10(G_1/G_L) at depth {deepest}, width {width}\n"
+    );
+    let _ = writeln!(
+        md,
+        "Each cell: measured (mean over seeds) / predicted, and the regime of the measurement.\n"
+    );
     let _ = writeln!(md, "| activation | {} |", inits.join(" | "));
     let _ = writeln!(md, "|---|{}", "---|".repeat(inits.len()));
     let mut verdicts = Vec::new();
@@ -563,9 +657,22 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             match cell(a, i, deepest) {
                 Some(cl) => {
                     let m = cl.measured().0;
-                    let _ = write!(row, " {} / {} ({}) |", signed(m), signed(cl.predicted()), cl.regime());
-                    let score = if m.is_finite() { m.abs() } else { f64::INFINITY };
-                    if best.as_ref().is_none_or(|b| score < b.measured.abs() || !b.measured.is_finite()) {
+                    let _ = write!(
+                        row,
+                        " {} / {} ({}) |",
+                        signed(m),
+                        signed(cl.predicted()),
+                        cl.regime()
+                    );
+                    let score = if m.is_finite() {
+                        m.abs()
+                    } else {
+                        f64::INFINITY
+                    };
+                    if best
+                        .as_ref()
+                        .is_none_or(|b| score < b.measured.abs() || !b.measured.is_finite())
+                    {
                         best = Some(ActivationVerdict {
                             activation: a.clone(),
                             best_init: i.clone(),
@@ -588,9 +695,16 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     // Regime counts per depth.
     let _ = writeln!(md, "## Regimes\n\n| depth | vanishing | stable | exploding | NaN/overflow | agreement with theory |\n|---|---|---|---|---|---|");
     for &d in &depths {
-        let cs: Vec<&Cell<'_>> = map.iter().filter(|(k, _)| k.2 == d && k.3 == width).map(|(_, v)| v).collect();
+        let cs: Vec<&Cell<'_>> = map
+            .iter()
+            .filter(|(k, _)| k.2 == d && k.3 == width)
+            .map(|(_, v)| v)
+            .collect();
         let count = |g: &dyn Fn(Regime) -> bool| cs.iter().filter(|c| g(c.regime())).count();
-        let agree = cs.iter().filter(|c| c.regime() == Regime::classify(c.predicted())).count();
+        let agree = cs
+            .iter()
+            .filter(|c| c.regime() == Regime::classify(c.predicted()))
+            .count();
         let _ = writeln!(
             md,
             "| {d} | {} | {} | {} | {} | {agree}/{} |",
@@ -621,21 +735,43 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
 
     // Ranking.
     verdicts.sort_by(|a, b| {
-        let s = |v: &ActivationVerdict| if v.measured.is_finite() { v.measured.abs() } else { f64::INFINITY };
+        let s = |v: &ActivationVerdict| {
+            if v.measured.is_finite() {
+                v.measured.abs()
+            } else {
+                f64::INFINITY
+            }
+        };
         s(a).total_cmp(&s(b))
     });
     let deepest_train = train_depths.iter().copied().max();
     let train_acc = |a: &str| {
         training
             .iter()
-            .find(|r| r.config.role == "recommended" && r.config.activation == a && Some(r.config.depth) == deepest_train)
+            .find(|r| {
+                r.config.role == "recommended"
+                    && r.config.activation == a
+                    && Some(r.config.depth) == deepest_train
+            })
             .map(|r| (r.config.init.clone(), r.final_accuracy()))
     };
     let _ = writeln!(md, "## Ranking\n\nActivations ranked by how well their best initialiser keeps gradients flat at depth {deepest} (|log10(G_1/G_L)|, smaller is better), with the validation accuracy of a depth-{} MLP trained with the recommended initialiser.\n", deepest_train.map_or("—".to_string(), |d| d.to_string()));
     let _ = writeln!(md, "| rank | activation | best initialiser | measured | predicted | regime | trained init | val. accuracy |\n|---|---|---|---|---|---|---|---|");
     for (k, v) in verdicts.iter().enumerate() {
-        let (ti, acc) = train_acc(&v.activation).map_or(("—".to_string(), "—".to_string()), |(i, a)| (i, format!("{:.1}%", 100.0 * a)));
-        let _ = writeln!(md, "| {} | {} | {} | {} | {} | {} | {ti} | {acc} |", k + 1, v.activation, v.best_init, signed(v.measured), signed(v.predicted), v.regime);
+        let (ti, acc) = train_acc(&v.activation)
+            .map_or(("—".to_string(), "—".to_string()), |(i, a)| {
+                (i, format!("{:.1}%", 100.0 * a))
+            });
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {ti} | {acc} |",
+            k + 1,
+            v.activation,
+            v.best_init,
+            signed(v.measured),
+            signed(v.predicted),
+            v.regime
+        );
     }
     md.push('\n');
 
@@ -684,7 +820,10 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     } else if let Some(best) = verdicts.first() {
         let _ = writeln!(md, "- **Start with** {} + {}: at depth {deepest} its gradients change by {} decades from the last layer to the first (theory {}).", best.activation, best.best_init, signed(best.measured), signed(best.predicted));
     }
-    if let (Some(k), Some(x)) = (find("relu", "kaiming_normal"), find("relu", "xavier_normal")) {
+    if let (Some(k), Some(x)) = (
+        find("relu", "kaiming_normal"),
+        find("relu", "xavier_normal"),
+    ) {
         let _ = writeln!(md, "- **Match the initialiser to the activation.** ReLU with kaiming_normal (σ_w² = 2, χ = 1): {} decades at depth {deepest}; with xavier_normal (σ_w² = 1, χ = ½): {} — every layer halves the squared gradient.", signed(k), signed(x));
     }
     if let Some(s) = find("sigmoid", "xavier_normal") {
@@ -694,8 +833,16 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
         let _ = writeln!(md, "- tanh + xavier_normal sits at the edge of chaos (σ_w² = 1): {} decades — slow, sub-exponential decay.", signed(t));
     }
     if let Some(cl) = cell("selu", "lecun_normal", hist_depth) {
-        let max_mean = cl.runs.iter().flat_map(|r| r.layers.iter().map(|s| s.act_mean.abs())).fold(0.0, f64::max);
-        let (lo, hi) = cl.runs.iter().flat_map(|r| r.layers.iter().map(|s| s.act_var)).fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
+        let max_mean = cl
+            .runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|s| s.act_mean.abs()))
+            .fold(0.0, f64::max);
+        let (lo, hi) = cl
+            .runs
+            .iter()
+            .flat_map(|r| r.layers.iter().map(|s| s.act_var))
+            .fold((f64::INFINITY, 0.0f64), |(a, b), v| (a.min(v), b.max(v)));
         let _ = writeln!(md, "- **SELU + lecun_normal self-normalises**: over {hist_depth} layers |mean| ≤ {max_mean:.3} and variance in [{lo:.3}, {hi:.3}].");
     }
     if let Some(r) = first_run("relu", "kaiming_normal", hist_depth) {
@@ -708,11 +855,19 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     if let (Some(h), Some(cl)) = (high, clipped) {
         let h_text = match h.diverged_at {
             Some((e, s)) => format!("its loss became NaN at epoch {e}, step {s}"),
-            None => format!("it did not diverge this time (final accuracy {:.1}%)", 100.0 * h.final_accuracy()),
+            None => format!(
+                "it did not diverge this time (final accuracy {:.1}%)",
+                100.0 * h.final_accuracy()
+            ),
         };
         let c_text = match cl.diverged_at {
-            Some((e, s)) => format!("still diverged at epoch {e}, step {s} — lower the learning rate too"),
-            None => format!("trained to {:.1}% validation accuracy", 100.0 * cl.final_accuracy()),
+            Some((e, s)) => {
+                format!("still diverged at epoch {e}, step {s} — lower the learning rate too")
+            }
+            None => format!(
+                "trained to {:.1}% validation accuracy",
+                100.0 * cl.final_accuracy()
+            ),
         };
         let _ = writeln!(md, "- **Exploding gradients → NaN, and the cure**: ReLU at learning rate {}: {h_text}. The same run with global-norm clipping at {} {c_text}. On exploding gradients: clip the global norm, lower the learning rate, check the initialiser (σ_w² > 2 for ReLU explodes).", h.config.lr, cl.config.clip_norm.unwrap_or(f64::NAN));
     }
@@ -738,10 +893,25 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
     // Terminal summary.
     let mut t = String::new();
     let _ = writeln!(t, "\nGradient flow at depth {deepest}, width {width} (log10 G_1/G_L, measured vs mean-field):");
-    let _ = writeln!(t, "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}", "rank", "activation", "best init", "measured", "predicted", "regime", "train acc");
+    let _ = writeln!(
+        t,
+        "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}",
+        "rank", "activation", "best init", "measured", "predicted", "regime", "train acc"
+    );
     for (k, v) in verdicts.iter().enumerate() {
-        let acc = train_acc(&v.activation).map_or("—".to_string(), |(_, a)| format!("{:.1}%", 100.0 * a));
-        let _ = writeln!(t, "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}", k + 1, v.activation, v.best_init, signed(v.measured), signed(v.predicted), v.regime.to_string(), acc);
+        let acc = train_acc(&v.activation)
+            .map_or("—".to_string(), |(_, a)| format!("{:.1}%", 100.0 * a));
+        let _ = writeln!(
+            t,
+            "{:<4} {:<24} {:<26} {:>9} {:>10} {:<10} {:>9}",
+            k + 1,
+            v.activation,
+            v.best_init,
+            signed(v.measured),
+            signed(v.predicted),
+            v.regime.to_string(),
+            acc
+        );
     }
     for r in training.iter().filter(|r| r.config.role != "recommended") {
         let outcome = match r.diverged_at {

@@ -106,12 +106,12 @@ impl TrainRunResult {
 
     /// `log10(G_1 / G_L)` over the hidden layers in the first epoch.
     pub fn first_epoch_log10_ratio(&self) -> f64 {
-        self.epochs
-            .get(1)
-            .map_or(f64::NAN, |e| match (e.layer_grad_norms.first(), e.layer_grad_norms.last()) {
+        self.epochs.get(1).map_or(f64::NAN, |e| {
+            match (e.layer_grad_norms.first(), e.layer_grad_norms.last()) {
                 (Some(&a), Some(&b)) => crate::probe::log10_ratio(a, b),
                 _ => f64::NAN,
-            })
+            }
+        })
     }
 }
 
@@ -129,7 +129,9 @@ pub fn load_digits(split_seed: u64) -> Result<DigitsData, LabError> {
     let all = digits()?;
     let parts = split(
         &all,
-        &SplitConfig::new(0.7, 0.15, 0.15).stratified().seed(split_seed),
+        &SplitConfig::new(0.7, 0.15, 0.15)
+            .stratified()
+            .seed(split_seed),
     )?;
     let scaler = Standardizer::fit(&parts.train)?;
     Ok(DigitsData {
@@ -267,7 +269,8 @@ fn evaluate_epoch<T: Element>(
     let _guard = no_grad();
     let outputs = model.forward_all(val_x)?;
     let logits = outputs.last().expect("outputs");
-    let val_loss = Element::to_f64(cross_entropy(logits, validation.labels(), Reduction::Mean)?.item()?);
+    let val_loss =
+        Element::to_f64(cross_entropy(logits, validation.labels(), Reduction::Mean)?.item()?);
     let val_accuracy = accuracy(logits, validation.labels())?;
     let rows = validation.len();
     let dead_fractions = (0..depth)
