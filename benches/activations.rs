@@ -80,7 +80,7 @@ fn elementwise(c: &mut Criterion) {
         group.bench_function(format!("{spec}/fwdbwd"), |b| {
             b.iter(|| {
                 let y = act.apply(&x, None).unwrap().sum();
-                black_box(grad(&[y], &[x.clone()], None, false).unwrap())
+                black_box(grad(&[y], std::slice::from_ref(&x), None, false).unwrap())
             })
         });
     }
@@ -142,7 +142,7 @@ fn softmax_rows(c: &mut Criterion) {
     group.bench_function("rows_1024x1024/fwdbwd", |b| {
         b.iter(|| {
             let y = (&softmax(&x, 1).unwrap() * &g).sum();
-            black_box(grad(&[y], &[x.clone()], None, false).unwrap())
+            black_box(grad(&[y], std::slice::from_ref(&x), None, false).unwrap())
         })
     });
     group.finish();

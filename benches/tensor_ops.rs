@@ -17,14 +17,22 @@ fn elementwise(c: &mut Criterion) {
         })
     });
     group.bench_function("tanh_fwdbwd", |b| {
-        b.iter(|| grad(&[x.tanh().sum()], &[x.clone()], None, false).unwrap())
+        b.iter(|| grad(&[x.tanh().sum()], std::slice::from_ref(&x), None, false).unwrap())
     });
     group.bench_function("exp_fwdbwd", |b| {
-        b.iter(|| grad(&[x.exp().sum()], &[x.clone()], None, false).unwrap())
+        b.iter(|| grad(&[x.exp().sum()], std::slice::from_ref(&x), None, false).unwrap())
     });
     let zero = Tensor::<f32>::scalar(0.0);
     group.bench_function("relu_via_maximum_fwdbwd", |b| {
-        b.iter(|| grad(&[x.maximum(&zero).sum()], &[x.clone()], None, false).unwrap())
+        b.iter(|| {
+            grad(
+                &[x.maximum(&zero).sum()],
+                std::slice::from_ref(&x),
+                None,
+                false,
+            )
+            .unwrap()
+        })
     });
     group.finish();
 }

@@ -79,7 +79,7 @@ fn w1_unary(name: &str, x0: &Tensor<f32>, f: &dyn Fn(&Tensor<f32>) -> Tensor<f32
     );
     let x = x0.detach().requires_grad_(true);
     let fb = bench(
-        || grad(&[f(&x).sum()], &[x.clone()], None, false).unwrap(),
+        || grad(&[f(&x).sum()], std::slice::from_ref(&x), None, false).unwrap(),
         3,
         20,
     );
@@ -124,7 +124,7 @@ fn w1() {
         || {
             grad(
                 &[(&softmax(&xs, 1).unwrap() * &g).sum()],
-                &[xs.clone()],
+                std::slice::from_ref(&xs),
                 None,
                 false,
             )
@@ -138,7 +138,8 @@ fn w1() {
     // Tensor-level ops (no activation crate), for comparison.
     let zero = Tensor::<f32>::scalar(0.0);
     let relu_via_max = move |x: &Tensor<f32>| x.maximum(&zero);
-    let ops: Vec<(&str, Box<dyn Fn(&Tensor<f32>) -> Tensor<f32>>)> = vec![
+    type TensorFn = Box<dyn Fn(&Tensor<f32>) -> Tensor<f32>>;
+    let ops: Vec<(&str, TensorFn)> = vec![
         ("relu_max", Box::new(relu_via_max)),
         ("tensor_sigmoid", Box::new(Tensor::sigmoid as Act)),
         ("tensor_tanh", Box::new(Tensor::tanh as Act)),

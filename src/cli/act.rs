@@ -219,7 +219,7 @@ fn evaluate<T: Element>(
     } else {
         y.slice(0, 0, 1)?.sum()
     };
-    let first = grad(&[target], &[x.clone()], None, second)?.remove(0);
+    let first = grad(&[target], std::slice::from_ref(&x), None, second)?.remove(0);
     let d2 = if !second {
         None
     } else if act.is_elementwise() {
@@ -230,7 +230,7 @@ fn evaluate<T: Element>(
         for i in 0..values.len() {
             let x = fresh()?;
             let y0 = op.forward(&x)?.slice(0, 0, 1)?.sum();
-            let g = grad(&[y0], &[x.clone()], None, true)?.remove(0);
+            let g = grad(&[y0], std::slice::from_ref(&x), None, true)?.remove(0);
             let gi = g.slice(0, i, i + 1)?.sum();
             diagonal.push(grad(&[gi], &[x], None, false)?[0].get(&[i])?);
         }

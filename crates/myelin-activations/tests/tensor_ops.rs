@@ -288,7 +288,7 @@ fn softmax_of_three_dimensional_input_along_the_middle() {
         let a = act(spec);
         gradcheck(
             |v| Ok(apply(&a, &v[0], None).unwrap()),
-            &[x.clone()],
+            std::slice::from_ref(&x),
             GradCheckOptions::default(),
         )
         .unwrap();
@@ -442,13 +442,15 @@ fn f32_agrees_with_f64() {
             .map(|i| ((i % 7) as f64 - 3.0) * 0.25)
             .collect();
         let seed64 = Tensor::from_vec(seed.clone(), &[xs.len()]).unwrap();
-        let g64 = grad(&[y64.clone()], &[x64], Some(&[seed64]), false).unwrap()[0].to_vec();
+        let g64 =
+            grad(std::slice::from_ref(&y64), &[x64], Some(&[seed64]), false).unwrap()[0].to_vec();
 
         let x32 = x64_to_32(&xs);
         let y32 = apply(a, &x32, None).unwrap();
         let seed32 =
             Tensor::from_vec(seed.iter().map(|&v| v as f32).collect(), &[xs.len()]).unwrap();
-        let g32 = grad(&[y32.clone()], &[x32], Some(&[seed32]), false).unwrap()[0].to_vec();
+        let g32 =
+            grad(std::slice::from_ref(&y32), &[x32], Some(&[seed32]), false).unwrap()[0].to_vec();
 
         for (i, (a64, a32)) in y64.to_vec().iter().zip(y32.to_vec()).enumerate() {
             let tol = 2e-5 * a64.abs().max(1.0);
@@ -484,8 +486,14 @@ fn softmax_batch_with_an_all_negative_infinity_row() {
             .unwrap()
             .requires_grad_(true);
         let y = apply(&act(spec), &x, None).unwrap();
-        let g =
-            grad(&[y.clone()], &[x], Some(&[Tensor::ones(&[3, 3])]), false).unwrap()[0].to_vec();
+        let g = grad(
+            std::slice::from_ref(&y),
+            &[x],
+            Some(&[Tensor::ones(&[3, 3])]),
+            false,
+        )
+        .unwrap()[0]
+            .to_vec();
         let y = y.to_vec();
         assert!(
             y[3..6].iter().all(|v| v.is_nan()),
@@ -496,7 +504,7 @@ fn softmax_batch_with_an_all_negative_infinity_row() {
             .requires_grad_(true);
         let yc = apply(&act(spec), &clean, None).unwrap();
         let gc = grad(
-            &[yc.clone()],
+            std::slice::from_ref(&yc),
             &[clean],
             Some(&[Tensor::ones(&[2, 3])]),
             false,
@@ -523,8 +531,8 @@ fn large_inputs_take_the_parallel_paths() {
     let sums = y.sum_dims(&[1], false).unwrap().to_vec();
     assert!(sums.iter().all(|s| (s - 1.0).abs() < 1e-12));
     let g = grad(
-        &[y.clone()],
-        &[x.clone()],
+        std::slice::from_ref(&y),
+        std::slice::from_ref(&x),
         Some(&[Tensor::ones(&[256, n / 256])]),
         false,
     )

@@ -341,12 +341,13 @@ pub fn probe_with(config: &ProbeConfig, options: &ProbeOptions) -> Result<ProbeR
     }
 }
 
+/// `(weights, X, R)` as drawn for a probe.
+pub type ProbeTensors<T> = (Vec<Tensor<T>>, Tensor<T>, Tensor<T>);
+
 /// The probe's weights, input and readout, exactly as [`probe`] draws them: `(weights
 /// W_1..W_L as N×N leaves requiring grad, X, R)`. Exposed so tests can recompute the
 /// gradients another way.
-pub fn draw_tensors<T: Element>(
-    config: &ProbeConfig,
-) -> Result<(Vec<Tensor<T>>, Tensor<T>, Tensor<T>), LabError> {
+pub fn draw_tensors<T: Element>(config: &ProbeConfig) -> Result<ProbeTensors<T>, LabError> {
     validate(config)?;
     let (n, b) = (config.width, config.batch);
     let mut weight_rng = seeded_rng(derive_seed(config.seed, WEIGHT_STREAM));

@@ -143,8 +143,9 @@ pub fn dead_fraction<T: Element>(values: &[T], rows: usize, cols: usize) -> f64 
     let mut alive = vec![false; cols];
     for row in values.chunks_exact(cols).take(rows) {
         for (flag, v) in alive.iter_mut().zip(row) {
-            // `!(v <= 0)` is true for NaN as well as for positive values.
-            if !(Element::to_f64(*v) <= 0.0) {
+            // A unit is alive where its value is positive or NaN (NaN is not "dead").
+            let value = Element::to_f64(*v);
+            if value > 0.0 || value.is_nan() {
                 *flag = true;
             }
         }

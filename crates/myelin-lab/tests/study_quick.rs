@@ -13,9 +13,9 @@ fn scratch(name: &str) -> PathBuf {
     dir
 }
 
-fn options(dir: &PathBuf) -> StudyOptions {
+fn options(dir: &std::path::Path) -> StudyOptions {
     StudyOptions {
-        out_dir: dir.clone(),
+        out_dir: dir.to_path_buf(),
         progress: false,
         resume: false,
     }

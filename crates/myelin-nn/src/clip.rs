@@ -99,7 +99,7 @@ pub fn clip_grad_norm<T: Element>(
 ///
 /// let w = Tensor::<f32>::zeros(&[3]).requires_grad_(true);
 /// w.set_grad(Some(Tensor::from_vec(vec![-5.0, 0.25, 2.0], &[3])?));
-/// clip_grad_value(&[w.clone()], 1.0)?;
+/// clip_grad_value(std::slice::from_ref(&w), 1.0)?;
 /// assert_eq!(w.grad().unwrap().to_vec(), vec![-1.0, 0.25, 1.0]);
 /// # Ok::<(), myelin_nn::NnError>(())
 /// ```

@@ -169,6 +169,14 @@ impl Element for f32 {
         crate::fastmath::tanh_f32(self)
     }
     #[inline(always)]
+    fn verf(self) -> Self {
+        crate::fastmath::erf_f32(self)
+    }
+    #[inline(always)]
+    fn verfc(self) -> Self {
+        crate::fastmath::erfc_f32(self)
+    }
+    #[inline(always)]
     fn from_f64(v: f64) -> Self {
         v as f32
     }

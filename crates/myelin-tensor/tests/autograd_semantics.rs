@@ -137,8 +137,14 @@ fn second_backward_through_freed_graph_errors() {
     );
     // grad() without create_graph frees too.
     let z = x.tanh().sum();
-    grad(&[z.clone()], &[x.clone()], None, false).unwrap();
-    let err = grad(&[z], &[x.clone()], None, false).unwrap_err();
+    grad(
+        std::slice::from_ref(&z),
+        std::slice::from_ref(&x),
+        None,
+        false,
+    )
+    .unwrap();
+    let err = grad(&[z], std::slice::from_ref(&x), None, false).unwrap_err();
     assert!(
         err.to_string()
             .contains("Trying to backward through the graph a second time"),
@@ -384,11 +390,23 @@ fn grad_returns_without_accumulating() {
     assert!(x.grad().is_none() && unused.grad().is_none());
     // Non-scalar output needs seeds; wrong seed count is an error.
     let v = x.exp();
-    assert!(grad(&[v.clone()], &[x.clone()], None, false).is_err());
-    assert!(grad(&[v.clone()], &[x.clone()], Some(&[]), false).is_err());
+    assert!(grad(
+        std::slice::from_ref(&v),
+        std::slice::from_ref(&x),
+        None,
+        false
+    )
+    .is_err());
+    assert!(grad(
+        std::slice::from_ref(&v),
+        std::slice::from_ref(&x),
+        Some(&[]),
+        false
+    )
+    .is_err());
     let g = grad(
         &[v],
-        &[x.clone()],
+        std::slice::from_ref(&x),
         Some(&[Tensor::from_vec(vec![1.0, 0.5], &[2]).unwrap()]),
         false,
     )
@@ -405,10 +423,16 @@ fn grad_returns_without_accumulating() {
     assert!(err.to_string().contains("does not require grad"), "{err}");
     // Gradient with respect to an intermediate.
     let h = x.mul_scalar(2.0);
-    let g = grad(&[h.square().sum()], &[h.clone()], None, false).unwrap();
+    let g = grad(&[h.square().sum()], std::slice::from_ref(&h), None, false).unwrap();
     assert_eq!(g[0].to_vec(), vec![4.0, 8.0]);
     // Multiple outputs sum their contributions.
-    let g = grad(&[x.sum(), x.square().sum()], &[x.clone()], None, false).unwrap();
+    let g = grad(
+        &[x.sum(), x.square().sum()],
+        std::slice::from_ref(&x),
+        None,
+        false,
+    )
+    .unwrap();
     assert_eq!(g[0].to_vec(), vec![3.0, 5.0]);
 }
 

@@ -103,9 +103,16 @@ fn deep_chain_grad_with_create_graph() {
         for _ in 0..100_000 {
             y = y.mul_scalar(1.0);
         }
-        let g = myelin_tensor::grad(&[y.clone()], &[x.clone()], None, true).unwrap();
+        let g = myelin_tensor::grad(
+            std::slice::from_ref(&y),
+            std::slice::from_ref(&x),
+            None,
+            true,
+        )
+        .unwrap();
         assert_eq!(g[0].item().unwrap(), 6.0);
-        let h = myelin_tensor::grad(&[g[0].clone()], &[x.clone()], None, false).unwrap();
+        let h =
+            myelin_tensor::grad(&[g[0].clone()], std::slice::from_ref(&x), None, false).unwrap();
         assert_eq!(h[0].item().unwrap(), 2.0);
     });
 }

@@ -63,7 +63,7 @@ impl<T: Element> Tensor<T> {
 /// use myelin_tensor::{grad, Tensor};
 /// let x = Tensor::<f64>::scalar(2.0).requires_grad_(true);
 /// let y = &(&x * &x) * &x; // x³
-/// let dy = grad(&[y], &[x.clone()], None, true).unwrap();
+/// let dy = grad(&[y], std::slice::from_ref(&x), None, true).unwrap();
 /// assert_eq!(dy[0].item().unwrap(), 12.0); // 3x²
 /// let d2y = grad(&[dy[0].clone()], &[x], None, false).unwrap();
 /// assert_eq!(d2y[0].item().unwrap(), 12.0); // 6x

@@ -78,12 +78,12 @@ unary_fn!(/// σ(x)(1 − σ(x)), the derivative of the sigmoid.
     SigmoidPrime, "sigmoid_backward", f: |x| { let s = x.vsigmoid(); s * (T::one() - s) },
     df: |x, y| { let s = x.vsigmoid(); y * (T::one() - c::<T>(2.0) * s) }, derivative: None);
 unary_fn!(/// The error function.
-    Erf, "erf", f: |x| x.erf(), df: |x, y| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp(), derivative: Some(Arc::new(ErfPrime)));
+    Erf, "erf", f: |x| x.verf(), df: |x, y| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp(), derivative: Some(Arc::new(ErfPrime)));
 unary_fn!(/// 2/√π · e^{−x²}, the derivative of erf.
     ErfPrime, "erf_backward", f: |x| c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp(),
     df: |x, y| c::<T>(-2.0) * x * y, derivative: None);
 unary_fn!(/// The complementary error function, accurate in the right tail.
-    Erfc, "erfc", f: |x| x.erfc(), df: |x, y| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp()), derivative: Some(Arc::new(ErfcPrime)));
+    Erfc, "erfc", f: |x| x.verfc(), df: |x, y| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp()), derivative: Some(Arc::new(ErfcPrime)));
 unary_fn!(/// −2/√π · e^{−x²}, the derivative of erfc.
     ErfcPrime, "erfc_backward", f: |x| -(c::<T>(TWO_OVER_SQRT_PI) * (-(x * x)).vexp()),
     df: |x, y| c::<T>(-2.0) * x * y, derivative: None);
