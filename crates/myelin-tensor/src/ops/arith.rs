@@ -93,27 +93,20 @@ impl<T: Element> BackwardOp<T> for ExtremumBackward {
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let (a, b) = (ctx.input(0), ctx.input(1));
-        let is_max = self.is_max;
-        // Share of the gradient that goes to `a`: 1, ½ or 0 (piecewise constant, so it
-        // is never recorded).
-        let share_a = move |x: T, y: T| {
-            let a_wins = if is_max { x > y } else { x < y };
-            if a_wins {
-                T::one()
-            } else if x == y {
-                T::from_f64(0.5)
-            } else {
-                T::zero()
-            }
-        };
         let shape = g.shape();
         let (ab, bb) = (
             a.detach().try_broadcast_to(shape)?,
             b.detach().try_broadcast_to(shape)?,
         );
+        let (to_a, to_b) = if self.is_max {
+            (ShareFn::MaxA, ShareFn::MaxB)
+        } else {
+            (ShareFn::MinA, ShareFn::MinB)
+        };
         if ctx.create_graph() {
             // Recorded form: g · mask, differentiable in g.
-            let mask = elementwise::ternary(&ab, &ab, &bb, |_, x, y| share_a(x, y));
+            let one = Tensor::ones(&[]);
+            let mask = to_a.apply(&one.broadcast_to(shape), &ab, &bb);
             return Ok(vec![
                 to_input(ctx, 0, || g.try_mul(&mask))?,
                 to_input(ctx, 1, || g.try_mul(&mask.rsub_scalar(1.0)))?,
@@ -121,17 +114,52 @@ impl<T: Element> BackwardOp<T> for ExtremumBackward {
         }
         // One fused pass per input.
         Ok(vec![
-            to_input(ctx, 0, || {
-                Ok(elementwise::ternary(g, &ab, &bb, |g, x, y| {
-                    g * share_a(x, y)
-                }))
-            })?,
-            to_input(ctx, 1, || {
-                Ok(elementwise::ternary(g, &ab, &bb, |g, x, y| {
-                    g * (T::one() - share_a(x, y))
-                }))
-            })?,
+            to_input(ctx, 0, || Ok(to_a.apply(g, &ab, &bb)))?,
+            to_input(ctx, 1, || Ok(to_b.apply(g, &ab, &bb)))?,
         ])
+    }
+}
+
+/// `g ×` the share of the gradient that goes to `a` (`TO_A`) or `b` in a maximum
+/// (`MAX`) or minimum: 1 to the winner, ½ each on a tie (piecewise constant, so never
+/// recorded). A struct rather than a closure so the kernel loop inlines it.
+#[derive(Clone, Copy)]
+struct Share<const MAX: bool, const TO_A: bool>;
+
+/// Which [`Share`] to apply, chosen at run time (the kernel itself is monomorphic).
+#[derive(Clone, Copy)]
+enum ShareFn {
+    MaxA,
+    MaxB,
+    MinA,
+    MinB,
+}
+
+impl<T: Element, const MAX: bool, const TO_A: bool> elementwise::Fn3<T> for Share<MAX, TO_A> {
+    #[inline(always)]
+    fn call(&self, g: T, x: T, y: T) -> T {
+        let a_wins = if MAX { x > y } else { x < y };
+        let b_wins = if MAX { y > x } else { y < x };
+        let wins = if TO_A { a_wins } else { b_wins };
+        let share = if wins {
+            T::one()
+        } else if x == y {
+            T::from_f64(0.5)
+        } else {
+            T::zero()
+        };
+        g * share
+    }
+}
+
+impl ShareFn {
+    fn apply<T: Element>(self, g: &Tensor<T>, a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
+        match self {
+            ShareFn::MaxA => elementwise::ternary(g, a, b, Share::<true, true>),
+            ShareFn::MaxB => elementwise::ternary(g, a, b, Share::<true, false>),
+            ShareFn::MinA => elementwise::ternary(g, a, b, Share::<false, true>),
+            ShareFn::MinB => elementwise::ternary(g, a, b, Share::<false, false>),
+        }
     }
 }
 
