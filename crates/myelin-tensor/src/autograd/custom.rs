@@ -39,8 +39,6 @@ use crate::error::{Result, TensorError};
 use crate::kernels::elementwise;
 use crate::tensor::Tensor;
 
-pub use crate::autograd::node::{BackwardCtx as Ctx, BackwardOp as Op};
-
 /// An elementwise function with its derivative: the description of a unary op.
 pub trait UnaryFn<T: Element>: Send + Sync + 'static {
     /// The op's name (errors, anomaly reports, `grad_fn_name`).
