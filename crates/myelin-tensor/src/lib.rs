@@ -41,6 +41,7 @@ pub use element::{DType, Element};
 pub use error::{Result, TensorError};
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
+pub use shape::broadcast_shapes;
 #[doc(hidden)]
 pub use storage::BufferPool;
 pub use tensor::{GradHook, Tensor};

@@ -7,7 +7,12 @@
 //! | [`Dropout`] | `nn.Dropout` |
 //! | [`AlphaDropout`] | `nn.AlphaDropout` |
 //! | [`LayerNorm`] | `nn.LayerNorm` |
-//! | [`BatchNorm1d`] | `nn.BatchNorm1d` (`[N, C]` input) |
+//! | [`BatchNorm1d`] | `nn.BatchNorm1d` (`[N, C]` or `[N, C, L]` input) |
+//! | [`BatchNorm2d`] | `nn.BatchNorm2d` (`[N, C, H, W]`) |
+//! | [`BatchNorm3d`] | `nn.BatchNorm3d` (`[N, C, D, H, W]`) |
+//! | [`GroupNorm`] | `nn.GroupNorm` (`[N, C, *]`) |
+//! | [`RMSNorm`] | `nn.RMSNorm` (PyTorch 2.4+) |
+//! | [`Residual`] | a module with `body` (and `shortcut`) attributes returning `body(x) + x` |
 //! | [`Flatten`] | `nn.Flatten` |
 //! | [`Sequential`] | `nn.Sequential` |
 //!
@@ -15,20 +20,24 @@
 
 mod activation;
 mod alpha_dropout;
-mod batch_norm;
 mod dropout;
 mod flatten;
 mod layer_norm;
 mod linear;
 mod mlp;
+mod norm;
+mod residual;
 mod sequential;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
-pub use batch_norm::BatchNorm1d;
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::{mlp, Mlp};
+pub use norm::{
+    BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormOptions, GroupNorm, RMSNorm,
+};
+pub use residual::Residual;
 pub use sequential::Sequential;
