@@ -5,9 +5,7 @@
 //! order. Their norms have a zero gradient where the norm is exactly zero (as
 //! PyTorch's `linalg.vector_norm` backward), never NaN.
 
-use myelin_tensor::{
-    broadcast_shapes, no_grad, BackwardCtx, BackwardOp, Element, Tensor,
-};
+use myelin_tensor::{broadcast_shapes, no_grad, BackwardCtx, BackwardOp, Element, Tensor};
 
 use crate::error::{NnError, Result};
 

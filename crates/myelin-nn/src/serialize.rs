@@ -130,7 +130,14 @@ pub fn save_with_metadata<T: Element, S: AsRef<str>>(
                 t.with_contiguous_data(to_le_bytes)
             };
             let shape = t.shape().to_vec();
-            Ok((name.to_string(), Encoded { dtype, shape, bytes }))
+            Ok((
+                name.to_string(),
+                Encoded {
+                    dtype,
+                    shape,
+                    bytes,
+                },
+            ))
         })
         .collect::<Result<Vec<(String, Encoded)>>>()?;
     let mut meta = metadata.clone();

@@ -10,10 +10,13 @@ use myelin_nn::NnError;
 use myelin_tensor::{gradcheck, gradgradcheck, GradCheckOptions, Tensor, TensorError};
 
 fn fixture() -> HashMap<String, Tensor<f64>> {
-    load::<f64>(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/norms.safetensors"))
-        .unwrap()
-        .into_iter()
-        .collect()
+    load::<f64>(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/norms.safetensors"
+    ))
+    .unwrap()
+    .into_iter()
+    .collect()
 }
 
 fn assert_close(what: &str, got: &Tensor<f64>, expected: &Tensor<f64>, rtol: f64) {
@@ -63,13 +66,22 @@ fn check_case(
 #[test]
 fn normalize_matches_pytorch_for_every_p_and_a_zero_row() {
     let f = fixture();
-    for (tag, p) in [("p2", 2.0), ("p1", 1.0), ("p3", 3.0), ("pinf", f64::INFINITY)] {
+    for (tag, p) in [
+        ("p2", 2.0),
+        ("p1", 1.0),
+        ("p3", 3.0),
+        ("pinf", f64::INFINITY),
+    ] {
         check_case(&f, &format!("normalize_{tag}"), 1, 1e-10, |xs| {
             normalize(&xs[0], p, 1, 1e-12)
         });
     }
-    check_case(&f, "normalize_dim0", 1, 1e-10, |xs| normalize(&xs[0], 2.0, 0, 1e-6));
-    check_case(&f, "normalize_last", 1, 1e-10, |xs| normalize(&xs[0], 2.0, -1, 1e-12));
+    check_case(&f, "normalize_dim0", 1, 1e-10, |xs| {
+        normalize(&xs[0], 2.0, 0, 1e-6)
+    });
+    check_case(&f, "normalize_last", 1, 1e-10, |xs| {
+        normalize(&xs[0], 2.0, -1, 1e-12)
+    });
 }
 
 #[test]
@@ -79,15 +91,24 @@ fn cosine_similarity_matches_pytorch_with_broadcasting_and_tiny_norms() {
         cosine_similarity(&xs[0], &xs[1], -1, 1e-8)
     });
     assert_eq!(
-        cosine_similarity(&f["cosine_broadcast.x0"], &f["cosine_broadcast.x1"], -1, 1e-8)
-            .unwrap()
-            .shape(),
+        cosine_similarity(
+            &f["cosine_broadcast.x0"],
+            &f["cosine_broadcast.x1"],
+            -1,
+            1e-8
+        )
+        .unwrap()
+        .shape(),
         &[3, 5]
     );
-    check_case(&f, "cosine_dim0", 2, 1e-10, |xs| cosine_similarity(&xs[0], &xs[1], 0, 1e-8));
+    check_case(&f, "cosine_dim0", 2, 1e-10, |xs| {
+        cosine_similarity(&xs[0], &xs[1], 0, 1e-8)
+    });
     // Norms below eps: the clamp changes the value but not the gradient's path.
     // The gradients are ~1e8 here; compare relatively.
-    check_case(&f, "cosine_small", 2, 1e-9, |xs| cosine_similarity(&xs[0], &xs[1], 1, 1e-8));
+    check_case(&f, "cosine_small", 2, 1e-9, |xs| {
+        cosine_similarity(&xs[0], &xs[1], 1, 1e-8)
+    });
 }
 
 #[test]
@@ -140,7 +161,10 @@ fn zero_vectors_give_zero_not_nan() {
 fn bad_arguments_are_errors_naming_the_function() {
     let x = Tensor::<f64>::ones(&[2, 3]);
     let err = normalize(&x, 2.0, 2, 1e-12).unwrap_err().to_string();
-    assert!(err.contains("normalize") && err.contains("dim 2") && err.contains("[2, 3]"), "{err}");
+    assert!(
+        err.contains("normalize") && err.contains("dim 2") && err.contains("[2, 3]"),
+        "{err}"
+    );
     let err = normalize(&x, -1.0, 1, 1e-12).unwrap_err().to_string();
     assert!(err.contains("normalize") && err.contains("-1"), "{err}");
     let err = normalize(&x, 2.0, 1, -1.0).unwrap_err().to_string();
@@ -148,7 +172,13 @@ fn bad_arguments_are_errors_naming_the_function() {
     let err = cosine_similarity(&x, &Tensor::ones(&[4, 3]), 1, 1e-8)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("cosine_similarity") && err.contains("[2, 3]") && err.contains("[4, 3]"), "{err}");
+    assert!(
+        err.contains("cosine_similarity") && err.contains("[2, 3]") && err.contains("[4, 3]"),
+        "{err}"
+    );
     let err = cosine_similarity(&x, &x, -3, 1e-8).unwrap_err().to_string();
-    assert!(err.contains("cosine_similarity") && err.contains("dim -3"), "{err}");
+    assert!(
+        err.contains("cosine_similarity") && err.contains("dim -3"),
+        "{err}"
+    );
 }

@@ -7,6 +7,8 @@ use myelin_nn::layers::{
 use myelin_nn::{Module, NnError};
 use myelin_tensor::{gradcheck, gradgradcheck, GradCheckOptions, Tensor, TensorError};
 
+type Layer<T> = Box<dyn Module<T>>;
+
 fn as_tensor_error(e: NnError) -> TensorError {
     TensorError::GradCheck(e.to_string())
 }
@@ -30,15 +32,16 @@ fn set_affine(layer: &dyn Module<f64>, seed: u64) {
 
 /// `Σ layer(x)·w` for a fixed random `w`, so the gradient is not trivially zero (the
 /// plain sum of a normalised output has zero gradient).
-fn weighted(layer: &dyn Module<f64>, x: &Tensor<f64>, w: &Tensor<f64>) -> myelin_tensor::Result<Tensor<f64>> {
-    layer
-        .forward(x)
-        .map_err(as_tensor_error)?
-        .try_mul(w)
+fn weighted(
+    layer: &dyn Module<f64>,
+    x: &Tensor<f64>,
+    w: &Tensor<f64>,
+) -> myelin_tensor::Result<Tensor<f64>> {
+    layer.forward(x).map_err(as_tensor_error)?.try_mul(w)
 }
 
 fn check_both_orders(layer: &dyn Module<f64>, x: Tensor<f64>, seed: u64) {
-    let w = randn(&layer.forward(&x).unwrap().shape().to_vec(), seed);
+    let w = randn(layer.forward(&x).unwrap().shape(), seed);
     let x = x.requires_grad_(true);
     gradcheck(
         |xs| weighted(layer, &xs[0], &w),
@@ -127,13 +130,20 @@ fn batch_norm_momentum_none_keeps_a_cumulative_average() {
         },
     )
     .unwrap();
-    let batches = [vec![1.0, 2.0, 6.0], vec![0.0, 4.0], vec![-3.0, 3.0, 3.0, 5.0]];
+    let batches = [
+        vec![1.0, 2.0, 6.0],
+        vec![0.0, 4.0],
+        vec![-3.0, 3.0, 3.0, 5.0],
+    ];
     for b in &batches {
         bn.forward(&Tensor::from_vec(b.clone(), &[b.len(), 1]).unwrap())
             .unwrap();
     }
     // Cumulative averages of the batch means and of the unbiased variances.
-    let means: Vec<f64> = batches.iter().map(|b| b.iter().sum::<f64>() / b.len() as f64).collect();
+    let means: Vec<f64> = batches
+        .iter()
+        .map(|b| b.iter().sum::<f64>() / b.len() as f64)
+        .collect();
     let vars: Vec<f64> = batches
         .iter()
         .zip(&means)
@@ -165,7 +175,11 @@ fn batch_norm_without_running_stats_uses_batch_statistics_in_eval() {
     assert_eq!(bn.num_batches_tracked(), 0);
     // Still needs more than one value per channel.
     let err = bn.forward(&Tensor::ones(&[1, 2, 1, 1])).unwrap_err();
-    assert!(err.to_string().contains("Expected more than 1 value per channel"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Expected more than 1 value per channel"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -182,7 +196,11 @@ fn batch_norm_edge_cases_empty_batch_and_single_value() {
     assert_eq!(x.grad().unwrap().shape(), &[0, 3]);
     // [N, C, L] with one value per channel.
     let err = bn.forward(&Tensor::ones(&[1, 3, 1])).unwrap_err();
-    assert!(err.to_string().contains("Expected more than 1 value per channel"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("Expected more than 1 value per channel"),
+        "{err}"
+    );
     assert!(err.to_string().contains("[1, 3, 1]"), "{err}");
     // One sample of length 2 is fine.
     assert!(bn.forward(&randn(&[1, 3, 2], 32)).is_ok());
@@ -192,34 +210,90 @@ fn batch_norm_edge_cases_empty_batch_and_single_value() {
 fn f32_layers_run_and_match_f64() {
     let x64 = randn(&[2, 4, 3, 3], 33);
     let x32: Tensor<f32> = x64.cast();
-    let pairs: Vec<(Box<dyn Module<f64>>, Box<dyn Module<f32>>)> = vec![
-        (Box::new(BatchNorm2d::new(4).unwrap()), Box::new(BatchNorm2d::new(4).unwrap())),
-        (Box::new(GroupNorm::new(2, 4).unwrap()), Box::new(GroupNorm::new(2, 4).unwrap())),
-        (Box::new(RMSNorm::new(&[3, 3]).unwrap()), Box::new(RMSNorm::new(&[3, 3]).unwrap())),
+    let pairs: Vec<(Layer<f64>, Layer<f32>)> = vec![
+        (
+            Box::new(BatchNorm2d::new(4).unwrap()),
+            Box::new(BatchNorm2d::new(4).unwrap()),
+        ),
+        (
+            Box::new(GroupNorm::new(2, 4).unwrap()),
+            Box::new(GroupNorm::new(2, 4).unwrap()),
+        ),
+        (
+            Box::new(RMSNorm::new(&[3, 3]).unwrap()),
+            Box::new(RMSNorm::new(&[3, 3]).unwrap()),
+        ),
     ];
     for (a, b) in &pairs {
         let ya = a.forward(&x64).unwrap().to_vec();
         let yb = b.forward(&x32).unwrap().to_vec();
         for (p, q) in ya.iter().zip(&yb) {
-            assert!((p - f64::from(*q)).abs() < 1e-4, "{}: {p} vs {q}", a.describe());
+            assert!(
+                (p - f64::from(*q)).abs() < 1e-4,
+                "{}: {p} vs {q}",
+                a.describe()
+            );
         }
     }
     // eps = None is the element type's machine epsilon.
-    assert_eq!(RMSNorm::<f32>::new(&[3]).unwrap().eps(), f64::from(f32::EPSILON));
+    assert_eq!(
+        RMSNorm::<f32>::new(&[3]).unwrap().eps(),
+        f64::from(f32::EPSILON)
+    );
     assert_eq!(RMSNorm::<f64>::new(&[3]).unwrap().eps(), f64::EPSILON);
 }
 
 #[test]
 fn wrong_shapes_are_errors_naming_the_layer_and_the_shapes() {
-    let cases: Vec<(Box<dyn Module<f64>>, Vec<usize>, &str, &str)> = vec![
-        (Box::new(BatchNorm1d::new(3).unwrap()), vec![2, 3, 4, 5], "BatchNorm1d(3", "[N, 3] or [N, 3, L]"),
-        (Box::new(BatchNorm1d::new(3).unwrap()), vec![2, 4], "BatchNorm1d(3", "[2, 4]"),
-        (Box::new(BatchNorm2d::new(3).unwrap()), vec![2, 3, 4], "BatchNorm2d(3", "[N, 3, H, W]"),
-        (Box::new(BatchNorm2d::new(3).unwrap()), vec![2, 2, 4, 4], "BatchNorm2d(3", "[2, 2, 4, 4]"),
-        (Box::new(BatchNorm3d::new(3).unwrap()), vec![2, 3, 4, 4], "BatchNorm3d(3", "[N, 3, D, H, W]"),
-        (Box::new(GroupNorm::new(2, 4).unwrap()), vec![2, 3, 3], "GroupNorm(2, 4", "[2, 3, 3]"),
-        (Box::new(GroupNorm::new(2, 4).unwrap()), vec![4], "GroupNorm(2, 4", "[N, 4, *]"),
-        (Box::new(RMSNorm::new(&[3]).unwrap()), vec![2, 4], "RMSNorm([3]", "[2, 4]"),
+    let cases: Vec<(Layer<f64>, Vec<usize>, &str, &str)> = vec![
+        (
+            Box::new(BatchNorm1d::new(3).unwrap()),
+            vec![2, 3, 4, 5],
+            "BatchNorm1d(3",
+            "[N, 3] or [N, 3, L]",
+        ),
+        (
+            Box::new(BatchNorm1d::new(3).unwrap()),
+            vec![2, 4],
+            "BatchNorm1d(3",
+            "[2, 4]",
+        ),
+        (
+            Box::new(BatchNorm2d::new(3).unwrap()),
+            vec![2, 3, 4],
+            "BatchNorm2d(3",
+            "[N, 3, H, W]",
+        ),
+        (
+            Box::new(BatchNorm2d::new(3).unwrap()),
+            vec![2, 2, 4, 4],
+            "BatchNorm2d(3",
+            "[2, 2, 4, 4]",
+        ),
+        (
+            Box::new(BatchNorm3d::new(3).unwrap()),
+            vec![2, 3, 4, 4],
+            "BatchNorm3d(3",
+            "[N, 3, D, H, W]",
+        ),
+        (
+            Box::new(GroupNorm::new(2, 4).unwrap()),
+            vec![2, 3, 3],
+            "GroupNorm(2, 4",
+            "[2, 3, 3]",
+        ),
+        (
+            Box::new(GroupNorm::new(2, 4).unwrap()),
+            vec![4],
+            "GroupNorm(2, 4",
+            "[N, 4, *]",
+        ),
+        (
+            Box::new(RMSNorm::new(&[3]).unwrap()),
+            vec![2, 4],
+            "RMSNorm([3]",
+            "[2, 4]",
+        ),
     ];
     for (layer, shape, name, detail) in cases {
         let err = layer.forward(&Tensor::zeros(&shape)).unwrap_err();
@@ -228,7 +302,10 @@ fn wrong_shapes_are_errors_naming_the_layer_and_the_shapes() {
         assert!(msg.contains(name) && msg.contains(detail), "{msg}");
     }
     let err = GroupNorm::<f64>::new(3, 4).err().unwrap().to_string();
-    assert!(err.contains("num_channels (4)") && err.contains("num_groups (3)"), "{err}");
+    assert!(
+        err.contains("num_channels (4)") && err.contains("num_groups (3)"),
+        "{err}"
+    );
     assert!(GroupNorm::<f64>::new(0, 4).is_err());
     let err = BatchNorm2d::<f64>::new(0).err().unwrap().to_string();
     assert!(err.contains("BatchNorm2d"), "{err}");
@@ -236,9 +313,15 @@ fn wrong_shapes_are_errors_naming_the_layer_and_the_shapes() {
         momentum: Some(1.5),
         ..Default::default()
     };
-    let err = BatchNorm1d::<f64>::with_options(2, bad_momentum).err().unwrap().to_string();
+    let err = BatchNorm1d::<f64>::with_options(2, bad_momentum)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("momentum = Some(1.5)"), "{err}");
-    let err = RMSNorm::<f64>::with_options(&[2], Some(-1.0), true).err().unwrap().to_string();
+    let err = RMSNorm::<f64>::with_options(&[2], Some(-1.0), true)
+        .err()
+        .unwrap()
+        .to_string();
     assert!(err.contains("RMSNorm") && err.contains("-1"), "{err}");
 }
 
@@ -252,7 +335,10 @@ fn descriptions_and_names_follow_pytorch() {
     assert!(gn.named_parameters().is_empty());
     assert_eq!(gn.describe(), "GroupNorm(2, 4, eps=0.00001, affine=false)");
     let rms = RMSNorm::<f64>::new(&[2, 3]).unwrap();
-    assert_eq!(rms.describe(), "RMSNorm([2, 3], eps=None, elementwise_affine=true)");
+    assert_eq!(
+        rms.describe(),
+        "RMSNorm([2, 3], eps=None, elementwise_affine=true)"
+    );
     let names: Vec<String> = rms.state_dict().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, ["weight"]);
     assert_eq!(rms.named_parameters()[0].1.shape(), &[2, 3]);
@@ -261,7 +347,10 @@ fn descriptions_and_names_follow_pytorch() {
         .append(Linear::new(3, 2, true, 0).unwrap())
         .append(BatchNorm1d::new(2).unwrap());
     let names: Vec<String> = model.named_buffers().into_iter().map(|(n, _)| n).collect();
-    assert_eq!(names, ["1.running_mean", "1.running_var", "1.num_batches_tracked"]);
+    assert_eq!(
+        names,
+        ["1.running_mean", "1.running_var", "1.num_batches_tracked"]
+    );
     model.eval();
     assert!(!model.get(1).unwrap().is_training());
 }

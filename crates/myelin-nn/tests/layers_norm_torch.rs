@@ -10,6 +10,10 @@ use myelin_nn::serialize::{load, load_into, save};
 use myelin_nn::Module;
 use myelin_tensor::Tensor;
 
+/// A layer of `norms.py`: its name, the layer, its training steps, whether it has an
+/// evaluation step.
+type Case = (&'static str, Box<dyn Module<f64>>, usize, bool);
+
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/");
 
 fn fixture(name: &str) -> HashMap<String, Tensor<f64>> {
@@ -92,7 +96,7 @@ fn check_case(
 }
 
 /// The layers of `norms.py`, in its order and with its options.
-fn layers() -> Vec<(&'static str, Box<dyn Module<f64>>, usize, bool)> {
+fn layers() -> Vec<Case> {
     let bn = |momentum, eps, affine, track| BatchNormOptions {
         eps,
         momentum,
@@ -152,7 +156,7 @@ fn layers() -> Vec<(&'static str, Box<dyn Module<f64>>, usize, bool)> {
 }
 
 /// Every layer's state, named as the attributes of PyTorch's container module.
-fn state_dict(all: &[(&'static str, Box<dyn Module<f64>>, usize, bool)]) -> Vec<(String, Tensor<f64>)> {
+fn state_dict(all: &[Case]) -> Vec<(String, Tensor<f64>)> {
     all.iter()
         .flat_map(|(case, layer, _, _)| {
             layer
@@ -173,7 +177,10 @@ fn every_norm_layer_matches_pytorch_values_gradients_and_running_stats() {
     // Batch norms counted their training batches (and not the evaluation one).
     let state: HashMap<String, Tensor<f64>> = state_dict(&all).into_iter().collect();
     assert_eq!(state["bn1d.num_batches_tracked"].item().unwrap(), 3.0);
-    assert_eq!(state["bn2d_noaffine.num_batches_tracked"].item().unwrap(), 2.0);
+    assert_eq!(
+        state["bn2d_noaffine.num_batches_tracked"].item().unwrap(),
+        2.0
+    );
 }
 
 #[test]
@@ -237,7 +244,10 @@ fn a_myelin_checkpoint_stores_num_batches_tracked_as_i64_like_pytorch() {
     let header: serde_json::Value = serde_json::from_slice(&bytes[8..8 + len]).unwrap();
     let dtype = |k: &str| header[k]["dtype"].as_str().unwrap().to_string();
     assert_eq!(dtype("bn2d.num_batches_tracked"), "I64");
-    assert_eq!(header["bn2d.num_batches_tracked"]["shape"], serde_json::json!([]));
+    assert_eq!(
+        header["bn2d.num_batches_tracked"]["shape"],
+        serde_json::json!([])
+    );
     assert_eq!(dtype("bn2d.running_var"), "F64");
     assert_eq!(dtype("gn.weight"), "F64");
     // Its bytes equal PyTorch's: the same training gives the same checkpoint.

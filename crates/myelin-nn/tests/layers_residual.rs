@@ -19,7 +19,12 @@ fn identity_and_projection_shortcuts_add_the_branches() {
     let x = Tensor::<f64>::randn_seeded(&[5, 3], 1);
     let r = block(3, 2);
     let body = r.body().forward(&x).unwrap();
-    let expected: Vec<f64> = body.to_vec().iter().zip(x.to_vec()).map(|(b, x)| b + x).collect();
+    let expected: Vec<f64> = body
+        .to_vec()
+        .iter()
+        .zip(x.to_vec())
+        .map(|(b, x)| b + x)
+        .collect();
     assert_eq!(r.forward(&x).unwrap().to_vec(), expected);
 
     let proj = Residual::with_shortcut(
@@ -45,7 +50,11 @@ fn names_follow_a_pytorch_module_with_body_and_shortcut_attributes() {
             Sequential::new().append(Linear::new(3, 4, false, 2).unwrap()),
         ))
         .append(block(4, 3));
-    let params: Vec<String> = model.named_parameters().into_iter().map(|(n, _)| n).collect();
+    let params: Vec<String> = model
+        .named_parameters()
+        .into_iter()
+        .map(|(n, _)| n)
+        .collect();
     assert_eq!(
         params,
         [
@@ -77,11 +86,18 @@ fn names_follow_a_pytorch_module_with_body_and_shortcut_attributes() {
     // Modes reach the batch norms inside the body.
     model.eval();
     let x = Tensor::ones(&[1, 2]);
-    assert!(model.forward(&x).is_ok(), "a single sample is fine in eval mode");
+    assert!(
+        model.forward(&x).is_ok(),
+        "a single sample is fine in eval mode"
+    );
     model.train(true);
     let err = model.forward(&x).unwrap_err().to_string();
     assert!(err.contains("BatchNorm1d(4"), "{err}");
-    assert!(model.describe().contains("Residual(body=Sequential("), "{}", model.describe());
+    assert!(
+        model.describe().contains("Residual(body=Sequential("),
+        "{}",
+        model.describe()
+    );
 }
 
 #[test]
@@ -113,7 +129,9 @@ fn a_deep_residual_stack_trains_without_vanishing_gradients() {
                 .append(ActivationLayer::new("tanh".parse().unwrap()).unwrap()),
         ));
     }
-    let x = Tensor::<f64>::randn_seeded(&[2, 4], 8).mul_scalar(0.1).requires_grad_(true);
+    let x = Tensor::<f64>::randn_seeded(&[2, 4], 8)
+        .mul_scalar(0.1)
+        .requires_grad_(true);
     deep.forward(&x).unwrap().sum().backward().unwrap();
     let g = x.grad().unwrap().to_vec();
     assert!(g.iter().all(|v| v.is_finite()));

@@ -225,7 +225,9 @@ impl<T: Element, const D: usize> BatchNorm<T, D> {
         biased_var: &Tensor<T>,
         count: usize,
     ) -> Result<()> {
-        running.num_batches_tracked.update_data(|n| n[0] = n[0] + T::one())?;
+        running
+            .num_batches_tracked
+            .update_data(|n| n[0] = n[0] + T::one())?;
         if count == 0 {
             return Ok(());
         }
@@ -273,9 +275,7 @@ impl<T: Element, const D: usize> Module<T> for BatchNorm<T, D> {
                         ),
                     });
                 }
-                let dims: Vec<isize> = std::iter::once(0)
-                    .chain(2..x.ndim() as isize)
-                    .collect();
+                let dims: Vec<isize> = std::iter::once(0).chain(2..x.ndim() as isize).collect();
                 let mean = x.mean_dims(&dims, true)?;
                 let centered = x.try_sub(&mean)?;
                 let var = centered.square().mean_dims(&dims, true)?;

@@ -64,7 +64,7 @@ impl<T: Element> GroupNorm<T> {
         eps: f64,
         affine: bool,
     ) -> Result<Self> {
-        if num_groups == 0 || num_channels == 0 || num_channels % num_groups != 0 {
+        if num_groups == 0 || num_channels == 0 || !num_channels.is_multiple_of(num_groups) {
             return Err(NnError::InvalidArgument(format!(
                 "GroupNorm: num_channels ({num_channels}) must be a positive multiple of num_groups ({num_groups})"
             )));
@@ -117,7 +117,8 @@ impl<T: Element> Module<T> for GroupNorm<T> {
             });
         }
         let n = x.shape()[0];
-        let per_group = self.num_channels / self.num_groups * x.shape()[2..].iter().product::<usize>();
+        let per_group =
+            self.num_channels / self.num_groups * x.shape()[2..].iter().product::<usize>();
         let grouped = x.try_reshape(&[n, self.num_groups, per_group])?;
         let centered = grouped.try_sub(&grouped.mean_dims(&[2], true)?)?;
         let var = centered.square().mean_dims(&[2], true)?;

@@ -14,7 +14,7 @@ pub use rms::RMSNorm;
 
 use myelin_tensor::{Element, Tensor};
 
-use crate::error::Result;
+use crate::error::{NnError, Result};
 
 /// `[1, C, 1, …, 1]` with `ndim` entries: a per-channel tensor reshaped to broadcast
 /// over an `[N, C, *]` input.
@@ -50,4 +50,25 @@ fn affine_parameters<T: Element>(
         .into_iter()
         .filter_map(|(name, t)| t.map(|t| (name.to_string(), t.clone())))
         .collect()
+}
+
+/// The dims `[-1, -2, …]` covering `normalized_shape` at the end of `x`'s shape, or a
+/// shape error naming `op` when `x` does not end with `normalized_shape` (the check of
+/// `LayerNorm` and `RMSNorm`).
+pub(crate) fn trailing_dims<T: Element>(
+    op: &str,
+    normalized_shape: &[usize],
+    x: &Tensor<T>,
+) -> Result<Vec<isize>> {
+    let k = normalized_shape.len();
+    if x.ndim() < k || x.shape()[x.ndim() - k..] != *normalized_shape {
+        return Err(NnError::Shape {
+            op: op.to_string(),
+            detail: format!(
+                "expected input with trailing dims {normalized_shape:?}, got {:?}",
+                x.shape()
+            ),
+        });
+    }
+    Ok((1..=k as isize).map(|d| -d).collect())
 }

@@ -2,6 +2,7 @@
 
 use myelin_tensor::{DType, Element, Tensor};
 
+use super::trailing_dims;
 use crate::error::{NnError, Result};
 use crate::module::{parameter, Module};
 
@@ -86,19 +87,12 @@ impl<T: Element> RMSNorm<T> {
 
 impl<T: Element> Module<T> for RMSNorm<T> {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
-        let k = self.normalized_shape.len();
-        if x.ndim() < k || x.shape()[x.ndim() - k..] != self.normalized_shape[..] {
-            return Err(NnError::Shape {
-                op: self.describe(),
-                detail: format!(
-                    "expected input with trailing dims {:?}, got {:?}",
-                    self.normalized_shape,
-                    x.shape()
-                ),
-            });
-        }
-        let dims: Vec<isize> = (1..=k as isize).map(|d| -d).collect();
-        let rms = x.square().mean_dims(&dims, true)?.add_scalar(self.eps()).sqrt();
+        let dims = trailing_dims(&self.describe(), &self.normalized_shape, x)?;
+        let rms = x
+            .square()
+            .mean_dims(&dims, true)?
+            .add_scalar(self.eps())
+            .sqrt();
         let y = x.try_div(&rms)?;
         match &self.weight {
             Some(w) => Ok(y.try_mul(w)?),
