@@ -25,7 +25,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use config::{recommended_init, StudyConfig, TrainingConfig};
-pub use training::{load_digits, train_run, EpochRecord, TrainRunConfig, TrainRunResult};
+pub use training::{load_digits, train_run, EpochRecord, Role, TrainRunConfig, TrainRunResult};
 
 use crate::error::LabError;
 use crate::plot::write_atomically;
@@ -146,9 +146,9 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         return Ok(Vec::new());
     }
     let base =
-        |name: String, role: &str, activation: String, init: String, depth: usize| TrainRunConfig {
+        |name: String, role: Role, activation: String, init: String, depth: usize| TrainRunConfig {
             name,
-            role: role.to_string(),
+            role,
             activation,
             init,
             depth,
@@ -168,7 +168,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
             let init = recommended_init(&activation);
             runs.push(base(
                 format!("{}-d{depth}", slug(&activation.to_string())),
-                "recommended",
+                Role::Recommended,
                 activation.to_string(),
                 init.to_string(),
                 depth,
@@ -180,7 +180,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         for init in ["xavier_normal", "torch_default"] {
             runs.push(base(
                 format!("relu-{init}-d{d}"),
-                "bad init",
+                Role::BadInit,
                 "relu".into(),
                 init.into(),
                 d,
@@ -189,7 +189,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         let d = t.high_lr_depth;
         let mut high = base(
             format!("relu-high-lr-d{d}"),
-            "high lr",
+            Role::HighLr,
             "relu".into(),
             "kaiming_normal".into(),
             d,
@@ -197,7 +197,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         high.lr = t.high_lr;
         let mut clipped = high.clone();
         clipped.name = format!("relu-high-lr-clip-d{d}");
-        clipped.role = "high lr + clip".into();
+        clipped.role = Role::HighLrClip;
         clipped.clip_norm = Some(t.clip_norm);
         runs.push(high);
         runs.push(clipped);
