@@ -354,5 +354,7 @@ fn files(_: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
         "`signal_summary.csv`, `signal_layers.csv`, `signal.json`: every probe (per layer: q, act_mean, act_var, grad_norm, weight_grad_norm, dead_fraction, and the prediction).".into(),
         "`training_curves.csv`, `training_layers.csv`, `training.json`: every training run.".into(),
         "`runs/`: one JSON file per finished configuration (written as each finishes).".into(),
+        "`manifest.json`: how this directory was made (version, git revision, configuration, seeds, threads, CPU, times per phase).".into(),
+        "`report.html`: this report as one self-contained web page, the plots inline.".into(),
     ]))
 }
