@@ -218,8 +218,7 @@ fn report_data_matches_the_csv_outputs() {
         let last: f64 = curves
             .lines()
             .filter(|l| l.starts_with(&format!("{},", run.config.name)))
-            .filter(|l| l.split(',').nth(10).unwrap() != "NaN")
-            .last()
+            .rfind(|l| l.split(',').nth(10).unwrap() != "NaN")
             .unwrap()
             .split(',')
             .nth(11)

@@ -179,7 +179,7 @@ fn three_shards_merge_into_exactly_the_one_machine_run() {
         "{error}"
     );
     assert!(error.contains(&foreign.display().to_string()), "{error}");
-    let error = merge_shards(&[single.clone()], &scratch("m4"))
+    let error = merge_shards(std::slice::from_ref(&single), &scratch("m4"))
         .unwrap_err()
         .to_string();
     assert!(

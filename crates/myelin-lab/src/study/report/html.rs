@@ -200,7 +200,7 @@ thead th[aria-sort='descending']::after { content: ' \\25BC'; font-size: 0.7em; 
 tbody tr:nth-child(even) { background: #fafbfc; }
 .figures { display: flex; flex-wrap: wrap; gap: 1rem; margin: 1rem 0; }
 figure.plot { margin: 0; border: 1px solid #e1e4e8; border-radius: 6px; padding: 0.5rem;
-  flex: 1 1 560px; max-width: 100%; box-sizing: border-box; }
+  flex: 1 1 560px; max-width: min(100%, 980px); box-sizing: border-box; }
 figure.plot svg { display: block; width: 100%; height: auto; }
 figcaption { font-size: 0.9rem; color: #555; margin-top: 0.3rem; }
 ";
