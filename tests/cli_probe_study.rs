@@ -121,3 +121,39 @@ fn quick_study_writes_a_report() {
     assert!(header.starts_with("activation,init,depth,width,batch,seed,layer,q,act_mean,act_var,grad_norm,weight_grad_norm,dead_fraction,"));
     assert!(dir.join("plots/grad_norm_all.svg").exists());
 }
+
+#[test]
+fn study_shards_merge_from_the_command_line() {
+    let base = std::env::temp_dir().join(format!("myelin-cli-shards-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    let dirs: Vec<String> = (1..=2)
+        .map(|i| base.join(format!("shard-{i}")).display().to_string())
+        .collect();
+    for (i, dir) in dirs.iter().enumerate() {
+        let shard = format!("{}/2", i + 1);
+        let out = stdout(&myelin(&[
+            "study",
+            "--quick",
+            "--no-progress",
+            "--shard",
+            &shard,
+            "--out",
+            dir,
+        ]));
+        assert!(out.contains(&format!("Shard {shard}")), "{out}");
+    }
+    let merged = base.join("merged").display().to_string();
+    let mut args = vec!["study", "merge"];
+    args.extend(dirs.iter().map(String::as_str));
+    args.extend(["--out", &merged]);
+    let out = stdout(&myelin(&args));
+    assert!(out.contains("Merged 2 shards"), "{out}");
+    assert!(base.join("merged/report.html").exists());
+    // One shard alone is an error naming the missing one; a bad --shard is a usage error.
+    let out = myelin(&["study", "merge", &dirs[0], "--out", &merged]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("shard 2/2 missing"));
+    let out = myelin(&["study", "--quick", "--shard", "3/2"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("I/N"));
+}

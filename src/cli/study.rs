@@ -1,18 +1,22 @@
 //! `myelin study`: the whole gradient-flow comparison on one command — signal propagation
 //! for every activation × initialiser × depth, training runs on the digits data, plots and
-//! a written report.
+//! a written report (`report.md`, `report.html`) — and its scale-out: `--shard I/N` runs a
+//! share of it, `myelin study merge` combines the shards.
 
 use std::path::PathBuf;
 use std::time::Instant;
 
-use clap::Args;
-use myelin_lab::study::{run_study, StudyConfig, StudyOptions};
+use clap::{Args, Subcommand};
+use myelin_lab::study::{merge_shards, run_study, ShardSpec, StudyConfig, StudyOptions};
 
 use super::{CliResult, Run};
 
 /// `myelin study …`
 #[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true)]
 pub struct StudyCommand {
+    #[command(subcommand)]
+    action: Option<StudyAction>,
     /// Report directory (created if missing).
     #[arg(long, default_value = "study-out")]
     out: PathBuf,
@@ -26,6 +30,10 @@ pub struct StudyCommand {
     /// Reuse per-configuration results already under OUT/runs/ (after an interruption).
     #[arg(long)]
     resume: bool,
+    /// Run only shard I of N (1-based), balanced by estimated cost; writes OUT/runs/ and
+    /// OUT/shard.json but no report: combine the shards with `myelin study merge`.
+    #[arg(long, value_name = "I/N")]
+    shard: Option<ShardSpec>,
     /// Number of worker threads (default: all cores).
     #[arg(long)]
     jobs: Option<usize>,
@@ -34,8 +42,38 @@ pub struct StudyCommand {
     no_progress: bool,
 }
 
+/// Subcommands of `myelin study`.
+#[derive(Debug, Subcommand)]
+enum StudyAction {
+    /// Combine the output directories of `myelin study --shard I/N` (all N of them) into
+    /// one report, identical to a one-machine run.
+    Merge(MergeCommand),
+}
+
+/// `myelin study merge DIR... --out OUT`
+#[derive(Debug, Args)]
+struct MergeCommand {
+    /// The shards' output directories.
+    #[arg(required = true, value_name = "DIR")]
+    shards: Vec<PathBuf>,
+    /// Report directory (created if missing).
+    #[arg(long, default_value = "study-out")]
+    out: PathBuf,
+}
+
 impl Run for StudyCommand {
     fn run(self) -> CliResult {
+        let start = Instant::now();
+        if let Some(StudyAction::Merge(merge)) = self.action {
+            let (_, summary) = merge_shards(&merge.shards, &merge.out)?;
+            print!("{summary}");
+            println!(
+                "Merged {} shards in {:.1} s.",
+                merge.shards.len(),
+                start.elapsed().as_secs_f64()
+            );
+            return Ok(());
+        }
         let config = match (&self.config, self.quick) {
             (Some(path), _) => StudyConfig::load(path)?,
             (None, true) => StudyConfig::quick(),
@@ -46,11 +84,11 @@ impl Run for StudyCommand {
                 .num_threads(jobs.max(1))
                 .build_global()?;
         }
-        let start = Instant::now();
         let options = StudyOptions {
             out_dir: self.out.clone(),
             progress: !self.no_progress,
             resume: self.resume,
+            shard: self.shard,
         };
         let (_, summary) = run_study(&config, &options)?;
         print!("{summary}");

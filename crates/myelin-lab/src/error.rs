@@ -78,6 +78,10 @@ pub enum LabError {
     #[error("invalid configuration: {0}")]
     InvalidConfig(String),
 
+    /// `myelin study merge` was given shards that do not make one study.
+    #[error("cannot merge shards: {0}")]
+    Merge(String),
+
     /// A study configuration file could not be parsed.
     #[error("cannot parse config file `{path}`: {message}")]
     ConfigFile {

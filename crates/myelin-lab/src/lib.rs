@@ -10,6 +10,7 @@
 
 pub mod error;
 pub mod init_spec;
+pub mod json_float;
 pub mod plot;
 pub mod probe;
 pub mod stats;

@@ -114,16 +114,22 @@ pub struct LayerStats {
     /// 1-based layer index `l`.
     pub layer: usize,
     /// `mean(H_l²)`, the pre-activation second moment.
+    #[serde(with = "crate::json_float::scalar")]
     pub q: f64,
     /// Mean of `Y_l` over all B·N entries.
+    #[serde(with = "crate::json_float::scalar")]
     pub act_mean: f64,
     /// Variance of `Y_l` over all B·N entries.
+    #[serde(with = "crate::json_float::scalar")]
     pub act_var: f64,
     /// `G_l = ‖∂Loss/∂H_l‖_F`.
+    #[serde(with = "crate::json_float::scalar")]
     pub grad_norm: f64,
     /// `‖∂Loss/∂W_l‖_F`.
+    #[serde(with = "crate::json_float::scalar")]
     pub weight_grad_norm: f64,
     /// Fraction of units `j` with `H_l[b, j] ≤ 0` for every `b`.
+    #[serde(with = "crate::json_float::scalar")]
     pub dead_fraction: f64,
 }
 
@@ -131,14 +137,19 @@ pub struct LayerStats {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TheorySummary {
     /// `σ_w² = fan_in · Var(W_ij)` of the initialiser.
+    #[serde(with = "crate::json_float::scalar")]
     pub sigma_w2: f64,
     /// Predicted `q_l`, `l = 1..L`.
+    #[serde(with = "crate::json_float::vec")]
     pub q: Vec<f64>,
     /// Predicted `χ_l`, `l = 1..L`.
+    #[serde(with = "crate::json_float::vec")]
     pub chi: Vec<f64>,
     /// Predicted `log10(G_l / G_L)`, `l = 1..L`.
+    #[serde(with = "crate::json_float::vec")]
     pub log10_grad_norm: Vec<f64>,
     /// Predicted `log10(G_1 / G_L)`.
+    #[serde(with = "crate::json_float::scalar")]
     pub log10_grad_ratio: f64,
     /// Regime of the prediction.
     pub regime: Regime,
@@ -164,13 +175,18 @@ pub struct ProbeResult {
     /// Per-layer measurements, `l = 1..L`.
     pub layers: Vec<LayerStats>,
     /// Measured `log10(G_1 / G_L)`: negative vanishing, positive exploding.
+    #[serde(with = "crate::json_float::scalar")]
     pub log10_grad_ratio: f64,
     /// Regime of the measurement.
     pub regime: Regime,
     /// The mean-field prediction.
     pub theory: TheorySummary,
     /// Sampled `Y_l` values, `(layer, values)`, when asked for in [`ProbeOptions`].
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[serde(
+        default,
+        skip_serializing_if = "Vec::is_empty",
+        with = "crate::json_float::samples"
+    )]
     pub samples: Vec<(usize, Vec<f64>)>,
 }
 

@@ -2,10 +2,11 @@
 
 use std::path::PathBuf;
 
+use myelin_lab::study::report::ReportData;
 use myelin_lab::study::report::{
     SIGNAL_LAYERS_HEADER, SIGNAL_SUMMARY_HEADER, TRAINING_CURVES_HEADER, TRAINING_LAYERS_HEADER,
 };
-use myelin_lab::study::{run_study, StudyConfig, StudyOptions};
+use myelin_lab::study::{run_study, Role, StudyConfig, StudyOptions};
 
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("myelin-lab-study-{}-{name}", std::process::id()));
@@ -15,9 +16,8 @@ fn scratch(name: &str) -> PathBuf {
 
 fn options(dir: &std::path::Path) -> StudyOptions {
     StudyOptions {
-        out_dir: dir.to_path_buf(),
         progress: false,
-        resume: false,
+        ..StudyOptions::new(dir)
     }
 }
 
@@ -99,6 +99,134 @@ fn quick_study_writes_every_file() {
         .count();
     assert_eq!(leftovers, 0);
     assert!(summary.contains("relu") && summary.contains("report.md"));
+
+    // The HTML page: the same sections as report.md, every plot inline, nothing remote.
+    let html = read("report.html");
+    for line in report.lines().filter(|l| l.starts_with("## ")) {
+        let title = line.trim_start_matches("## ");
+        assert!(
+            html.contains(&format!("{title}</a></li>")),
+            "contents lack {title}"
+        );
+        assert!(
+            html.contains(&format!("{title}</h2>")),
+            "page lacks {title}"
+        );
+    }
+    let figures = html.matches("<figure id=\"plot-").count();
+    let listed = report.lines().filter(|l| l.starts_with("- [")).count();
+    assert_eq!(
+        figures, listed,
+        "one inline figure per plot listed in report.md"
+    );
+    assert_eq!(html.matches("<svg ").count(), figures);
+    assert!(html.matches("<table class=\"sortable\">").count() >= 4);
+    let without_svg_ns = html.replace("http://www.w3.org/2000/svg", "");
+    assert!(
+        !without_svg_ns.contains("http"),
+        "report.html refers to the network"
+    );
+    // The ranking's numbers appear in both renderings.
+    for row in report.lines().filter(|l| l.starts_with("| 1 | ")) {
+        let activation = row.split(" | ").nth(1).unwrap();
+        assert!(html.contains(&format!("<tr><td>1</td><td>{activation}</td>")));
+    }
+    let manifest: serde_json::Value = serde_json::from_str(&read("manifest.json")).unwrap();
+    assert_eq!(manifest["kind"], "study");
+    assert_eq!(manifest["myelin_version"], env!("CARGO_PKG_VERSION"));
+    assert_eq!(manifest["config"], serde_json::to_value(&config).unwrap());
+    assert_eq!(manifest["seeds"]["signal"], serde_json::json!([0]));
+    let phases: Vec<&str> = manifest["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(phases, ["signal", "training", "report"]);
+    assert!(manifest["threads"].as_u64().unwrap() >= 1);
+    assert!(manifest["machine"]["logical_cores"].as_u64().unwrap() >= 1);
+    assert!(manifest["started_at"].as_str().unwrap().ends_with('Z'));
+}
+
+/// `ReportData` computes the same numbers as the CSV files of the run hold.
+#[test]
+fn report_data_matches_the_csv_outputs() {
+    let dir = scratch("report-data");
+    let mut config = StudyConfig::quick();
+    config.seeds = vec![0, 1];
+    let (results, _) = run_study(&config, &options(&dir)).unwrap();
+    let data = ReportData::new(&results);
+    let csv = std::fs::read_to_string(dir.join("signal_summary.csv")).unwrap();
+    let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
+    let col = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let mut per_cell: std::collections::BTreeMap<(String, String, usize), Vec<f64>> =
+        Default::default();
+    for line in csv.lines().skip(1) {
+        let f: Vec<&str> = line.split(',').collect();
+        per_cell
+            .entry((
+                f[0].to_string(),
+                f[1].to_string(),
+                f[col("depth")].parse().unwrap(),
+            ))
+            .or_default()
+            .push(f[col("log10_grad_ratio")].parse().unwrap());
+    }
+    assert_eq!(per_cell.len(), data.cells.len());
+    for ((a, i, d), values) in &per_cell {
+        assert_eq!(values.len(), 2, "two seeds");
+        let cell = data.cell(a, i, *d).unwrap();
+        let mean = (values[0] + values[1]) / 2.0;
+        let (m, sd) = cell.measured();
+        assert!((m - mean).abs() < 1e-12, "{a} {i} {d}: {m} vs {mean}");
+        let expected_sd = (values[0] - values[1]).abs() / 2f64.sqrt();
+        assert!((sd - expected_sd).abs() < 1e-12);
+    }
+    // The ranking is ordered by |measured| and every row is its activation's flattest cell.
+    assert_eq!(data.ranking.len(), config.activations.len());
+    assert!(data
+        .ranking
+        .windows(2)
+        .all(|w| w[0].score() <= w[1].score()));
+    for v in &data.ranking {
+        let flattest = per_cell
+            .iter()
+            .filter(|((a, _, d), _)| *a == v.activation && *d == data.deepest)
+            .map(|(_, vals)| ((vals[0] + vals[1]) / 2.0).abs())
+            .fold(f64::INFINITY, f64::min);
+        assert!((v.measured.abs() - flattest).abs() < 1e-12, "{v:?}");
+    }
+    // Regime rows count every cell of their depth.
+    for row in &data.regimes {
+        let cells = per_cell.keys().filter(|k| k.2 == row.depth).count();
+        assert_eq!(row.total, cells);
+        assert_eq!(
+            row.vanishing + row.stable + row.exploding + row.non_finite,
+            cells
+        );
+    }
+    // Trained accuracies are the last finite validation accuracy of training_curves.csv.
+    let curves = std::fs::read_to_string(dir.join("training_curves.csv")).unwrap();
+    for v in &data.ranking {
+        let (init, acc) = v.trained.clone().expect("every activation is trained");
+        let run = results
+            .training
+            .iter()
+            .find(|r| r.config.role == Role::Recommended && r.config.activation == v.activation)
+            .unwrap();
+        assert_eq!(init, run.config.init);
+        let last: f64 = curves
+            .lines()
+            .filter(|l| l.starts_with(&format!("{},", run.config.name)))
+            .rfind(|l| l.split(',').nth(10).unwrap() != "NaN")
+            .unwrap()
+            .split(',')
+            .nth(11)
+            .unwrap()
+            .parse()
+            .unwrap();
+        assert_eq!(acc, last);
+    }
 }
 
 fn walk(dir: &PathBuf) -> Vec<PathBuf> {

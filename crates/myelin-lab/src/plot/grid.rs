@@ -4,7 +4,7 @@ use std::path::Path;
 
 use plotters::prelude::*;
 
-use super::output::{render_svg, write_svg_file, PlotReport};
+use super::output::{render_svg, write_svg_file, PlotReport, SUPERSAMPLE};
 use super::panel::{draw_panel, LegendPosition, PanelScale, PanelText};
 use super::prepared::prepare;
 use super::series::Series;
@@ -125,7 +125,7 @@ impl PanelGrid {
         };
         let svg = render_svg(&self.title, size, |root| {
             let body = root
-                .titled(&self.title, ("sans-serif", 28))
+                .titled(&self.title, ("sans-serif", 28 * SUPERSAMPLE))
                 .map_err(|e| render_error(&e))?;
             let cells = body.split_evenly((rows, columns));
             for ((panel, prepared), cell) in self.panels.iter().zip(&prepared).zip(&cells) {
@@ -142,11 +142,11 @@ impl PanelGrid {
                     }
                     None => {
                         let (_, height) = cell.dim_in_pixel();
-                        let style = ("sans-serif", 15).into_font().color(&BLACK);
+                        let style = ("sans-serif", 15 * SUPERSAMPLE).into_font().color(&BLACK);
                         cell.draw_text(
                             &format!("{}: no finite data", panel.title),
                             &style,
-                            (10, height as i32 / 2),
+                            (10 * SUPERSAMPLE as i32, height as i32 / 2),
                         )
                         .map_err(|e| render_error(&e))?;
                     }

@@ -19,6 +19,6 @@ pub use atomic_write::write_atomically;
 pub use grid::{GridPanel, PanelGrid};
 pub use histogram::{density_curve, ActivationHistogram, DensityCurve};
 pub use line_chart::{LineChart, RenderedSvg};
-pub use output::PlotReport;
+pub use output::{PlotReport, SUPERSAMPLE};
 pub use panel::{format_power_of_ten, format_tick, LegendPosition};
 pub use series::{palette_color, LineStyle, Series};

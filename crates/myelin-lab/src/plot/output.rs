@@ -17,7 +17,15 @@ pub struct PlotReport {
     pub skipped_points: usize,
 }
 
-/// Renders a `width × height` SVG on a white background, letting `draw` fill it.
+/// Device units per pixel. Charts are drawn on a canvas `SUPERSAMPLE` times the requested
+/// size (every length, font and stroke scaled with it) and the SVG's `width`/`height` are
+/// set back to the requested size while its `viewBox` keeps the drawing's size: plotters
+/// rounds coordinates to whole device units, so this places every point to
+/// 1/`SUPERSAMPLE` of a pixel, and curves stay smooth when the page is zoomed.
+pub const SUPERSAMPLE: u32 = 4;
+
+/// Renders a `width × height` (pixel) SVG on a white background, letting `draw` fill it;
+/// `draw` works in device units ([`SUPERSAMPLE`] per pixel).
 pub fn render_svg(
     title: &str,
     (width, height): (u32, u32),
@@ -34,12 +42,19 @@ pub fn render_svg(
     };
     let mut svg = String::new();
     {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+        let device = (width * SUPERSAMPLE, height * SUPERSAMPLE);
+        let root = SVGBackend::with_string(&mut svg, device).into_drawing_area();
         root.fill(&WHITE).map_err(|e| render_error(&e))?;
         draw(&root)?;
         root.present().map_err(|e| render_error(&e))?;
     }
-    Ok(svg)
+    let device_size = format!(
+        "width=\"{}\" height=\"{}\"",
+        width * SUPERSAMPLE,
+        height * SUPERSAMPLE
+    );
+    let pixel_size = format!("width=\"{width}\" height=\"{height}\"");
+    Ok(svg.replacen(&device_size, &pixel_size, 1))
 }
 
 /// Writes rendered SVG text to `path` atomically and builds the report.

@@ -4,23 +4,25 @@
 use plotters::coord::Shift;
 use plotters::element::DashedPathElement;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
+use super::output::SUPERSAMPLE;
 use super::prepared::{PreparedPanel, PreparedSeries};
 use super::series::{palette_color, LineStyle};
 use crate::error::LabError;
 
-/// Where the legend box goes.
+/// Where the legend goes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LegendPosition {
-    /// The corner holding the fewest data points.
+    /// Below the plotting area, in rows (the default): it never covers data.
     Auto,
-    /// Top left corner of the plotting area.
+    /// Top left corner inside the plotting area.
     UpperLeft,
-    /// Top right corner of the plotting area.
+    /// Top right corner inside the plotting area.
     UpperRight,
-    /// Bottom left corner of the plotting area.
+    /// Bottom left corner inside the plotting area.
     LowerLeft,
-    /// Bottom right corner of the plotting area.
+    /// Bottom right corner inside the plotting area.
     LowerRight,
     /// No legend.
     Hidden,
@@ -75,7 +77,8 @@ impl PanelScale {
     };
 }
 
-/// Draws `panel` into `area`. The `note`, if any, is appended to the x-axis description.
+/// Draws `panel` into `area` (in device units, [`SUPERSAMPLE`] per pixel). The `note`, if
+/// any, is appended to the x-axis description.
 pub fn draw_panel(
     area: &DrawingArea<SVGBackend<'_>, Shift>,
     panel: &PreparedPanel<'_>,
@@ -86,11 +89,23 @@ pub fn draw_panel(
         title: text.title.to_string(),
         message: error.to_string(),
     };
-    let mut chart = ChartBuilder::on(area)
-        .caption(text.title, ("sans-serif", scale.caption))
-        .margin(scale.margin)
-        .x_label_area_size(scale.label * 3)
-        .y_label_area_size(scale.tick * 5)
+    let px = |v: u32| v * SUPERSAMPLE;
+    let entries = legend_entries(panel);
+    let below = text.legend == LegendPosition::Auto && !entries.is_empty();
+    let (plot_area, legend) = if below {
+        let (width, height) = area.dim_in_pixel();
+        let layout = LegendLayout::new(&entries, width, scale);
+        let band = layout.height().min(height / 2);
+        let (top, bottom) = area.split_vertically(height - band);
+        (top, Some((bottom, layout)))
+    } else {
+        (area.clone(), None)
+    };
+    let mut chart = ChartBuilder::on(&plot_area)
+        .caption(text.title, ("sans-serif", px(scale.caption)))
+        .margin(px(scale.margin))
+        .x_label_area_size(px(scale.label * 3))
+        .y_label_area_size(px(scale.tick * 5))
         .build_cartesian_2d(panel.x_range.clone(), panel.y_range.clone())
         .map_err(|e| render_error(&e))?;
 
@@ -107,42 +122,153 @@ pub fn draw_panel(
         .configure_mesh()
         .x_desc(text.x_label)
         .y_desc(text.y_label)
-        .axis_desc_style(("sans-serif", scale.label))
-        .label_style(("sans-serif", scale.tick))
+        .axis_desc_style(("sans-serif", px(scale.label)))
+        .label_style(("sans-serif", px(scale.tick)))
         .x_labels(8)
         .y_labels(8)
         .x_label_formatter(&x_formatter)
         .y_label_formatter(&y_formatter)
-        .light_line_style(RGBColor(235, 235, 235))
-        .bold_line_style(RGBColor(205, 205, 205))
+        .axis_style(BLACK.stroke_width(px(1)))
+        .set_all_tick_mark_size(px(5))
+        .light_line_style(RGBColor(235, 235, 235).stroke_width(px(1)))
+        .bold_line_style(RGBColor(205, 205, 205).stroke_width(px(1)))
         .draw()
         .map_err(|e| render_error(&e))?;
 
-    let mut any_label = false;
     for (index, prepared) in panel.series.iter().enumerate() {
-        any_label |=
-            draw_series(&mut chart, prepared, index, scale).map_err(|e| render_error(&e))?;
+        draw_series(&mut chart, prepared, index, scale).map_err(|e| render_error(&e))?;
     }
 
+    if let Some((legend_area, layout)) = legend {
+        return layout
+            .draw(&legend_area, &entries, scale)
+            .map_err(|e| render_error(&e));
+    }
     let position = match text.legend {
-        LegendPosition::Hidden => None,
-        LegendPosition::Auto => Some(emptiest_corner(panel)),
+        LegendPosition::Hidden | LegendPosition::Auto => None,
         LegendPosition::UpperLeft => Some(SeriesLabelPosition::UpperLeft),
         LegendPosition::UpperRight => Some(SeriesLabelPosition::UpperRight),
         LegendPosition::LowerLeft => Some(SeriesLabelPosition::LowerLeft),
         LegendPosition::LowerRight => Some(SeriesLabelPosition::LowerRight),
     };
-    if let (Some(position), true) = (position, any_label) {
+    if let (Some(position), false) = (position, entries.is_empty()) {
         chart
             .configure_series_labels()
             .position(position)
-            .label_font(("sans-serif", scale.label))
+            .label_font(("sans-serif", px(scale.label)))
             .background_style(WHITE.mix(0.85))
-            .border_style(RGBColor(160, 160, 160))
+            .border_style(RGBColor(160, 160, 160).stroke_width(px(1)))
             .draw()
             .map_err(|e| render_error(&e))?;
     }
     Ok(())
+}
+
+/// A legend line: name, colour and style of a named series that has drawable points.
+struct LegendEntry<'a> {
+    name: &'a str,
+    color: RGBColor,
+    style: LineStyle,
+}
+
+fn legend_entries<'a>(panel: &PreparedPanel<'a>) -> Vec<LegendEntry<'a>> {
+    panel
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| !p.series.name.is_empty() && !p.runs.is_empty())
+        .map(|(index, p)| LegendEntry {
+            name: p.series.name.as_str(),
+            color: palette_color(p.series.color.unwrap_or(index)),
+            style: p.series.style,
+        })
+        .collect()
+}
+
+/// Legend entries flowed left to right in rows below the chart (device units).
+struct LegendLayout {
+    /// `(x, row)` of every entry.
+    positions: Vec<(i32, u32)>,
+    rows: u32,
+    line_height: u32,
+}
+
+impl LegendLayout {
+    /// Length of the line sample, and the gaps after it and after the text, in pixels.
+    const SAMPLE: u32 = 24;
+    const GAP: u32 = 6;
+    const SPACING: u32 = 18;
+
+    fn new(entries: &[LegendEntry<'_>], width: u32, scale: PanelScale) -> Self {
+        let px = |v: u32| v * SUPERSAMPLE;
+        let left = px(scale.margin + scale.tick * 5);
+        let right_edge = width.saturating_sub(px(scale.margin));
+        let mut positions = Vec::new();
+        let (mut x, mut row) = (left, 0u32);
+        for entry in entries {
+            let item = Self::item_width(entry, scale);
+            if x > left && x + item > right_edge {
+                x = left;
+                row += 1;
+            }
+            positions.push((x as i32, row));
+            x += item + px(Self::SPACING);
+        }
+        Self {
+            positions,
+            rows: row + 1,
+            line_height: scale.label * SUPERSAMPLE * 3 / 2,
+        }
+    }
+
+    /// Estimated width: plotters' SVG text is ~0.81 × the nominal size, a glyph ~0.6 em.
+    fn item_width(entry: &LegendEntry<'_>, scale: PanelScale) -> u32 {
+        let chars = entry.name.chars().count() as f64;
+        let text = (chars * 0.6 * 0.81 * f64::from(scale.label * SUPERSAMPLE)).ceil() as u32;
+        (Self::SAMPLE + Self::GAP) * SUPERSAMPLE + text
+    }
+
+    fn height(&self) -> u32 {
+        self.rows * self.line_height
+    }
+
+    fn draw(
+        &self,
+        area: &DrawingArea<SVGBackend<'_>, Shift>,
+        entries: &[LegendEntry<'_>],
+        scale: PanelScale,
+    ) -> Result<(), DrawingAreaErrorKind<std::io::Error>> {
+        let line_height = self.line_height as i32;
+        let font = ("sans-serif", scale.label * SUPERSAMPLE)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(HPos::Left, VPos::Center));
+        for (entry, &(x, row)) in entries.iter().zip(&self.positions) {
+            let y = row as i32 * line_height + line_height / 2;
+            let style = entry.color.stroke_width(scale.stroke * SUPERSAMPLE);
+            let end = x + (Self::SAMPLE * SUPERSAMPLE) as i32;
+            match entry.style {
+                LineStyle::Solid => area.draw(&PathElement::new(vec![(x, y), (end, y)], style))?,
+                LineStyle::Dashed => {
+                    let dash = (scale.stroke * 4 * SUPERSAMPLE) as i32;
+                    let gap = dash / 2 + 2 * SUPERSAMPLE as i32;
+                    area.draw(&DashedPathElement::new(
+                        vec![(x, y), (end, y)],
+                        dash,
+                        gap,
+                        style,
+                    ))?
+                }
+            }
+            let text_x = end + (Self::GAP * SUPERSAMPLE) as i32;
+            area.draw(&Text::new(
+                entry.name.to_string(),
+                (text_x, y),
+                font.clone(),
+            ))?;
+        }
+        Ok(())
+    }
 }
 
 type SvgChart<'a, 'b> = ChartContext<
@@ -159,8 +285,11 @@ fn draw_series(
     scale: PanelScale,
 ) -> Result<bool, DrawingAreaErrorKind<std::io::Error>> {
     let series = prepared.series;
-    let style = palette_color(series.color.unwrap_or(index)).stroke_width(scale.stroke);
-    let dash = (scale.stroke * 4) as i32;
+    let style =
+        palette_color(series.color.unwrap_or(index)).stroke_width(scale.stroke * SUPERSAMPLE);
+    let dash = (scale.stroke * 4 * SUPERSAMPLE) as i32;
+    let gap = dash / 2 + 2 * SUPERSAMPLE as i32;
+    let sample = (LegendLayout::SAMPLE * SUPERSAMPLE) as i32;
     let mut labelled = false;
     for run in &prepared.runs {
         let wants_label = !labelled && !series.name.is_empty();
@@ -171,22 +300,19 @@ fn draw_series(
                 if wants_label {
                     annotation
                         .label(series.name.as_str())
-                        .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 24, y)], style));
+                        .legend(move |(x, y)| {
+                            PathElement::new(vec![(x, y), (x + sample, y)], style)
+                        });
                 }
             }
             LineStyle::Dashed => {
                 let annotation =
-                    chart.draw_series(DashedLineSeries::new(points, dash, dash / 2 + 2, style))?;
+                    chart.draw_series(DashedLineSeries::new(points, dash, gap, style))?;
                 if wants_label {
                     annotation
                         .label(series.name.as_str())
                         .legend(move |(x, y)| {
-                            DashedPathElement::new(
-                                vec![(x, y), (x + 24, y)],
-                                dash,
-                                dash / 2 + 2,
-                                style,
-                            )
+                            DashedPathElement::new(vec![(x, y), (x + sample, y)], dash, gap, style)
                         });
                 }
             }
@@ -194,40 +320,6 @@ fn draw_series(
         labelled |= wants_label;
     }
     Ok(labelled)
-}
-
-/// The plotting-area corner with the fewest data points in its outer 40 % × 40 % box.
-fn emptiest_corner(panel: &PreparedPanel<'_>) -> SeriesLabelPosition {
-    let (x, y) = (&panel.x_range, &panel.y_range);
-    let fraction_x = |v: f64| (v - x.start) / (x.end - x.start);
-    let fraction_y = |v: f64| (v - y.start) / (y.end - y.start);
-    let corners = [
-        (SeriesLabelPosition::UpperRight, true, true),
-        (SeriesLabelPosition::UpperLeft, false, true),
-        (SeriesLabelPosition::LowerRight, true, false),
-        (SeriesLabelPosition::LowerLeft, false, false),
-    ];
-    let points: Vec<(f64, f64)> = panel
-        .series
-        .iter()
-        .flat_map(|s| s.runs.iter().flatten())
-        .map(|&(px, py)| (fraction_x(px), fraction_y(py)))
-        .collect();
-    let crowding = |right: bool, top: bool| {
-        points
-            .iter()
-            .filter(|(fx, fy)| {
-                let in_x = if right { *fx >= 0.6 } else { *fx <= 0.4 };
-                let in_y = if top { *fy >= 0.6 } else { *fy <= 0.4 };
-                in_x && in_y
-            })
-            .count()
-    };
-    corners
-        .into_iter()
-        .min_by_key(|&(_, right, top)| crowding(right, top))
-        .map(|(position, _, _)| position)
-        .expect("four corners")
 }
 
 /// Tick label for a log10 value: `1e-30`, `1e0`, or `3.2e-5` between decades.

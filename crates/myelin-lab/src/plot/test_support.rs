@@ -30,7 +30,8 @@ pub fn text_contents(svg: &str) -> Vec<String> {
         .collect()
 }
 
-/// Every coordinate of every `<polyline points="…">`, as parsed numbers.
+/// Every coordinate of every `<polyline points="…">`, as parsed numbers, in pixels (device
+/// units divided by [`super::SUPERSAMPLE`]).
 pub fn polyline_points(svg: &str) -> Vec<Vec<(f64, f64)>> {
     svg.split("<polyline")
         .skip(1)
@@ -41,7 +42,10 @@ pub fn polyline_points(svg: &str) -> Vec<Vec<(f64, f64)>> {
                 .split_whitespace()
                 .map(|pair| {
                     let (x, y) = pair.split_once(',').expect("x,y pair");
-                    (x.parse().expect("numeric x"), y.parse().expect("numeric y"))
+                    let unit = f64::from(super::SUPERSAMPLE);
+                    let (x, y): (f64, f64) =
+                        (x.parse().expect("numeric x"), y.parse().expect("numeric y"));
+                    (x / unit, y / unit)
                 })
                 .collect()
         })

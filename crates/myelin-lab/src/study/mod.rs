@@ -13,19 +13,22 @@
 //! them. Results are deterministic per seed.
 
 pub mod config;
+pub mod manifest;
 pub mod report;
+pub mod shard;
 pub mod training;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
-use std::time::Instant;
 
 use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 pub use config::{recommended_init, StudyConfig, TrainingConfig};
-pub use training::{load_digits, train_run, EpochRecord, TrainRunConfig, TrainRunResult};
+pub use manifest::RunManifest;
+pub use shard::{merge_shards, shard_plan, ShardPlan, ShardSpec};
+pub use training::{load_digits, train_run, EpochRecord, Role, TrainRunConfig, TrainRunResult};
 
 use crate::error::LabError;
 use crate::plot::write_atomically;
@@ -40,6 +43,21 @@ pub struct StudyOptions {
     pub progress: bool,
     /// Reuse finished per-configuration results found under `out_dir/runs/`.
     pub resume: bool,
+    /// Run only this share of the study ([`shard`]); the report is then written by
+    /// [`merge_shards`].
+    pub shard: Option<ShardSpec>,
+}
+
+impl StudyOptions {
+    /// Writing to `out_dir`, with progress bars, without resuming, the whole study.
+    pub fn new(out_dir: impl Into<PathBuf>) -> Self {
+        Self {
+            out_dir: out_dir.into(),
+            progress: true,
+            resume: false,
+            shard: None,
+        }
+    }
 }
 
 /// Everything a study produced.
@@ -146,9 +164,9 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         return Ok(Vec::new());
     }
     let base =
-        |name: String, role: &str, activation: String, init: String, depth: usize| TrainRunConfig {
+        |name: String, role: Role, activation: String, init: String, depth: usize| TrainRunConfig {
             name,
-            role: role.to_string(),
+            role,
             activation,
             init,
             depth,
@@ -168,7 +186,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
             let init = recommended_init(&activation);
             runs.push(base(
                 format!("{}-d{depth}", slug(&activation.to_string())),
-                "recommended",
+                Role::Recommended,
                 activation.to_string(),
                 init.to_string(),
                 depth,
@@ -180,7 +198,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         for init in ["xavier_normal", "torch_default"] {
             runs.push(base(
                 format!("relu-{init}-d{d}"),
-                "bad init",
+                Role::BadInit,
                 "relu".into(),
                 init.into(),
                 d,
@@ -189,7 +207,7 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         let d = t.high_lr_depth;
         let mut high = base(
             format!("relu-high-lr-d{d}"),
-            "high lr",
+            Role::HighLr,
             "relu".into(),
             "kaiming_normal".into(),
             d,
@@ -197,12 +215,17 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
         high.lr = t.high_lr;
         let mut clipped = high.clone();
         clipped.name = format!("relu-high-lr-clip-d{d}");
-        clipped.role = "high lr + clip".into();
+        clipped.role = Role::HighLrClip;
         clipped.clip_norm = Some(t.clip_norm);
         runs.push(high);
         runs.push(clipped);
     }
     Ok(runs)
+}
+
+/// File name of a training run's result under `runs/training/`.
+pub fn training_file_name(run: &TrainRunConfig) -> String {
+    format!("{}.json", slug(&run.name))
 }
 
 /// File name of a probe's result under `runs/signal/`.
@@ -240,15 +263,22 @@ fn read_json<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
 }
 
 /// Runs the signal-propagation grid, writing each result as soon as it is done.
+///
+/// `owned` selects the grid points to run (all when `None`); returns the results in grid
+/// order and how many were reused (`options.resume`).
 pub fn run_signal(
     config: &StudyConfig,
     options: &StudyOptions,
-) -> Result<Vec<ProbeResult>, LabError> {
+    owned: Option<&dyn Fn(usize) -> bool>,
+) -> Result<(Vec<ProbeResult>, usize), LabError> {
     let grid = signal_grid(config)?;
+    let reused = std::sync::atomic::AtomicUsize::new(0);
     let dir = options.out_dir.join("runs").join("signal");
-    let bar = progress_bar(options.progress, grid.len() as u64, "signal");
     // Biggest first, so the last tasks are short and the cores stay busy.
-    let mut order: Vec<usize> = (0..grid.len()).collect();
+    let mut order: Vec<usize> = (0..grid.len())
+        .filter(|&i| owned.is_none_or(|f| f(i)))
+        .collect();
+    let bar = progress_bar(options.progress, order.len() as u64, "signal");
     order.sort_by_key(|&i| {
         let p = &grid[i].probe;
         std::cmp::Reverse(p.depth * p.width * p.width * p.batch)
@@ -262,6 +292,7 @@ pub fn run_signal(
                 if let Some(done) = read_json::<ProbeResult>(&path) {
                     if point.sample_layers.is_empty() || !done.samples.is_empty() {
                         bar.inc(1);
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         return (i, Ok(done));
                     }
                 }
@@ -285,33 +316,45 @@ pub fn run_signal(
     bar.finish_and_clear();
     let mut results = results;
     results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    let results = results
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect::<Result<_, _>>()?;
+    Ok((results, reused.into_inner()))
 }
 
 /// Runs the training part, writing each run as soon as it is done.
+///
+/// `owned` selects the runs (all when `None`); returns the results in run order and how
+/// many were reused.
 pub fn run_training(
     config: &StudyConfig,
     options: &StudyOptions,
-) -> Result<Vec<TrainRunResult>, LabError> {
+    owned: Option<&dyn Fn(usize) -> bool>,
+) -> Result<(Vec<TrainRunResult>, usize), LabError> {
     let runs = training_runs(config)?;
-    if runs.is_empty() {
-        return Ok(Vec::new());
+    let mut order: Vec<usize> = (0..runs.len())
+        .filter(|&i| owned.is_none_or(|f| f(i)))
+        .collect();
+    if order.is_empty() {
+        return Ok((Vec::new(), 0));
     }
+    let reused = std::sync::atomic::AtomicUsize::new(0);
     let data = load_digits(config.training.seed)?;
     let dir = options.out_dir.join("runs").join("training");
-    let total: usize = runs.iter().map(|r| r.epochs).sum();
+    let total: usize = order.iter().map(|&i| runs[i].epochs).sum();
     let bar = progress_bar(options.progress, total as u64, "training");
-    let mut order: Vec<usize> = (0..runs.len()).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(runs[i].depth * runs[i].width));
     let results: Vec<(usize, Result<TrainRunResult, LabError>)> = order
         .into_par_iter()
         .map(|i| {
             let run = &runs[i];
-            let path = dir.join(format!("{}.json", slug(&run.name)));
+            let path = dir.join(training_file_name(run));
             if options.resume {
                 if let Some(done) = read_json::<TrainRunResult>(&path) {
                     if done.config == *run {
                         bar.inc(run.epochs as u64);
+                        reused.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                         return (i, Ok(done));
                     }
                 }
@@ -326,16 +369,29 @@ pub fn run_training(
     bar.finish_and_clear();
     let mut results = results;
     results.sort_by_key(|(i, _)| *i);
-    results.into_iter().map(|(_, r)| r).collect()
+    let results = results
+        .into_iter()
+        .map(|(_, r)| r)
+        .collect::<Result<_, _>>()?;
+    Ok((results, reused.into_inner()))
 }
 
-/// Runs the whole study and writes the report directory; returns the terminal summary
-/// alongside the results.
+/// Runs the whole study (or, with `options.shard`, one shard of it) and writes the output
+/// directory, `manifest.json` included; returns the terminal summary alongside the
+/// results.
+///
+/// A whole study writes the tables, plots and reports; a shard writes only its own
+/// `runs/` files and `shard.json` (see [`shard`]), and its results hold only its share.
 pub fn run_study(
     config: &StudyConfig,
     options: &StudyOptions,
 ) -> Result<(StudyResults, String), LabError> {
     config.validate()?;
+    let mut manifest = manifest::ManifestBuilder::start(if options.shard.is_some() {
+        "study shard"
+    } else {
+        "study"
+    });
     std::fs::create_dir_all(&options.out_dir).map_err(|source| LabError::Io {
         path: options.out_dir.clone(),
         source,
@@ -344,14 +400,21 @@ pub fn run_study(
         &options.out_dir.join("config.json"),
         serde_json::to_string_pretty(config)?.as_bytes(),
     )?;
-    let start = Instant::now();
-    let signal = run_signal(config, options)?;
-    let signal_seconds = start.elapsed().as_secs_f64();
-    // The per-table CSVs of the signal part are useful on their own: write them now.
-    report::write_signal_tables(&options.out_dir, &signal)?;
-    let start = Instant::now();
-    let training = run_training(config, options)?;
-    let training_seconds = start.elapsed().as_secs_f64();
+    let plan = match options.shard {
+        Some(s) => Some(shard_plan(config, s.count)?),
+        None => None,
+    };
+    let mine = options.shard.map_or(0, |s| s.index - 1);
+    let probe_owned = |i: usize| plan.as_ref().is_none_or(|p| p.probes[i] == mine);
+    let run_owned = |i: usize| plan.as_ref().is_none_or(|p| p.runs[i] == mine);
+    let (signal, reused_probes) = run_signal(config, options, Some(&probe_owned))?;
+    let signal_seconds = manifest.phase("signal");
+    if options.shard.is_none() {
+        // The per-table CSVs of the signal part are useful on their own: write them now.
+        report::write_signal_tables(&options.out_dir, &signal)?;
+    }
+    let (training, reused_runs) = run_training(config, options, Some(&run_owned))?;
+    let training_seconds = manifest.phase("training");
     let results = StudyResults {
         config: config.clone(),
         signal,
@@ -359,7 +422,44 @@ pub fn run_study(
         signal_seconds,
         training_seconds,
     };
-    let summary = report::write_report(&options.out_dir, &results)?;
+    let summary = match options.shard {
+        None => {
+            let summary = report::write_report(&options.out_dir, &results)?;
+            manifest.phase("report");
+            summary
+        }
+        Some(shard) => {
+            let grid = signal_grid(config)?;
+            let runs = training_runs(config)?;
+            let files = (
+                (0..grid.len())
+                    .filter(|&i| probe_owned(i))
+                    .map(|i| probe_file_name(&grid[i].probe))
+                    .collect(),
+                (0..runs.len())
+                    .filter(|&i| run_owned(i))
+                    .map(|i| training_file_name(&runs[i]))
+                    .collect(),
+            );
+            shard::write_shard_record(&options.out_dir, shard, config, files, &results)?;
+            format!(
+                "Shard {shard}: {} probes and {} training runs in {}; combine the shards with `myelin study merge DIR... --out OUT`.\n",
+                results.signal.len(),
+                results.training.len(),
+                options.out_dir.display()
+            )
+        }
+    };
+    let record = manifest.finish(
+        config,
+        options.shard,
+        Vec::new(),
+        (reused_probes, reused_runs),
+    )?;
+    write_atomically(
+        &options.out_dir.join("manifest.json"),
+        serde_json::to_string_pretty(&record)?.as_bytes(),
+    )?;
     Ok((results, summary))
 }
 

@@ -24,13 +24,56 @@ use crate::init_spec::InitSpec;
 use crate::probe::Precision;
 use crate::stats::{dead_fraction, tensor_norm};
 
+/// Why a training run is part of the study.
+///
+/// Serialised (JSON, CSV) and printed as the lower-case phrases of the report:
+/// `recommended`, `bad init`, `high lr`, `high lr + clip`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Role {
+    /// An activation with its recommended initialiser.
+    #[serde(rename = "recommended")]
+    Recommended,
+    /// ReLU with an initialiser that does not preserve the gradient norm.
+    #[serde(rename = "bad init")]
+    BadInit,
+    /// ReLU at a deliberately too-high learning rate.
+    #[serde(rename = "high lr")]
+    HighLr,
+    /// The high-learning-rate run with global-norm gradient clipping.
+    #[serde(rename = "high lr + clip")]
+    HighLrClip,
+}
+
+impl Role {
+    /// The phrase used in files and the report.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Recommended => "recommended",
+            Role::BadInit => "bad init",
+            Role::HighLr => "high lr",
+            Role::HighLrClip => "high lr + clip",
+        }
+    }
+
+    /// Whether the run is one of the contrasts (everything but [`Role::Recommended`]).
+    pub fn is_contrast(self) -> bool {
+        self != Role::Recommended
+    }
+}
+
+impl std::fmt::Display for Role {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// One training run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TrainRunConfig {
     /// Short unique name, used for file names and legends.
     pub name: String,
-    /// Why the run is there ("recommended", "bad init", "high lr", "high lr + clip").
-    pub role: String,
+    /// Why the run is there.
+    pub role: Role,
     /// Activation spec.
     pub activation: String,
     /// Initialiser spec.
@@ -63,16 +106,22 @@ pub struct EpochRecord {
     /// Epoch number; 0 is the untrained network.
     pub epoch: usize,
     /// Mean training loss over the epoch's steps (NaN for epoch 0).
+    #[serde(with = "crate::json_float::scalar")]
     pub train_loss: f64,
     /// Validation loss.
+    #[serde(with = "crate::json_float::scalar")]
     pub val_loss: f64,
     /// Validation accuracy.
+    #[serde(with = "crate::json_float::scalar")]
     pub val_accuracy: f64,
     /// RMS over the epoch's steps of the global parameter-gradient norm (before clipping).
+    #[serde(with = "crate::json_float::scalar")]
     pub grad_norm_total: f64,
     /// RMS over steps of `‖∂L/∂H_l‖` for every hidden layer `l = 1..depth` (empty at epoch 0).
+    #[serde(with = "crate::json_float::vec")]
     pub layer_grad_norms: Vec<f64>,
     /// Dead fraction of every hidden layer on the validation set.
+    #[serde(with = "crate::json_float::vec")]
     pub dead_fractions: Vec<f64>,
 }
 
@@ -85,7 +134,10 @@ pub struct TrainRunResult {
     pub epochs: Vec<EpochRecord>,
     /// `(epoch, step)` of the first non-finite loss, if the run diverged.
     pub diverged_at: Option<(usize, usize)>,
-    /// Wall-clock seconds.
+    /// Wall-clock seconds. Not serialised: result files hold only what the configuration
+    /// and seeds determine (timings go to the run manifest), so they are identical
+    /// whatever the machine or thread count.
+    #[serde(skip)]
     pub seconds: f64,
 }
 
