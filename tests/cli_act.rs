@@ -71,7 +71,10 @@ fn eval_prints_tiny_values_in_scientific_notation() {
     assert!(y.starts_with("-7.6") && y.contains("e-23"), "{out}");
     assert!(!out.contains("0.0000000"), "{out}");
     let value: f64 = y.parse().unwrap();
-    assert!((value + 7.619_853_024_160_593e-23).abs() < 1e-32, "{value:e}");
+    assert!(
+        (value + 7.619_853_024_160_593e-23).abs() < 1e-32,
+        "{value:e}"
+    );
     // x itself: small and huge inputs also round-trip in scientific form.
     assert!(lines[2].starts_with("1e-7,"), "{out}");
     assert!(lines[3].starts_with("2e20,"), "{out}");

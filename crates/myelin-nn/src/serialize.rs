@@ -417,7 +417,10 @@ fn check_unique_names(header: &[u8]) -> std::result::Result<(), String> {
         fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
             f.write_str("a JSON object")
         }
-        fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> std::result::Result<Self::Value, A::Error> {
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
             let mut seen = std::collections::HashSet::new();
             let mut duplicate = None;
             while let Some(key) = map.next_key::<String>()? {

@@ -44,7 +44,11 @@ fn assert_rel(got: &[f64], want: &[f64], rel: f64, what: &str) {
 // ----- 5. schedulers -------------------------------------------------------------------
 
 fn sgd(lr: f64) -> Sgd<f64> {
-    Sgd::new(vec![Tensor::<f64>::zeros(&[1]).requires_grad_(true)], SgdConfig::new(lr)).unwrap()
+    Sgd::new(
+        vec![Tensor::<f64>::zeros(&[1]).requires_grad_(true)],
+        SgdConfig::new(lr),
+    )
+    .unwrap()
 }
 
 /// The optimiser's rate at the start of each epoch, as the PyTorch script records it.
@@ -68,18 +72,33 @@ fn every_scheduler_matches_pytorch_from_construction_on() {
     let c = case("step_lr");
     let mut opt = sgd(n(&c, "base_lr"));
     let mut s = StepLR::with_optimizer(&mut opt, u(&c, "step_size"), n(&c, "gamma")).unwrap();
-    assert_rel(&drive(&mut opt, &mut s, u(&c, "epochs")), &floats(&c["lrs"]), 1e-12, "StepLR");
+    assert_rel(
+        &drive(&mut opt, &mut s, u(&c, "epochs")),
+        &floats(&c["lrs"]),
+        1e-12,
+        "StepLR",
+    );
 
     let c = case("exponential_lr");
     let mut opt = sgd(n(&c, "base_lr"));
     let mut s = ExponentialLR::with_optimizer(&mut opt, n(&c, "gamma")).unwrap();
-    assert_rel(&drive(&mut opt, &mut s, u(&c, "epochs")), &floats(&c["lrs"]), 1e-12, "ExponentialLR");
+    assert_rel(
+        &drive(&mut opt, &mut s, u(&c, "epochs")),
+        &floats(&c["lrs"]),
+        1e-12,
+        "ExponentialLR",
+    );
 
     let c = case("cosine_annealing_lr");
     let mut opt = sgd(n(&c, "base_lr"));
     let mut s =
         CosineAnnealingLR::with_optimizer(&mut opt, u(&c, "t_max"), n(&c, "eta_min")).unwrap();
-    assert_rel(&drive(&mut opt, &mut s, u(&c, "epochs")), &floats(&c["lrs"]), 1e-12, "CosineAnnealingLR");
+    assert_rel(
+        &drive(&mut opt, &mut s, u(&c, "epochs")),
+        &floats(&c["lrs"]),
+        1e-12,
+        "CosineAnnealingLR",
+    );
 
     for name in ["linear_lr_warmup", "linear_lr_defaults", "linear_lr_decay"] {
         let c = case(name);
@@ -93,8 +112,18 @@ fn every_scheduler_matches_pytorch_from_construction_on() {
         .unwrap();
         let want = floats(&c["lrs"]);
         // The epoch-0 rate is applied at construction: start_factor × lr, not lr.
-        assert!((opt.lr() - want[0]).abs() < 1e-15, "{name}: {} vs {}", opt.lr(), want[0]);
-        assert_rel(&drive(&mut opt, &mut s, u(&c, "epochs")), &want, 1e-12, name);
+        assert!(
+            (opt.lr() - want[0]).abs() < 1e-15,
+            "{name}: {} vs {}",
+            opt.lr(),
+            want[0]
+        );
+        assert_rel(
+            &drive(&mut opt, &mut s, u(&c, "epochs")),
+            &want,
+            1e-12,
+            name,
+        );
     }
 
     let c = case("reduce_lr_on_plateau");
@@ -154,25 +183,48 @@ fn fit_scheduled_trains_epoch_zero_at_the_warmed_up_rate() {
     assert_rel(&lrs, &want, 1e-12, "fit_scheduled lr per epoch");
 
     // The weights equal a manual loop at PyTorch's rates: one full batch per epoch.
-    let mut manual = Linear::<f64>::new(2, 2, true, 3).unwrap();
+    let manual = Linear::<f64>::new(2, 2, true, 3).unwrap();
     let mut opt2 = Sgd::new(manual.parameters(), SgdConfig::new(base)).unwrap();
     let x = Tensor::from_vec(data.features().to_vec(), &[16, 2]).unwrap();
     for &lr in &want {
         opt2.set_lr(lr);
         opt2.zero_grad();
-        let loss = myelin_nn::loss::cross_entropy(&manual.forward(&x).unwrap(), data.labels(), Reduction::Mean)
-            .unwrap();
+        let loss = myelin_nn::loss::cross_entropy(
+            &manual.forward(&x).unwrap(),
+            data.labels(),
+            Reduction::Mean,
+        )
+        .unwrap();
         loss.backward().unwrap();
         opt2.step().unwrap();
     }
-    for ((_, a), (_, b)) in model.named_parameters().iter().zip(manual.named_parameters()) {
-        assert_rel(&a.to_vec(), &b.to_vec(), 1e-12, "weights after fit_scheduled");
+    for ((_, a), (_, b)) in model
+        .named_parameters()
+        .iter()
+        .zip(manual.named_parameters())
+    {
+        assert_rel(
+            &a.to_vec(),
+            &b.to_vec(),
+            1e-12,
+            "weights after fit_scheduled",
+        );
     }
     // Plain fit records the optimiser's constant rate.
     let mut model = Linear::<f64>::new(2, 2, true, 3).unwrap();
     let mut opt = Sgd::new(model.parameters(), SgdConfig::new(0.2)).unwrap();
-    let h = fit(&mut model, &mut opt, &data, None, &FitConfig::new(2, 16).progress(false)).unwrap();
-    assert_eq!(h.epochs.iter().map(|e| e.lr).collect::<Vec<_>>(), vec![0.2, 0.2]);
+    let h = fit(
+        &mut model,
+        &mut opt,
+        &data,
+        None,
+        &FitConfig::new(2, 16).progress(false),
+    )
+    .unwrap();
+    assert_eq!(
+        h.epochs.iter().map(|e| e.lr).collect::<Vec<_>>(),
+        vec![0.2, 0.2]
+    );
 }
 
 // ----- 6. BCE precision ------------------------------------------------------------------
@@ -187,19 +239,27 @@ fn bce_matches_pytorch_to_1e12_for_extreme_probabilities() {
     let loss = binary_cross_entropy(&pt, &yt, Reduction::None).unwrap();
     assert_rel(&loss.to_vec(), &floats(&fx["loss"]), 1e-12, "bce loss");
     let seed = Tensor::from_vec(seed, &[n]).unwrap();
-    let g = grad(&[loss], &[pt, yt], Some(&[seed]), false).unwrap();
+    let g = grad(&[loss], &[pt, yt], Some(std::slice::from_ref(&seed)), false).unwrap();
     assert_rel(&g[0].to_vec(), &floats(&fx["grad_p"]), 1e-12, "bce d/dp");
     assert_rel(&g[1].to_vec(), &floats(&fx["grad_y"]), 1e-12, "bce d/dy");
     // ln(1 − 1e-15) via 1 − p loses every digit (it gives −1.110e-15); log1p keeps them.
     let tiny = Tensor::<f64>::from_vec(vec![1e-15], &[1]).unwrap();
     let zero = Tensor::<f64>::zeros(&[1]);
-    let l = binary_cross_entropy(&tiny, &zero, Reduction::Sum).unwrap().item().unwrap();
+    let l = binary_cross_entropy(&tiny, &zero, Reduction::Sum)
+        .unwrap()
+        .item()
+        .unwrap();
     assert!((l - 1.0000000000000005e-15).abs() < 1e-28, "{l:e}");
 }
 
 // ----- Adam decoupled_weight_decay -------------------------------------------------------
 
-fn adam_trajectory(opt: &mut dyn Optimizer<f64>, w: &Tensor<f64>, a: &Tensor<f64>, b: &Tensor<f64>) -> Vec<Vec<f64>> {
+fn adam_trajectory(
+    opt: &mut dyn Optimizer<f64>,
+    w: &Tensor<f64>,
+    a: &Tensor<f64>,
+    b: &Tensor<f64>,
+) -> Vec<Vec<f64>> {
     (0..12)
         .map(|_| {
             opt.zero_grad();
@@ -225,7 +285,11 @@ fn adam_decoupled_weight_decay_matches_pytorch_and_equals_adamw() {
             .decoupled_weight_decay(c["decoupled"].as_bool().unwrap());
         let mut opt = Adam::new(vec![w.clone()], config).unwrap();
         let got = adam_trajectory(&mut opt, &w, &a, &b);
-        for (step, (g, want)) in got.iter().zip(c["trajectory"].as_array().unwrap()).enumerate() {
+        for (step, (g, want)) in got
+            .iter()
+            .zip(c["trajectory"].as_array().unwrap())
+            .enumerate()
+        {
             assert_rel(g, &floats(want), 1e-12, &format!("{case} step {step}"));
         }
     }
@@ -234,15 +298,28 @@ fn adam_decoupled_weight_decay_matches_pytorch_and_equals_adamw() {
     let w2 = t("w0").requires_grad_(true);
     let mut adam = Adam::new(
         vec![w1.clone()],
-        AdamConfig::new(0.05).weight_decay(0.3).decoupled_weight_decay(true),
+        AdamConfig::new(0.05)
+            .weight_decay(0.3)
+            .decoupled_weight_decay(true),
     )
     .unwrap();
     let mut adamw = AdamW::new(vec![w2.clone()], AdamWConfig::new(0.05).weight_decay(0.3)).unwrap();
-    let (x1, x2) = (adam_trajectory(&mut adam, &w1, &a, &b), adam_trajectory(&mut adamw, &w2, &a, &b));
+    let (x1, x2) = (
+        adam_trajectory(&mut adam, &w1, &a, &b),
+        adam_trajectory(&mut adamw, &w2, &a, &b),
+    );
     assert_eq!(x1, x2);
-    assert_rel(&x2[11], &floats(&fx["adamw"]["trajectory"][11]), 1e-12, "adamw");
+    assert_rel(
+        &x2[11],
+        &floats(&fx["adamw"]["trajectory"][11]),
+        1e-12,
+        "adamw",
+    );
     let coupled = floats(&fx["adam_coupled"]["trajectory"][11]);
-    assert!((coupled[3] - x1[11][3]).abs() > 1e-4, "the flag must change the result");
+    assert!(
+        (coupled[3] - x1[11][3]).abs() > 1e-4,
+        "the flag must change the result"
+    );
     assert!(!AdamConfig::default().decoupled_weight_decay);
 }
 
@@ -253,7 +330,11 @@ fn weighted_regression_losses_match_pytorch() {
     let fx = fixture("weighted_losses.json");
     let t = |k: &str| Tensor::from_vec(floats(&fx[k]), &[3, 4]).unwrap();
     for name in ["mse", "l1", "huber"] {
-        for (red, reduction) in [("mean", Reduction::Mean), ("sum", Reduction::Sum), ("none", Reduction::None)] {
+        for (red, reduction) in [
+            ("mean", Reduction::Mean),
+            ("sum", Reduction::Sum),
+            ("none", Reduction::None),
+        ] {
             let x = t("input").requires_grad_(true);
             let w = t("weight").requires_grad_(true);
             let target = t("target");
@@ -264,17 +345,35 @@ fn weighted_regression_losses_match_pytorch() {
             }
             .unwrap();
             let want = &fx[format!("{name}_{red}")];
-            assert_rel(&v.to_vec(), &floats(&want["value"]), 1e-12, &format!("{name} {red}"));
+            assert_rel(
+                &v.to_vec(),
+                &floats(&want["value"]),
+                1e-12,
+                &format!("{name} {red}"),
+            );
             let g = grad(&[v.sum()], &[x, w], None, false).unwrap();
-            assert_rel(&g[0].to_vec(), &floats(&want["grad_input"]), 1e-12, &format!("{name} {red} d/dx"));
-            assert_rel(&g[1].to_vec(), &floats(&want["grad_weight"]), 1e-12, &format!("{name} {red} d/dw"));
+            assert_rel(
+                &g[0].to_vec(),
+                &floats(&want["grad_input"]),
+                1e-12,
+                &format!("{name} {red} d/dx"),
+            );
+            assert_rel(
+                &g[1].to_vec(),
+                &floats(&want["grad_weight"]),
+                1e-12,
+                &format!("{name} {red} d/dw"),
+            );
         }
     }
     let x = t("input");
     let e = mse_loss_weighted(&x, &x, &Tensor::ones(&[4]), Reduction::Mean).unwrap_err();
     assert!(matches!(&e, NnError::Shape { .. }), "{e}");
     let m = e.to_string();
-    assert!(m.contains("mse_loss") && m.contains("[4]") && m.contains("[3, 4]"), "{m}");
+    assert!(
+        m.contains("mse_loss") && m.contains("[4]") && m.contains("[3, 4]"),
+        "{m}"
+    );
 }
 
 // ----- LayerNorm(bias=false) -----------------------------------------------------------------
@@ -285,7 +384,10 @@ fn layer_norm_without_bias_has_only_a_weight() {
     let names: Vec<String> = ln.named_parameters().into_iter().map(|(n, _)| n).collect();
     assert_eq!(names, vec!["weight"]);
     assert!(ln.describe().contains("bias=false"), "{}", ln.describe());
-    ln.named_parameters()[0].1.update_data(|w| w.copy_from_slice(&[1.0, 2.0, 3.0])).unwrap();
+    ln.named_parameters()[0]
+        .1
+        .update_data(|w| w.copy_from_slice(&[1.0, 2.0, 3.0]))
+        .unwrap();
     let x = Tensor::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]).unwrap();
     let y = ln.forward(&x).unwrap().to_vec();
     // (x − 2)/√(2/3 + 1e-5) · w, no shift.

@@ -303,9 +303,6 @@ impl Bound {
         Ok(value)
     }
 
-
-
-
     /// A whole number.
     fn integer<I: FromStr>(&self, name: &str, default: I) -> Result<I, ActivationError> {
         match self.text(name) {

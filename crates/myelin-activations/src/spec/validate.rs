@@ -38,7 +38,12 @@ fn check(activation: &str, parameter: &str, value: f64, rule: Rule) -> Result<()
     }
 }
 
-fn invalid(activation: &str, parameter: &str, value: impl ToString, reason: &str) -> ActivationError {
+fn invalid(
+    activation: &str,
+    parameter: &str,
+    value: impl ToString,
+    reason: &str,
+) -> ActivationError {
     ActivationError::InvalidParameter {
         activation: activation.to_string(),
         parameter: parameter.to_string(),

@@ -16,9 +16,9 @@ use std::sync::Arc;
 
 use myelin_tensor::{Element, Tensor, UnaryFn};
 
+use crate::error::ActivationError;
 use crate::functions::step::Surrogate;
 use crate::functions::{elu, gelu, identity, relu, shrink, sigmoid, softplus, step, swish, tanh};
-use crate::error::ActivationError;
 use crate::spec::Elementwise;
 
 /// Defines `$name<T>` (the function) and `$prime<T>` (its derivative as a function), both
@@ -498,8 +498,12 @@ pub fn try_apply_elementwise<T: Element>(
     x: &Tensor<T>,
 ) -> Result<Tensor<T>, ActivationError> {
     e.validate()?;
-    Ok(with_unary_fn!(e, T, T::from_f64(frozen_parameter(e)), |func| x
-        .map_unary(func)))
+    Ok(with_unary_fn!(
+        e,
+        T,
+        T::from_f64(frozen_parameter(e)),
+        |func| x.map_unary(func)
+    ))
 }
 
 /// The activation as a boxed [`UnaryFn`] (learnable parameters frozen at their initial

@@ -110,7 +110,13 @@ pub fn mse_loss_weighted<T: Element>(
     reduction: Reduction,
 ) -> Result<Tensor<T>> {
     let losses = mse_loss(input, target, Reduction::None)?;
-    weighted("mse_loss", &losses, weight, reduction, WeightedMean::BySumOfWeights)
+    weighted(
+        "mse_loss",
+        &losses,
+        weight,
+        reduction,
+        WeightedMean::BySumOfWeights,
+    )
 }
 
 /// [`l1_loss`] with an elementwise `weight` (PyTorch 2.x's `F.l1_loss(…, weight=)`):
@@ -125,7 +131,13 @@ pub fn l1_loss_weighted<T: Element>(
     reduction: Reduction,
 ) -> Result<Tensor<T>> {
     let losses = l1_loss(input, target, Reduction::None)?;
-    weighted("l1_loss", &losses, weight, reduction, WeightedMean::BySumOfWeights)
+    weighted(
+        "l1_loss",
+        &losses,
+        weight,
+        reduction,
+        WeightedMean::BySumOfWeights,
+    )
 }
 
 /// `0.5·d²/scale` where `|d| < threshold`, `|d| − 0.5·threshold` (times `outer`)
@@ -188,7 +200,13 @@ pub fn huber_loss_weighted<T: Element>(
     reduction: Reduction,
 ) -> Result<Tensor<T>> {
     let losses = huber_loss(input, target, delta, Reduction::None)?;
-    weighted("huber_loss", &losses, weight, reduction, WeightedMean::ByCount)
+    weighted(
+        "huber_loss",
+        &losses,
+        weight,
+        reduction,
+        WeightedMean::ByCount,
+    )
 }
 
 /// Smooth L1 loss: `0.5·d²/beta` for `|d| < beta`, `|d| − 0.5·beta` otherwise; `beta =

@@ -113,12 +113,11 @@ pub fn grad<T: Element>(
 /// use myelin_tensor::{grad, grad_with, GradOptions, Tensor};
 /// let x = Tensor::<f64>::scalar(2.0).requires_grad_(true);
 /// let unused = Tensor::<f64>::scalar(1.0).requires_grad_(true);
-/// let y = &x * &x;
 /// let both = [x.clone(), unused.clone()];
-/// let err = grad(&[y.clone()], &both, None, false).unwrap_err().to_string();
+/// let err = grad(&[&x * &x], &both, None, false).unwrap_err().to_string();
 /// assert!(err.contains("allow_unused"), "{err}");
 /// let opts = GradOptions { allow_unused: true, ..Default::default() };
-/// let g = grad_with(&[y], &both, None, opts).unwrap();
+/// let g = grad_with(&[&x * &x], &both, None, opts).unwrap();
 /// assert_eq!(g[0].as_ref().unwrap().item().unwrap(), 4.0);
 /// assert!(g[1].is_none());
 /// ```

@@ -323,7 +323,13 @@ impl<T: Element> Tensor<T> {
     }
 
     /// `narrow`, reporting errors as `op` (so `slice` errors say `slice`).
-    fn narrow_named(&self, op: &'static str, dim: isize, start: usize, len: usize) -> Result<Tensor<T>> {
+    fn narrow_named(
+        &self,
+        op: &'static str,
+        dim: isize,
+        start: usize,
+        len: usize,
+    ) -> Result<Tensor<T>> {
         let d = normalize_dim(op, dim, self.ndim())?;
         let size = self.shape()[d];
         if start.checked_add(len).is_none_or(|end| end > size) {
