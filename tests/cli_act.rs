@@ -62,6 +62,31 @@ fn eval_prints_shortest_round_trip_numbers() {
 }
 
 #[test]
+fn eval_prints_tiny_values_in_scientific_notation() {
+    // gelu(−10) = −10·Φ(−10) ≈ −7.6e-23: printed in the shortest round-trip form, not as
+    // `-0.0000000000000000000000761…`.
+    let out = stdout(&myelin(&["act", "eval", "gelu", "--x=-10,1e-7,2e20"]));
+    let lines: Vec<&str> = out.lines().collect();
+    let y = lines[1].split(',').nth(1).unwrap();
+    assert!(y.starts_with("-7.6") && y.contains("e-23"), "{out}");
+    assert!(!out.contains("0.0000000"), "{out}");
+    let value: f64 = y.parse().unwrap();
+    assert!(
+        (value + 7.619_853_024_160_593e-23).abs() < 1e-32,
+        "{value:e}"
+    );
+    // x itself: small and huge inputs also round-trip in scientific form.
+    assert!(lines[2].starts_with("1e-7,"), "{out}");
+    assert!(lines[3].starts_with("2e20,"), "{out}");
+    for line in &lines[1..] {
+        for field in line.split(',') {
+            let v: f64 = field.parse().unwrap();
+            assert_eq!(v.to_string().parse::<f64>().unwrap(), v);
+        }
+    }
+}
+
+#[test]
 fn eval_vector_function() {
     let out = stdout(&myelin(&["act", "eval", "softmax", "--x=1.8,0.9,0.68"]));
     let r = rows(&out);

@@ -4,7 +4,7 @@
 //! pass (second derivatives from `grad` with `create_graph`), so what is printed is exactly
 //! what training sees. Numbers are printed in shortest round-trip form (`−0` as `0`).
 
-use std::fmt::Display;
+use std::fmt::{Display, LowerExp};
 use std::path::{Path, PathBuf};
 
 use clap::{Subcommand, ValueEnum};
@@ -184,16 +184,34 @@ fn plus_zero<T: Element>(v: T) -> T {
     v + T::zero()
 }
 
-fn csv<T: Element + Display>(rows: &[Row<T>], second: bool) -> String {
+/// The shortest text that reads back as exactly `v`, in plain notation for moderate
+/// magnitudes and in scientific notation below 1e-4 or from 1e16 up (Python's `repr`
+/// rule): `-7.6e-23`, never `-0.000000000000000000000076`.
+fn shortest<T: Element + Display + LowerExp>(v: T) -> String {
+    let v = plus_zero(v);
+    let magnitude = v.abs().to_f64();
+    if v == T::zero() || !v.is_finite() || (1e-4..1e16).contains(&magnitude) {
+        format!("{v}")
+    } else {
+        format!("{v:e}")
+    }
+}
+
+fn csv<T: Element + Display + LowerExp>(rows: &[Row<T>], second: bool) -> String {
     let mut out = String::from(if second {
         "x,y,dydx,d2ydx2\n"
     } else {
         "x,y,dydx\n"
     });
     for r in rows {
-        out.push_str(&format!("{},{},{}", r.x, plus_zero(r.y), plus_zero(r.dydx)));
+        out.push_str(&format!(
+            "{},{},{}",
+            shortest(r.x),
+            shortest(r.y),
+            shortest(r.dydx)
+        ));
         if let Some(d2) = r.d2ydx2 {
-            out.push_str(&format!(",{}", plus_zero(d2)));
+            out.push_str(&format!(",{}", shortest(d2)));
         }
         out.push('\n');
     }

@@ -44,4 +44,6 @@ pub use functions::step::Surrogate;
 pub use meta::{ActivationMeta, Application, OutputRange, Saturation, Smoothness};
 pub use quadrature::gaussian_expectation;
 pub use spec::{Activation, Elementwise, SwishBeta};
-pub use tensor_ops::{apply, apply_elementwise, log_softmax, softmax, ActivationOp};
+pub use tensor_ops::{
+    apply, apply_elementwise, log_softmax, softmax, try_apply_elementwise, ActivationOp,
+};

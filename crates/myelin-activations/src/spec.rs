@@ -25,6 +25,7 @@
 
 mod parse;
 mod suggest;
+mod validate;
 
 use std::fmt;
 

@@ -245,3 +245,14 @@ fn elementwise_parsing_rejects_softmax() {
     assert_eq!("gelu".parse::<Elementwise>().unwrap(), Elementwise::Gelu);
     assert_eq!(Elementwise::all_defaults().len(), 28);
 }
+
+#[test]
+fn suggestions_rank_by_edit_distance_with_transpositions() {
+    // `gleu` is one transposition from `gelu` (Levenshtein: 2 from both gelu and elu).
+    let message = error("gleu").to_string();
+    assert!(message.contains("did you mean `gelu`"), "{message}");
+    let message = error("rleu").to_string();
+    assert!(message.contains("did you mean `relu`"), "{message}");
+    let message = error("sigmiod").to_string();
+    assert!(message.contains("did you mean `sigmoid`"), "{message}");
+}

@@ -554,3 +554,145 @@ fn boxed_unary_fn_matches_the_fused_op() {
         assert_eq!(y, fused, "{a}");
     }
 }
+
+/// Issue #8: an activation built directly with invalid parameters is rejected by
+/// `apply` and the constructors with the same error the text parser gives (one
+/// validation function), for every parameterised activation.
+#[test]
+fn invalid_parameters_are_rejected_when_built_directly() {
+    use myelin_activations::try_apply_elementwise;
+    use myelin_activations::{Surrogate, SwishBeta};
+    let bad = [
+        (Elementwise::HardTanh { min: 2.0, max: 1.0 }, "min"),
+        (
+            Elementwise::HardTanh {
+                min: f64::NAN,
+                max: 1.0,
+            },
+            "min",
+        ),
+        (
+            Elementwise::LeakyRelu {
+                slope: f64::INFINITY,
+            },
+            "slope",
+        ),
+        (
+            Elementwise::Prelu {
+                init: 0.25,
+                num_parameters: 0,
+            },
+            "num_parameters",
+        ),
+        (
+            Elementwise::Prelu {
+                init: f64::NAN,
+                num_parameters: 1,
+            },
+            "init",
+        ),
+        (Elementwise::Elu { alpha: f64::NAN }, "alpha"),
+        (Elementwise::Celu { alpha: 0.0 }, "alpha"),
+        (
+            Elementwise::Swish {
+                beta: SwishBeta::Fixed(-1.0),
+            },
+            "beta",
+        ),
+        (
+            Elementwise::Swish {
+                beta: SwishBeta::Learnable { init: 0.0 },
+            },
+            "beta",
+        ),
+        (
+            Elementwise::Softplus {
+                beta: 0.0,
+                threshold: 20.0,
+            },
+            "beta",
+        ),
+        (
+            Elementwise::Softplus {
+                beta: 1.0,
+                threshold: f64::NAN,
+            },
+            "threshold",
+        ),
+        (
+            Elementwise::BinaryStep {
+                threshold: f64::INFINITY,
+                surrogate: Surrogate::None,
+            },
+            "threshold",
+        ),
+        (
+            Elementwise::BinaryStep {
+                threshold: 0.0,
+                surrogate: Surrogate::Sigmoid { sharpness: -1.0 },
+            },
+            "surrogate",
+        ),
+        (
+            Elementwise::Threshold {
+                threshold: 0.1,
+                value: f64::NEG_INFINITY,
+            },
+            "value",
+        ),
+        (Elementwise::SoftShrink { lambda: -0.5 }, "lambda"),
+        (Elementwise::HardShrink { lambda: -0.5 }, "lambda"),
+    ];
+    let x = Tensor::<f64>::from_vec(vec![-1.0, 0.5, 3.0], &[3]).unwrap();
+    for (e, parameter) in bad {
+        let err = e.validate().unwrap_err();
+        match &err {
+            ActivationError::InvalidParameter {
+                activation,
+                parameter: p,
+                ..
+            } => {
+                assert_eq!(activation, e.name());
+                assert_eq!(p, parameter, "{e:?}");
+            }
+            other => panic!("{e:?}: expected InvalidParameter, got {other:?}"),
+        }
+        let spec = Activation::Elementwise(e);
+        assert_eq!(apply(&spec, &x, None).unwrap_err(), err, "apply {e:?}");
+        assert_eq!(try_apply_elementwise(&e, &x).unwrap_err(), err, "{e:?}");
+        assert_eq!(
+            ActivationOp::<f64>::try_new(spec).unwrap_err(),
+            err,
+            "try_new {e:?}"
+        );
+        assert_eq!(
+            ActivationOp::<f64>::new(spec).forward(&x).unwrap_err(),
+            err,
+            "forward {e:?}"
+        );
+        let panicked = std::panic::catch_unwind(|| myelin_activations::apply_elementwise(&e, &x));
+        assert!(
+            panicked.is_err(),
+            "apply_elementwise {e:?} must not compute a value"
+        );
+        // The text form is rejected by the parser with the very same error (where the
+        // value can be written as text: infinities and NaN print as `inf`/`NaN`).
+        let text = e.to_string();
+        if let Err(parse_err) = text.parse::<Activation>() {
+            assert_eq!(parse_err, err, "parser vs validate for `{text}`");
+        } else {
+            panic!("`{text}` parsed although {e:?} is invalid");
+        }
+    }
+    // Valid parameters pass everywhere.
+    let ok = Elementwise::HardTanh {
+        min: -2.0,
+        max: 0.5,
+    };
+    assert_eq!(
+        apply(&Activation::Elementwise(ok), &x, None)
+            .unwrap()
+            .to_vec(),
+        vec![-1.0, 0.5, 0.5]
+    );
+}

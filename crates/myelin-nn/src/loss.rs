@@ -1,6 +1,8 @@
 //! Loss functions, PyTorch's `torch.nn.functional` losses.
 //!
-//! * Regression: [`mse_loss`], [`l1_loss`], [`huber_loss`], [`smooth_l1_loss`].
+//! * Regression: [`mse_loss`], [`l1_loss`], [`huber_loss`], [`smooth_l1_loss`], and
+//!   the elementwise-weighted forms PyTorch 2.x offers through `weight=`
+//!   ([`mse_loss_weighted`], [`l1_loss_weighted`], [`huber_loss_weighted`]).
 //! * Classification from logits: [`cross_entropy`] (integer labels),
 //!   [`cross_entropy_smoothed`] (with label smoothing), [`cross_entropy_probs`] (class
 //!   probabilities as targets), [`nll_loss`] (log-probabilities).
@@ -32,7 +34,10 @@ mod regression;
 
 pub use binary::{binary_cross_entropy, binary_cross_entropy_with_logits};
 pub use classification::{cross_entropy, cross_entropy_probs, cross_entropy_smoothed, nll_loss};
-pub use regression::{huber_loss, l1_loss, mse_loss, smooth_l1_loss};
+pub use regression::{
+    huber_loss, huber_loss_weighted, l1_loss, l1_loss_weighted, mse_loss, mse_loss_weighted,
+    smooth_l1_loss,
+};
 
 use myelin_tensor::{Element, Tensor};
 

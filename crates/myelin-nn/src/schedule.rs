@@ -2,36 +2,46 @@
 //! [`StepLR`], [`ExponentialLR`], [`CosineAnnealingLR`], [`LinearLR`] (alias
 //! [`LinearWarmup`]) and [`ReduceLROnPlateau`].
 //!
-//! A scheduler is created at epoch 0 with the optimiser's initial ("base") learning
-//! rate. Each [`LrScheduler::step`] advances one epoch and returns the learning rate
-//! for it, and [`LrScheduler::step_optimizer`] also writes it into an optimiser, like
-//! calling `scheduler.step()` after `optimizer.step()` in PyTorch:
+//! As in PyTorch, creating a scheduler for an optimiser (`with_optimizer`) reads the
+//! optimiser's learning rate as the base rate and immediately sets the optimiser to the
+//! epoch-0 rate — for a [`LinearLR`] warm-up that is `start_factor · lr`, so the first
+//! epoch already trains warmed-up. Each [`LrScheduler::step`] advances one epoch and
+//! returns the learning rate for it, and [`LrScheduler::step_optimizer`] also writes it
+//! into the optimiser, like calling `scheduler.step()` after each epoch in PyTorch:
 //!
 //! ```
 //! use myelin_nn::optim::{Optimizer, Sgd, SgdConfig};
-//! use myelin_nn::schedule::{LrScheduler, StepLR};
+//! use myelin_nn::schedule::{LinearLR, LrScheduler};
 //! use myelin_tensor::Tensor;
 //!
 //! let w = Tensor::<f32>::zeros(&[2]).requires_grad_(true);
 //! let mut opt = Sgd::new(vec![w], SgdConfig::new(0.1))?;
-//! let mut sched = StepLR::new(opt.lr(), 2, 0.5)?;
+//! let mut sched = LinearLR::with_optimizer(&mut opt, 0.5, 1.0, 2)?;
 //! let mut seen = vec![];
-//! for _epoch in 0..5 {
+//! for _epoch in 0..4 {
 //!     seen.push(opt.lr());
 //!     // ... train one epoch with `opt` ...
 //!     sched.step_optimizer(&mut opt);
 //! }
-//! assert_eq!(seen, vec![0.1, 0.1, 0.05, 0.05, 0.025]);
+//! for (got, want) in seen.iter().zip([0.05, 0.075, 0.1, 0.1]) {
+//!     assert!((got - want).abs() < 1e-15, "{seen:?}");
+//! }
 //! # Ok::<(), myelin_nn::NnError>(())
 //! ```
+//!
+//! `new(base_lr, …)` builds the same schedule without touching an optimiser (to query
+//! [`LrScheduler::lr_at`]); to drive an optimiser with it, call
+//! [`LrScheduler::attach`] (or use [`crate::train::fit_scheduled`], which does) before
+//! the first epoch, or epoch 0 runs at the optimiser's unscheduled rate.
 //!
 //! The epoch-indexed schedules are evaluated in PyTorch's closed form
 //! ([`LrScheduler::lr_at`]) from the base learning rate, so they can also be queried
 //! for any epoch without stepping. Deviation from PyTorch: PyTorch's `step()` uses a
 //! "chainable" recursive form that multiplies the optimiser's *current* learning rate;
-//! it agrees with the closed form (to rounding, about 1e-16 relative) unless something
-//! else changes the learning rate between steps, in which case PyTorch compounds the
-//! change and Myelin overrides it.
+//! it agrees with the closed form (to rounding, about 1e-16 relative; checked against
+//! torch's sequences in `tests/schedule_reference.rs`) unless something else changes
+//! the learning rate between steps, in which case PyTorch compounds the change and
+//! Myelin overrides it.
 
 use crate::error::{NnError, Result};
 use crate::optim::Optimizer;
@@ -59,6 +69,15 @@ pub trait LrScheduler {
         let next = self.last_epoch().saturating_add(1);
         self.set_last_epoch(next);
         self.lr_at(next)
+    }
+
+    /// Sets the optimiser's learning rate to the current epoch's rate (what PyTorch's
+    /// scheduler constructor does at epoch 0).
+    fn attach<T: Element>(&self, optimizer: &mut dyn Optimizer<T>)
+    where
+        Self: Sized,
+    {
+        optimizer.set_lr(self.lr());
     }
 
     /// Advances one epoch and sets the optimiser's learning rate to the new value,
@@ -132,6 +151,23 @@ impl StepLR {
     }
 }
 
+impl StepLR {
+    /// PyTorch's constructor: the schedule for `optimizer`, whose current learning rate
+    /// becomes the base rate; sets the optimiser to the epoch-0 rate at once.
+    ///
+    /// # Errors
+    /// As for [`StepLR::new`].
+    pub fn with_optimizer<T: Element>(
+        optimizer: &mut dyn Optimizer<T>,
+        step_size: usize,
+        gamma: f64,
+    ) -> Result<Self> {
+        let schedule = StepLR::new(optimizer.lr(), step_size, gamma)?;
+        schedule.attach(optimizer);
+        Ok(schedule)
+    }
+}
+
 impl LrScheduler for StepLR {
     fn lr_at(&self, epoch: usize) -> f64 {
         self.base_lr * powu(self.gamma, epoch / self.step_size)
@@ -166,6 +202,22 @@ impl ExponentialLR {
             gamma,
             last_epoch: 0,
         })
+    }
+}
+
+impl ExponentialLR {
+    /// PyTorch's constructor: the schedule for `optimizer`, whose current learning rate
+    /// becomes the base rate; sets the optimiser to the epoch-0 rate at once.
+    ///
+    /// # Errors
+    /// As for [`ExponentialLR::new`].
+    pub fn with_optimizer<T: Element>(
+        optimizer: &mut dyn Optimizer<T>,
+        gamma: f64,
+    ) -> Result<Self> {
+        let schedule = ExponentialLR::new(optimizer.lr(), gamma)?;
+        schedule.attach(optimizer);
+        Ok(schedule)
     }
 }
 
@@ -213,6 +265,23 @@ impl CosineAnnealingLR {
             eta_min,
             last_epoch: 0,
         })
+    }
+}
+
+impl CosineAnnealingLR {
+    /// PyTorch's constructor: the schedule for `optimizer`, whose current learning rate
+    /// becomes the base rate; sets the optimiser to the epoch-0 rate at once.
+    ///
+    /// # Errors
+    /// As for [`CosineAnnealingLR::new`].
+    pub fn with_optimizer<T: Element>(
+        optimizer: &mut dyn Optimizer<T>,
+        t_max: usize,
+        eta_min: f64,
+    ) -> Result<Self> {
+        let schedule = CosineAnnealingLR::new(optimizer.lr(), t_max, eta_min)?;
+        schedule.attach(optimizer);
+        Ok(schedule)
     }
 }
 
@@ -295,6 +364,24 @@ impl LinearLR {
     /// (`end_factor = 1`).
     pub fn warmup(base_lr: f64, start_factor: f64, warmup_epochs: usize) -> Result<Self> {
         LinearLR::new(base_lr, start_factor, 1.0, warmup_epochs)
+    }
+}
+
+impl LinearLR {
+    /// PyTorch's constructor: the schedule for `optimizer`, whose current learning rate
+    /// becomes the base rate; sets the optimiser to the epoch-0 rate at once.
+    ///
+    /// # Errors
+    /// As for [`LinearLR::new`].
+    pub fn with_optimizer<T: Element>(
+        optimizer: &mut dyn Optimizer<T>,
+        start_factor: f64,
+        end_factor: f64,
+        total_iters: usize,
+    ) -> Result<Self> {
+        let schedule = LinearLR::new(optimizer.lr(), start_factor, end_factor, total_iters)?;
+        schedule.attach(optimizer);
+        Ok(schedule)
     }
 }
 
@@ -400,6 +487,18 @@ pub struct ReduceLROnPlateau {
 }
 
 impl ReduceLROnPlateau {
+    /// PyTorch's constructor: a scheduler for `optimizer`, starting from its current
+    /// learning rate (which it leaves unchanged, as PyTorch does).
+    ///
+    /// # Errors
+    /// As for [`ReduceLROnPlateau::new`].
+    pub fn with_optimizer<T: Element>(
+        optimizer: &dyn Optimizer<T>,
+        config: PlateauConfig,
+    ) -> Result<Self> {
+        ReduceLROnPlateau::new(optimizer.lr(), config)
+    }
+
     /// A scheduler for an optimiser whose learning rate is now `lr`.
     ///
     /// Errors if `factor` is outside `[0, 1)`, or `lr`, `threshold`, `min_lr` or `eps`

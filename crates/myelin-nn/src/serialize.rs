@@ -436,8 +436,46 @@ fn read_checked(path: &Path) -> Result<Vec<u8>> {
             buffer.len()
         )));
     }
+    let header = &buffer[8..8 + header_len as usize];
+    check_unique_names(header).map_err(bad)?;
     check_extents(&buffer, header_len as usize).map_err(bad)?;
     Ok(buffer)
+}
+
+/// Rejects a header that names a tensor twice. JSON parsers (serde_json's maps, and so
+/// the safetensors crate) silently keep the last of duplicate keys, which would load a
+/// different tensor than the one a reader that keeps the first would.
+fn check_unique_names(header: &[u8]) -> std::result::Result<(), String> {
+    use serde::de::{Deserializer, IgnoredAny, MapAccess, Visitor};
+    struct Keys;
+    impl<'de> Visitor<'de> for Keys {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("a JSON object")
+        }
+        fn visit_map<A: MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> std::result::Result<Self::Value, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            let mut duplicate = None;
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<IgnoredAny>()?;
+                if !seen.insert(key.clone()) && duplicate.is_none() {
+                    duplicate = Some(key);
+                }
+            }
+            Ok(duplicate)
+        }
+    }
+    let mut de = serde_json::Deserializer::from_slice(header);
+    match de.deserialize_map(Keys) {
+        Ok(Some(name)) => Err(format!(
+            "invalid safetensors file: the header names tensor `{name}` more than once (duplicate key)"
+        )),
+        // Not a JSON object, or malformed: the precise diagnosis comes later.
+        Ok(None) | Err(_) => Ok(()),
+    }
 }
 
 /// Checks that every tensor's declared `data_offsets` lie within the data section.

@@ -1,4 +1,5 @@
-//! Training loop helpers for classifiers: [`fit`], [`evaluate`], the per-epoch
+//! Training loop helpers for classifiers: [`fit`] (and [`fit_scheduled`], with a
+//! learning-rate schedule), [`evaluate`], the per-epoch
 //! [`History`], and conversions from [`crate::data`] rows to tensors.
 //!
 //! ```
@@ -30,5 +31,5 @@ mod fit;
 mod history;
 
 pub use convert::{accuracy, batch_to_tensor, dataset_to_tensor, rows_to_tensor};
-pub use fit::{evaluate, fit, FitConfig};
+pub use fit::{evaluate, fit, fit_scheduled, FitConfig};
 pub use history::{EpochStats, History};

@@ -48,13 +48,16 @@ pub enum TensorError {
         /// The dimension's extent.
         size: usize,
     },
-    /// The element count of a shape does not fit in `usize`.
-    #[error("{op}: the element count of shape {shape:?} overflows")]
+    /// The element count of a shape does not fit in `usize`, or its size in bytes
+    /// exceeds the largest possible allocation (`isize::MAX` bytes).
+    #[error("{op}: the size of shape {shape:?} overflows: {detail}")]
     SizeOverflow {
         /// The operation that failed.
         op: &'static str,
         /// The shape that overflowed.
         shape: Vec<usize>,
+        /// Which limit was exceeded (element count or bytes).
+        detail: String,
     },
     /// A value argument is invalid (for example a negative step count).
     #[error("{op}: invalid argument: {detail}")]
@@ -74,6 +77,20 @@ pub enum TensorError {
         op: String,
         /// Which input of the op.
         input: usize,
+        /// Where the op was created (when known).
+        created: String,
+    },
+    /// Anomaly mode found a non-finite gradient whose cause is a NaN or Inf that was
+    /// already in the op's input during the forward pass (so the op's backward is not
+    /// to blame: `origin` names where the value came from).
+    #[error("anomaly: input {input} of `{op}` ({origin}) already held NaN or Inf in the forward pass, so the gradient `{op}`'s backward computed for it is non-finite; the bad value comes from that input, not from `{op}`{created}")]
+    NonFiniteInput {
+        /// The op whose input held the bad value.
+        op: String,
+        /// Which input of the op.
+        input: usize,
+        /// The input: a leaf of some shape, or the output of the op that produced it.
+        origin: String,
         /// Where the op was created (when known).
         created: String,
     },

@@ -30,7 +30,7 @@ mod storage;
 mod tensor;
 
 pub use autograd::custom::{BinaryFn, ClosureUnary, UnaryFn};
-pub use autograd::engine::{grad, BackwardOptions};
+pub use autograd::engine::{grad, grad_with, BackwardOptions, GradOptions};
 pub use autograd::grad_mode::{
     detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled, with_no_grad,
     AnomalyGuard, GradModeGuard,

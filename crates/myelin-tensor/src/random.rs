@@ -30,7 +30,7 @@ impl<T: Element> Tensor<T> {
 
     /// Normal entries with the given mean and standard deviation.
     pub fn normal(shape: &[usize], mean: f64, std: f64, rng: &mut impl Rng) -> Tensor<T> {
-        let n = checked_numel("normal", shape).unwrap_or_else(|e| panic!("{e}"));
+        let n = checked_numel::<T>("normal", shape).unwrap_or_else(|e| panic!("{e}"));
         let data = (0..n)
             .map(|_| {
                 let z: f64 = StandardNormal.sample(rng);
@@ -53,7 +53,7 @@ impl<T: Element> Tensor<T> {
                 detail: format!("need finite low <= high, got [{low}, {high})"),
             });
         }
-        let n = checked_numel("uniform", shape)?;
+        let n = checked_numel::<T>("uniform", shape)?;
         let data = (0..n)
             .map(|_| T::from_f64(low + (high - low) * rng.gen::<f64>()))
             .collect();

@@ -2,6 +2,7 @@
 
 use smallvec::SmallVec;
 
+use crate::element::Element;
 use crate::error::{Result, TensorError};
 
 /// Dimensions of a tensor, stored inline for up to six dimensions.
@@ -98,15 +99,29 @@ pub(crate) fn contiguous_strides(shape: &[usize]) -> Dims {
     strides
 }
 
-/// The element count of `shape`, or an error naming `op` if it overflows.
-pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> {
-    shape
+/// The element count of `shape` for a buffer of `T`, or an error naming `op` and the
+/// shape if the count overflows `usize` or the byte size exceeds `isize::MAX` (the
+/// largest allocation Rust can make). Every path that creates a shape checks it here,
+/// so a tensor's logical size (views included) always fits in memory arithmetic.
+pub(crate) fn checked_numel<T: Element>(op: &'static str, shape: &[usize]) -> Result<usize> {
+    let overflow = |detail: String| TensorError::SizeOverflow {
+        op,
+        shape: shape.to_vec(),
+        detail,
+    };
+    let numel = shape
         .iter()
         .try_fold(1usize, |acc, &d| acc.checked_mul(d))
-        .ok_or_else(|| TensorError::SizeOverflow {
-            op,
-            shape: shape.to_vec(),
-        })
+        .ok_or_else(|| overflow("the element count exceeds usize::MAX".into()))?;
+    let size = std::mem::size_of::<T>();
+    match numel.checked_mul(size) {
+        Some(bytes) if bytes <= isize::MAX as usize => Ok(numel),
+        _ => Err(overflow(format!(
+            "{numel} elements of {} ({size} bytes each) exceed the largest possible allocation (isize::MAX = {} bytes)",
+            T::DTYPE,
+            isize::MAX
+        ))),
+    }
 }
 
 /// NumPy (and PyTorch) broadcasting of two shapes: the shape `lhs ⊕ rhs` would have,
@@ -243,8 +258,8 @@ mod tests {
 
     #[test]
     fn overflow_is_an_error() {
-        assert!(checked_numel("zeros", &[usize::MAX, 2]).is_err());
-        assert_eq!(checked_numel("zeros", &[0, usize::MAX]).unwrap(), 0);
+        assert!(checked_numel::<f64>("zeros", &[usize::MAX, 2]).is_err());
+        assert_eq!(checked_numel::<f64>("zeros", &[0, usize::MAX]).unwrap(), 0);
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! repeats the same shapes reaches a steady state with no new allocations at all.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use crate::element::Element;
@@ -81,14 +82,20 @@ impl<T: Element> BufferPool<T> {
 ///
 /// The lock makes in-place updates (optimiser steps) safe while views exist; readers
 /// never contend with each other.
+///
+/// `version` is PyTorch's version counter: shared by every view of the buffer, bumped by
+/// every in-place write. Graph nodes remember the version of each tensor they saved and
+/// the backward refuses to run when it changed.
 pub(crate) struct Storage<T: Element> {
     data: RwLock<Vec<T>>,
+    version: AtomicU64,
 }
 
 impl<T: Element> Storage<T> {
     pub(crate) fn new(data: Vec<T>) -> Self {
         Storage {
             data: RwLock::new(data),
+            version: AtomicU64::new(0),
         }
     }
 
@@ -96,8 +103,17 @@ impl<T: Element> Storage<T> {
         self.data.read().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Write access for an in-place modification; bumps the version counter. This is
+    /// the only way to mutate a buffer after it was wrapped in a tensor.
     pub(crate) fn write(&self) -> RwLockWriteGuard<'_, Vec<T>> {
-        self.data.write().unwrap_or_else(|e| e.into_inner())
+        let guard = self.data.write().unwrap_or_else(|e| e.into_inner());
+        self.version.fetch_add(1, Ordering::Relaxed);
+        guard
+    }
+
+    /// How many in-place modifications the buffer has seen.
+    pub(crate) fn version(&self) -> u64 {
+        self.version.load(Ordering::Relaxed)
     }
 }
 

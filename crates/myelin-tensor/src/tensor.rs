@@ -108,6 +108,7 @@ impl<T: Element> Tensor<T> {
         let node = Node::new(
             Box::new(make_op()),
             inputs.iter().map(|t| (*t).clone()).collect(),
+            &result,
         );
         let mut inner = match Arc::try_unwrap(result.inner) {
             Ok(inner) => inner,
@@ -131,7 +132,7 @@ impl<T: Element> Tensor<T> {
     ///
     /// Errors if `data.len()` does not equal the product of `shape`.
     pub fn from_vec(data: Vec<T>, shape: &[usize]) -> Result<Tensor<T>> {
-        let numel = checked_numel("from_vec", shape)?;
+        let numel = checked_numel::<T>("from_vec", shape)?;
         if numel != data.len() {
             return Err(TensorError::ShapeMismatch {
                 op: "from_vec",
@@ -162,7 +163,7 @@ impl<T: Element> Tensor<T> {
 
     /// A tensor filled with `value`, or an error if the element count overflows.
     pub fn try_full(shape: &[usize], value: T) -> Result<Tensor<T>> {
-        let numel = checked_numel("full", shape)?;
+        let numel = checked_numel::<T>("full", shape)?;
         let mut data = crate::storage::alloc(numel);
         crate::kernels::elementwise::fill(&mut data, value);
         Ok(Tensor::from_data(data, shape))
@@ -204,6 +205,7 @@ impl<T: Element> Tensor<T> {
             });
         }
         let n = count as usize;
+        checked_numel::<T>("arange", &[n])?;
         let data = (0..n)
             .map(|i| start + T::from_f64(i as f64) * step)
             .collect();
@@ -211,7 +213,10 @@ impl<T: Element> Tensor<T> {
     }
 
     /// `steps` evenly spaced values from `start` to `end` inclusive.
+    ///
+    /// Panics (naming `linspace`) if `steps` elements cannot be allocated.
     pub fn linspace(start: T, end: T, steps: usize) -> Tensor<T> {
+        checked_numel::<T>("linspace", &[steps]).unwrap_or_else(|e| panic!("{e}"));
         let data = match steps {
             0 => vec![],
             1 => vec![start],
@@ -231,9 +236,11 @@ impl<T: Element> Tensor<T> {
         Tensor::from_data(data, &[steps])
     }
 
-    /// The `n × n` identity matrix.
+    /// The `n × n` identity matrix. Panics (naming `eye`) if `n × n` elements cannot be
+    /// allocated.
     pub fn eye(n: usize) -> Tensor<T> {
-        let mut data = vec![T::zero(); n * n];
+        let numel = checked_numel::<T>("eye", &[n, n]).unwrap_or_else(|e| panic!("{e}"));
+        let mut data = vec![T::zero(); numel];
         for i in 0..n {
             data[i * n + i] = T::one();
         }
@@ -283,6 +290,32 @@ impl<T: Element> Tensor<T> {
     /// Read access to the storage (shared with views; index with the layout).
     pub(crate) fn storage_read(&self) -> RwLockReadGuard<'_, Vec<T>> {
         self.inner.storage.read()
+    }
+
+    /// The version counter of this tensor's storage (PyTorch's `_version`): the number
+    /// of in-place modifications ([`update_data`](Tensor::update_data),
+    /// [`assign`](Tensor::assign), optimiser steps) its buffer has seen. Views share it.
+    ///
+    /// An op that saves a tensor for its backward remembers this number; if it has
+    /// changed when the backward runs, the backward fails instead of computing a wrong
+    /// gradient.
+    ///
+    /// ```
+    /// use myelin_tensor::Tensor;
+    /// let x = Tensor::<f64>::ones(&[2]).requires_grad_(true);
+    /// let y = x.sigmoid();
+    /// assert_eq!(y.version(), 0);
+    /// y.update_data(|d| d[0] = 0.0).unwrap();
+    /// assert_eq!(y.version(), 1);
+    /// let err = y.sum().backward().unwrap_err().to_string();
+    /// assert!(err.contains("modified by an inplace operation"), "{err}");
+    /// ```
+    pub fn version(&self) -> u64 {
+        self.inner.storage.version()
+    }
+
+    pub(crate) fn storage_arc(&self) -> &Arc<Storage<T>> {
+        &self.inner.storage
     }
 
     /// Whether two tensors share a storage buffer.
@@ -384,7 +417,10 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Overwrites the elements in place (row-major `values`) without recording anything:
-    /// for optimiser updates and initialisers. Every view of the storage sees the change.
+    /// for optimiser updates and initialisers. Every view of the storage sees the change,
+    /// and the storage's [`version`](Tensor::version) goes up by one, so a pending
+    /// backward that saved this tensor reports the modification instead of using the new
+    /// values.
     pub fn update_data(&self, f: impl FnOnce(&mut [T])) -> Result<()> {
         if !self.is_contiguous() {
             return Err(TensorError::InvalidArgument {

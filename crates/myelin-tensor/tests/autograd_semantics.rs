@@ -384,7 +384,17 @@ fn grad_returns_without_accumulating() {
     let x = leaf(&[1.0, 2.0], &[2]);
     let unused = leaf(&[5.0], &[1]);
     let y = x.powi(3).sum();
-    let g = grad(&[y], &[x.clone(), unused.clone()], None, false).unwrap();
+    // An unused input is an error by default (PyTorch's allow_unused=False); with
+    // materialize_grads it gets zeros.
+    let both = [x.clone(), unused.clone()];
+    assert!(grad(std::slice::from_ref(&y), &both, None, false).is_err());
+    let y = x.powi(3).sum();
+    let options = myelin_tensor::GradOptions {
+        materialize_grads: true,
+        ..Default::default()
+    };
+    let g = myelin_tensor::grad_with(&[y], &both, None, options).unwrap();
+    let g: Vec<Tensor<f64>> = g.into_iter().map(Option::unwrap).collect();
     assert_eq!(g[0].to_vec(), vec![3.0, 12.0]);
     assert_eq!(g[1].to_vec(), vec![0.0], "unused input gets zeros");
     assert!(x.grad().is_none() && unused.grad().is_none());

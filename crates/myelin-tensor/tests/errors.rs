@@ -337,7 +337,7 @@ fn permute_panics_with_message() {
 }
 
 #[test]
-#[should_panic(expected = "full: the element count of shape")]
+#[should_panic(expected = "full: the size of shape")]
 fn full_overflow_panics_with_message() {
     let _ = Tensor::<f32>::full(&[usize::MAX, 2], 0.0);
 }

@@ -303,33 +303,6 @@ impl Bound {
         Ok(value)
     }
 
-    /// A finite number.
-    fn finite(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
-        let value = self.number(name, default)?;
-        if !value.is_finite() {
-            return Err(self.invalid(name, value, "must be finite"));
-        }
-        Ok(value)
-    }
-
-    /// A finite number `> 0`.
-    fn positive(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
-        let value = self.finite(name, default)?;
-        if value <= 0.0 {
-            return Err(self.invalid(name, value, "must be greater than 0"));
-        }
-        Ok(value)
-    }
-
-    /// A finite number `≥ 0`.
-    fn non_negative(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
-        let value = self.finite(name, default)?;
-        if value < 0.0 {
-            return Err(self.invalid(name, value, "must be 0 or greater"));
-        }
-        Ok(value)
-    }
-
     /// A whole number.
     fn integer<I: FromStr>(&self, name: &str, default: I) -> Result<I, ActivationError> {
         match self.text(name) {
@@ -357,13 +330,6 @@ impl Bound {
                         "expected `none`, `ste` or `sigmoid(k)` with k > 0",
                     )
                 })?;
-                if !(sharpness.is_finite() && sharpness > 0.0) {
-                    return Err(self.invalid(
-                        "surrogate",
-                        text,
-                        "sigmoid sharpness must be finite and > 0",
-                    ));
-                }
                 Ok(Surrogate::Sigmoid { sharpness })
             }
         }
@@ -381,9 +347,6 @@ impl Bound {
         } else {
             (self.number("beta", 1.0)?, false)
         };
-        if !(beta.is_finite() && beta > 0.0) {
-            return Err(self.invalid("beta", text, "must be finite and greater than 0"));
-        }
         Ok(if learnable {
             SwishBeta::Learnable { init: beta }
         } else {
@@ -401,25 +364,19 @@ fn call_argument(text: &str, name: &str) -> Option<f64> {
         .ok()
 }
 
-/// Builds the activation from its bound, validated parameters.
+/// Builds the activation from its bound parameters and validates it.
 fn build(bound: &Bound) -> Result<Activation, ActivationError> {
     use Elementwise as E;
     let elementwise = match bound.activation {
         "identity" => E::Identity,
         "relu" => E::Relu,
         "leaky_relu" => E::LeakyRelu {
-            slope: bound.finite("slope", 0.01)?,
+            slope: bound.number("slope", 0.01)?,
         },
-        "prelu" => {
-            let num_parameters = bound.integer("num_parameters", 1usize)?;
-            if num_parameters == 0 {
-                return Err(bound.invalid("num_parameters", 0, "must be at least 1"));
-            }
-            E::Prelu {
-                init: bound.finite("init", 0.25)?,
-                num_parameters,
-            }
-        }
+        "prelu" => E::Prelu {
+            init: bound.number("init", 0.25)?,
+            num_parameters: bound.integer("num_parameters", 1usize)?,
+        },
         "relu6" => E::Relu6,
         "squared_relu" => E::SquaredRelu,
         "sigmoid" => E::Sigmoid,
@@ -428,19 +385,15 @@ fn build(bound: &Bound) -> Result<Activation, ActivationError> {
         "tanh" => E::Tanh,
         "tanhshrink" => E::TanhShrink,
         "softsign" => E::Softsign,
-        "hardtanh" => {
-            let min = bound.number("min", -1.0)?;
-            let max = bound.number("max", 1.0)?;
-            if min >= max {
-                return Err(bound.invalid("min", min, &format!("must be less than max = {max}")));
-            }
-            E::HardTanh { min, max }
-        }
+        "hardtanh" => E::HardTanh {
+            min: bound.number("min", -1.0)?,
+            max: bound.number("max", 1.0)?,
+        },
         "elu" => E::Elu {
-            alpha: bound.finite("alpha", 1.0)?,
+            alpha: bound.number("alpha", 1.0)?,
         },
         "celu" => E::Celu {
-            alpha: bound.positive("alpha", 1.0)?,
+            alpha: bound.number("alpha", 1.0)?,
         },
         "selu" => E::Selu,
         "gelu" => E::Gelu,
@@ -453,22 +406,22 @@ fn build(bound: &Bound) -> Result<Activation, ActivationError> {
         "mish" => E::Mish,
         "hardswish" => E::HardSwish,
         "softplus" => E::Softplus {
-            beta: bound.positive("beta", 1.0)?,
+            beta: bound.number("beta", 1.0)?,
             threshold: bound.number("threshold", 20.0)?,
         },
         "binary_step" => E::BinaryStep {
-            threshold: bound.finite("threshold", 0.0)?,
+            threshold: bound.number("threshold", 0.0)?,
             surrogate: bound.surrogate()?,
         },
         "threshold" => E::Threshold {
-            threshold: bound.finite("threshold", 0.1)?,
-            value: bound.finite("value", 0.0)?,
+            threshold: bound.number("threshold", 0.1)?,
+            value: bound.number("value", 0.0)?,
         },
         "softshrink" => E::SoftShrink {
-            lambda: bound.non_negative("lambda", 0.5)?,
+            lambda: bound.number("lambda", 0.5)?,
         },
         "hardshrink" => E::HardShrink {
-            lambda: bound.non_negative("lambda", 0.5)?,
+            lambda: bound.number("lambda", 0.5)?,
         },
         "softmax" => {
             return Ok(Activation::Softmax {
@@ -482,5 +435,7 @@ fn build(bound: &Bound) -> Result<Activation, ActivationError> {
         }
         other => unreachable!("`{other}` is in NAMES but has no builder"),
     };
+    // The one validation, shared with `apply` and the constructors.
+    elementwise.validate()?;
     Ok(Activation::Elementwise(elementwise))
 }

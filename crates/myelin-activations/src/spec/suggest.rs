@@ -1,16 +1,25 @@
 //! "Did you mean …?" suggestions for misspelt activation names.
 
-/// Levenshtein edit distance (insertions, deletions, substitutions) between two strings.
+/// Optimal-string-alignment (restricted Damerau–Levenshtein) distance: insertions,
+/// deletions, substitutions and transpositions of adjacent characters each cost 1, so
+/// `gleu` is one edit from `gelu` (and not closer to `elu`).
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+    let a: Vec<char> = a.chars().collect();
     let b: Vec<char> = b.chars().collect();
+    // Three rows: i − 2, i − 1 and i.
+    let mut before: Vec<usize> = vec![0; b.len() + 1];
     let mut previous: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
+    for i in 0..a.len() {
         let mut current = vec![i + 1; b.len() + 1];
-        for (j, &cb) in b.iter().enumerate() {
-            let substitution = previous[j] + usize::from(ca != cb);
-            current[j + 1] = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+        for j in 0..b.len() {
+            let substitution = previous[j] + usize::from(a[i] != b[j]);
+            let mut best = substitution.min(previous[j + 1] + 1).min(current[j] + 1);
+            if i > 0 && j > 0 && a[i] == b[j - 1] && a[i - 1] == b[j] {
+                best = best.min(before[j - 1] + 1);
+            }
+            current[j + 1] = best;
         }
-        previous = current;
+        before = std::mem::replace(&mut previous, current);
     }
     previous[b.len()]
 }
@@ -38,7 +47,12 @@ mod tests {
     fn distances() {
         assert_eq!(edit_distance("", ""), 0);
         assert_eq!(edit_distance("relu", "relu"), 0);
-        assert_eq!(edit_distance("rleu", "relu"), 2);
+        // A transposition is one edit (Levenshtein would count 2).
+        assert_eq!(edit_distance("rleu", "relu"), 1);
+        assert_eq!(edit_distance("gleu", "gelu"), 1);
+        assert_eq!(edit_distance("gleu", "elu"), 2);
+        assert_eq!(edit_distance("ab", "ba"), 1);
+        assert_eq!(edit_distance("ca", "abc"), 3); // OSA, not unrestricted Damerau (2)
         assert_eq!(edit_distance("kitten", "sitting"), 3);
         assert_eq!(edit_distance("gelu", ""), 4);
     }
@@ -50,5 +64,8 @@ mod tests {
         assert_eq!(closest("leaky_rleu", names), Some("leaky_relu"));
         assert_eq!(closest("sofplus", names), Some("softplus"));
         assert_eq!(closest("transformer", names), None);
+        // Ranked by distance with transpositions: `gelu`, not the earlier-listed `elu`.
+        let all = ["relu", "elu", "gelu", "selu"];
+        assert_eq!(closest("gleu", all), Some("gelu"));
     }
 }

@@ -40,7 +40,7 @@ pub mod unary;
 
 pub use learnable::{PreluFn, SwishBetaFn};
 pub use softmax::{log_softmax, softmax};
-pub use unary::{apply_elementwise, unary_fn};
+pub use unary::{apply_elementwise, try_apply_elementwise, unary_fn};
 
 use myelin_tensor::{Element, Tensor};
 
@@ -56,14 +56,27 @@ use crate::spec::{Activation, Elementwise, SwishBeta};
 /// none is an error.
 ///
 /// Elementwise activations are one fused op; softmax and log-softmax act along their `dim`.
+///
+/// The activation's parameters are checked first ([`Activation::validate`]), so one
+/// built directly with invalid values is an error here, as its text form is in the
+/// parser:
+///
+/// ```
+/// use myelin_activations::{apply, spec::{Activation, Elementwise}};
+/// use myelin_tensor::Tensor;
+/// let bad = Activation::Elementwise(Elementwise::HardTanh { min: 2.0, max: 1.0 });
+/// let err = apply(&bad, &Tensor::<f64>::zeros(&[2]), None).unwrap_err().to_string();
+/// assert!(err.contains("hardtanh") && err.contains("min"), "{err}");
+/// ```
 pub fn apply<T: Element>(
     act: &Activation,
     x: &Tensor<T>,
     parameter: Option<&Tensor<T>>,
 ) -> Result<Tensor<T>, ActivationError> {
+    act.validate()?;
     match act {
         Activation::Elementwise(e) => match (e.learnable_parameter(), parameter) {
-            (_, None) => Ok(apply_elementwise(e, x)),
+            (_, None) => try_apply_elementwise(e, x),
             (Some(_), Some(p)) => apply_learnable(e, x, p),
             (None, Some(_)) => Err(ActivationError::Parameter {
                 activation: e.name().to_string(),
@@ -161,8 +174,17 @@ impl<T: Element> std::fmt::Debug for ActivationOp<T> {
 }
 
 impl<T: Element> ActivationOp<T> {
+    /// [`ActivationOp::new`], checking the spec's parameters first
+    /// ([`Activation::validate`]).
+    pub fn try_new(spec: Activation) -> Result<Self, ActivationError> {
+        spec.validate()?;
+        Ok(ActivationOp::new(spec))
+    }
+
     /// The activation with its parameter (if any) at the initial value. The initial value
-    /// is deterministic, so no random seed is needed.
+    /// is deterministic, so no random seed is needed. The spec is not checked here (use
+    /// [`ActivationOp::try_new`] for that); invalid parameters are reported by
+    /// [`forward`](ActivationOp::forward).
     pub fn new(spec: Activation) -> Self {
         let parameter = spec
             .as_elementwise()
@@ -176,6 +198,7 @@ impl<T: Element> ActivationOp<T> {
     /// The activation with a given parameter tensor (e.g. loaded from a checkpoint).
     /// Checks the element count against the spec.
     pub fn with_parameter(spec: Activation, parameter: Tensor<T>) -> Result<Self, ActivationError> {
+        spec.validate()?;
         let expected = spec
             .as_elementwise()
             .and_then(|e| e.learnable_parameter())

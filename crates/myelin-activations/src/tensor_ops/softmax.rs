@@ -168,6 +168,12 @@ impl<T: Element> BackwardOp<T> for SoftmaxBackward<T> {
         }
     }
 
+    /// The backward reads the saved output (as PyTorch's `SoftmaxBackward0` does), so
+    /// modifying the output in place before backward is an error.
+    fn saves_output(&self) -> bool {
+        true
+    }
+
     fn backward(
         &self,
         ctx: &BackwardCtx<'_, T>,

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 use myelin_tensor::{Element, Tensor, UnaryFn};
 
+use crate::error::ActivationError;
 use crate::functions::step::Surrogate;
 use crate::functions::{elu, gelu, identity, relu, shrink, sigmoid, softplus, step, swish, tanh};
 use crate::spec::Elementwise;
@@ -482,15 +483,37 @@ fn frozen_parameter(e: &Elementwise) -> f64 {
 /// Applies an elementwise activation as one fused, differentiable op. A learnable parameter
 /// (PReLU's weight, swish's β) is frozen at its initial value; use
 /// [`crate::apply`] or [`crate::ActivationOp`] to learn it.
+///
+/// # Panics
+/// If the parameters are invalid ([`Elementwise::validate`]), with the same message
+/// [`try_apply_elementwise`] returns.
 pub fn apply_elementwise<T: Element>(e: &Elementwise, x: &Tensor<T>) -> Tensor<T> {
-    with_unary_fn!(e, T, T::from_f64(frozen_parameter(e)), |func| x
-        .map_unary(func))
+    try_apply_elementwise(e, x).unwrap_or_else(|err| panic!("{err}"))
+}
+
+/// [`apply_elementwise`], returning an error for invalid parameters (for example
+/// `HardTanh { min: 2, max: 1 }`) instead of panicking.
+pub fn try_apply_elementwise<T: Element>(
+    e: &Elementwise,
+    x: &Tensor<T>,
+) -> Result<Tensor<T>, ActivationError> {
+    e.validate()?;
+    Ok(with_unary_fn!(
+        e,
+        T,
+        T::from_f64(frozen_parameter(e)),
+        |func| x.map_unary(func)
+    ))
 }
 
 /// The activation as a boxed [`UnaryFn`] (learnable parameters frozen at their initial
 /// value). Every call through the box is dynamic, so prefer [`apply_elementwise`] for
 /// tensors; this is for callers that need to store or compose the function.
+///
+/// # Panics
+/// If the parameters are invalid ([`Elementwise::validate`]).
 pub fn unary_fn<T: Element>(e: &Elementwise) -> Arc<dyn UnaryFn<T>> {
+    e.validate().unwrap_or_else(|err| panic!("{err}"));
     with_unary_fn!(
         e,
         T,

@@ -5,10 +5,13 @@ use myelin_tensor::{Element, Tensor};
 use crate::error::{NnError, Result};
 use crate::module::{parameter, Module};
 
-/// PyTorch's `nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True)`: each
-/// sample is normalised over its last `normalized_shape.len()` dims with the biased
-/// variance, `y = (x − mean)/√(var + eps)·weight + bias`; `weight` (ones) and `bias`
-/// (zeros) have shape `normalized_shape`. It behaves the same in training and eval mode.
+/// PyTorch's `nn.LayerNorm(normalized_shape, eps=1e-5, elementwise_affine=True,
+/// bias=True)`: each sample is normalised over its last `normalized_shape.len()` dims
+/// with the biased variance, `y = (x − mean)/√(var + eps)·weight + bias`; `weight`
+/// (ones) and `bias` (zeros) have shape `normalized_shape`. Without
+/// `elementwise_affine` there are no parameters; with `bias = false` (see
+/// [`LayerNorm::with_bias`]) only `weight`. It behaves the same in training and eval
+/// mode.
 ///
 /// ```
 /// use myelin_nn::{layers::LayerNorm, Module};
@@ -47,6 +50,29 @@ impl<T: Element> LayerNorm<T> {
         eps: f64,
         elementwise_affine: bool,
     ) -> Result<Self> {
+        Self::with_bias(normalized_shape, eps, elementwise_affine, true)
+    }
+
+    /// All of PyTorch's options: `elementwise_affine` gives a learnable `weight`, and
+    /// `bias` (only with `elementwise_affine`, as in PyTorch) a learnable `bias`.
+    ///
+    /// ```
+    /// use myelin_nn::{layers::LayerNorm, Module};
+    /// use myelin_tensor::Tensor;
+    /// let ln = LayerNorm::<f64>::with_bias(&[2], 1e-5, true, false)?;
+    /// let names: Vec<String> = ln.named_parameters().into_iter().map(|(n, _)| n).collect();
+    /// assert_eq!(names, vec!["weight"]);
+    /// # Ok::<(), myelin_nn::NnError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As for [`LayerNorm::with_options`].
+    pub fn with_bias(
+        normalized_shape: &[usize],
+        eps: f64,
+        elementwise_affine: bool,
+        bias: bool,
+    ) -> Result<Self> {
         if normalized_shape.is_empty()
             || normalized_shape.contains(&0)
             || !(eps >= 0.0 && eps.is_finite())
@@ -56,13 +82,15 @@ impl<T: Element> LayerNorm<T> {
             )));
         }
         let n: usize = normalized_shape.iter().product();
-        let (weight, bias) = if elementwise_affine {
-            (
-                Some(parameter(vec![T::one(); n], normalized_shape)?),
-                Some(parameter(vec![T::zero(); n], normalized_shape)?),
-            )
+        let weight = if elementwise_affine {
+            Some(parameter(vec![T::one(); n], normalized_shape)?)
         } else {
-            (None, None)
+            None
+        };
+        let bias = if elementwise_affine && bias {
+            Some(parameter(vec![T::zero(); n], normalized_shape)?)
+        } else {
+            None
         };
         Ok(LayerNorm {
             normalized_shape: normalized_shape.to_vec(),
@@ -120,8 +148,13 @@ impl<T: Element> Module<T> for LayerNorm<T> {
     }
 
     fn describe(&self) -> String {
+        let no_bias = if self.weight.is_some() && self.bias.is_none() {
+            ", bias=false"
+        } else {
+            ""
+        };
         format!(
-            "LayerNorm({:?}, eps={}, elementwise_affine={})",
+            "LayerNorm({:?}, eps={}, elementwise_affine={}{no_bias})",
             self.normalized_shape,
             self.eps,
             self.weight.is_some()

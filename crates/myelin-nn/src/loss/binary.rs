@@ -70,8 +70,9 @@ pub fn binary_cross_entropy_with_logits<T: Element>(
     reduction.apply(LOSS, &losses)
 }
 
-/// `−(y·max(ln p, −100) + (1 − y)·max(ln(1 − p), −100))`, with PyTorch's gradient
-/// `(p − y)/max(p(1 − p), 1e-12)`.
+/// `−(y·max(ln p, −100) + (1 − y)·max(log1p(−p), −100))` (PyTorch's kernel: `log1p`
+/// keeps all digits of ln(1 − p) for small p), with PyTorch's gradient
+/// `(p − y)/max((1 − p)·p, 1e-12)`.
 struct Bce;
 
 const LOG_FLOOR: f64 = -100.0;
@@ -82,15 +83,15 @@ impl<T: Element> BinaryFn<T> for Bce {
     }
     fn f(&self, p: T, y: T) -> T {
         let floor = T::from_f64(LOG_FLOOR);
-        let (lp, lq) = (p.ln().max(floor), (T::one() - p).ln().max(floor));
+        let (lp, lq) = (p.ln().max(floor), (-p).ln_1p().max(floor));
         -(y * lp + (T::one() - y) * lq)
     }
     fn df_da(&self, p: T, y: T) -> T {
-        (p - y) / (p * (T::one() - p)).max(T::from_f64(1e-12))
+        (p - y) / ((T::one() - p) * p).max(T::from_f64(1e-12))
     }
     fn df_db(&self, p: T, _y: T) -> T {
         let floor = T::from_f64(LOG_FLOOR);
-        (T::one() - p).ln().max(floor) - p.ln().max(floor)
+        (-p).ln_1p().max(floor) - p.ln().max(floor)
     }
 }
 

@@ -17,13 +17,17 @@ pub struct AdamConfig {
     pub betas: (f64, f64),
     /// Term added to the denominator (default `1e-8`).
     pub eps: f64,
-    /// L2 penalty λ added to the gradient (default 0). For decoupled weight decay use
-    /// [`AdamW`](super::AdamW).
+    /// Weight decay λ (default 0): an L2 penalty `λ·w` added to the gradient, or, with
+    /// `decoupled_weight_decay`, a shrink `w ← w·(1 − lr·λ)` before the update.
     pub weight_decay: f64,
     /// Use the AMSGrad variant (default false).
     pub amsgrad: bool,
     /// Maximise the objective instead of minimising it (default false).
     pub maximize: bool,
+    /// Decouple the weight decay from the gradient (PyTorch 2.x's
+    /// `decoupled_weight_decay`, default false). When true, `Adam` is exactly
+    /// [`AdamW`](super::AdamW) with the same hyper-parameters.
+    pub decoupled_weight_decay: bool,
 }
 
 impl Default for AdamConfig {
@@ -35,6 +39,7 @@ impl Default for AdamConfig {
             weight_decay: 0.0,
             amsgrad: false,
             maximize: false,
+            decoupled_weight_decay: false,
         }
     }
 }
@@ -70,6 +75,30 @@ impl AdamConfig {
     /// Sets `maximize`.
     pub fn maximize(mut self, maximize: bool) -> Self {
         self.maximize = maximize;
+        self
+    }
+    /// Sets `decoupled_weight_decay` (PyTorch 2.x; `true` makes Adam behave as AdamW).
+    ///
+    /// ```
+    /// use myelin_nn::optim::{Adam, AdamConfig, AdamW, AdamWConfig, Optimizer};
+    /// use myelin_tensor::Tensor;
+    /// let run = |opt: &mut dyn Optimizer<f64>, w: &Tensor<f64>| {
+    ///     for _ in 0..3 {
+    ///         opt.zero_grad();
+    ///         (w * w).sum().backward().unwrap();
+    ///         opt.step().unwrap();
+    ///     }
+    ///     w.to_vec()
+    /// };
+    /// let (a, b) = (Tensor::<f64>::ones(&[2]).requires_grad_(true), Tensor::<f64>::ones(&[2]).requires_grad_(true));
+    /// let cfg = AdamConfig::new(0.1).weight_decay(0.5).decoupled_weight_decay(true);
+    /// let mut adam = Adam::new(vec![a.clone()], cfg)?;
+    /// let mut adamw = AdamW::new(vec![b.clone()], AdamWConfig::new(0.1).weight_decay(0.5))?;
+    /// assert_eq!(run(&mut adam, &a), run(&mut adamw, &b));
+    /// # Ok::<(), myelin_nn::NnError>(())
+    /// ```
+    pub fn decoupled_weight_decay(mut self, decoupled: bool) -> Self {
+        self.decoupled_weight_decay = decoupled;
         self
     }
 
@@ -275,8 +304,9 @@ impl<T: Element> Adam<T> {
     /// hyper-parameters (negative or non-finite `lr`, `eps`, `weight_decay`; a beta
     /// outside `[0, 1)`).
     pub fn new(params: Vec<Tensor<T>>, config: AdamConfig) -> Result<Self> {
+        let decoupled = config.decoupled_weight_decay;
         Ok(Adam {
-            core: AdamCore::new("Adam", params, config, false)?,
+            core: AdamCore::new("Adam", params, config, decoupled)?,
         })
     }
 

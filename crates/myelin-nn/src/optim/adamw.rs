@@ -79,6 +79,7 @@ impl From<AdamWConfig> for AdamConfig {
             weight_decay: c.weight_decay,
             amsgrad: c.amsgrad,
             maximize: c.maximize,
+            decoupled_weight_decay: true,
         }
     }
 }

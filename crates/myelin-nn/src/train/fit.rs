@@ -13,6 +13,7 @@ use crate::error::{NnError, Result};
 use crate::loss::{cross_entropy, cross_entropy_smoothed, Reduction};
 use crate::module::Module;
 use crate::optim::Optimizer;
+use crate::schedule::LrScheduler;
 
 /// Settings of [`fit`].
 #[derive(Clone, Debug, PartialEq)]
@@ -94,6 +95,58 @@ pub fn fit<T: Element>(
     validation: Option<&Dataset>,
     config: &FitConfig,
 ) -> Result<History> {
+    fit_impl(model, optimizer, None, train, validation, config)
+}
+
+/// [`fit`] with an epoch-indexed learning-rate schedule, as PyTorch's loop
+/// `for epoch: train(); scheduler.step()`: epoch `e` trains with `scheduler`'s rate for
+/// epoch `e`. The scheduler's current rate is written into the optimiser before the
+/// first epoch (PyTorch's scheduler constructor does this, so a [`LinearLR`] warm-up's
+/// first epoch runs at `start_factor · lr`), and the scheduler steps after every epoch.
+/// [`EpochStats::lr`](super::EpochStats::lr) records the rate of each epoch.
+///
+/// ```
+/// use myelin_nn::data::Dataset;
+/// use myelin_nn::layers::Linear;
+/// use myelin_nn::optim::{Optimizer, Sgd, SgdConfig};
+/// use myelin_nn::schedule::LinearLR;
+/// use myelin_nn::train::{fit_scheduled, FitConfig};
+/// use myelin_nn::Module;
+/// let data = Dataset::new(vec![0.0, 1.0, 1.0, 0.0], vec![1, 0], 2, 2)?;
+/// let mut model = Linear::<f64>::new(2, 2, true, 0)?;
+/// let mut opt = Sgd::new(model.parameters(), SgdConfig::new(0.1))?;
+/// let mut warmup = LinearLR::new(opt.lr(), 0.25, 1.0, 3)?;
+/// let h = fit_scheduled(&mut model, &mut opt, &mut warmup, &data, None, &FitConfig::new(4, 2))?;
+/// let lrs: Vec<f64> = h.epochs.iter().map(|e| e.lr).collect();
+/// for (got, want) in lrs.iter().zip([0.025, 0.05, 0.075, 0.1]) {
+///     assert!((got - want).abs() < 1e-15, "{lrs:?}");
+/// }
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+///
+/// [`LinearLR`]: crate::schedule::LinearLR
+///
+/// # Errors
+/// As for [`fit`].
+pub fn fit_scheduled<T: Element>(
+    model: &mut dyn Module<T>,
+    optimizer: &mut dyn Optimizer<T>,
+    scheduler: &mut dyn LrScheduler,
+    train: &Dataset,
+    validation: Option<&Dataset>,
+    config: &FitConfig,
+) -> Result<History> {
+    fit_impl(model, optimizer, Some(scheduler), train, validation, config)
+}
+
+fn fit_impl<T: Element>(
+    model: &mut dyn Module<T>,
+    optimizer: &mut dyn Optimizer<T>,
+    mut scheduler: Option<&mut dyn LrScheduler>,
+    train: &Dataset,
+    validation: Option<&Dataset>,
+    config: &FitConfig,
+) -> Result<History> {
     if config.epochs == 0 || train.is_empty() {
         return Err(NnError::InvalidArgument(format!(
             "fit: need at least one epoch and a non-empty training set, got {} epochs and {} samples",
@@ -108,9 +161,13 @@ pub fn fit<T: Element>(
         config.epochs * batches.num_batches(train.len()),
     );
     let mut history = History::default();
+    if let Some(s) = scheduler.as_deref() {
+        optimizer.set_lr(s.lr());
+    }
     let result = (|| {
         for epoch in 0..config.epochs {
             let start = Instant::now();
+            let lr = optimizer.lr();
             model.train(true);
             let (mut loss_sum, mut hits) = (0.0, 0usize);
             for batch in batches.epoch(train, epoch as u64) {
@@ -146,6 +203,7 @@ pub fn fit<T: Element>(
                 val_loss,
                 val_accuracy,
                 seconds: start.elapsed().as_secs_f64(),
+                lr,
             };
             if let Some(bar) = &bar {
                 bar.set_message(format!(
@@ -156,6 +214,9 @@ pub fn fit<T: Element>(
                 ));
             }
             history.epochs.push(stats);
+            if let Some(s) = scheduler.as_deref_mut() {
+                optimizer.set_lr(s.step());
+            }
         }
         Ok(())
     })();

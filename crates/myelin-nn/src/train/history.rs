@@ -16,6 +16,8 @@ pub struct EpochStats {
     pub val_accuracy: Option<f64>,
     /// Wall-clock seconds the epoch took (training and validation).
     pub seconds: f64,
+    /// The learning rate the epoch trained with (the optimiser's, read at its start).
+    pub lr: f64,
 }
 
 /// Everything [`crate::train::fit`] measured, one entry per epoch.
@@ -24,9 +26,9 @@ pub struct EpochStats {
 /// use myelin_nn::train::{EpochStats, History};
 /// let mut h = History::default();
 /// h.epochs.push(EpochStats { epoch: 0, train_loss: 1.0, train_accuracy: 0.5,
-///     val_loss: Some(1.2), val_accuracy: Some(0.4), seconds: 0.1 });
+///     val_loss: Some(1.2), val_accuracy: Some(0.4), seconds: 0.1, lr: 0.1 });
 /// h.epochs.push(EpochStats { epoch: 1, train_loss: 0.5, train_accuracy: 0.8,
-///     val_loss: Some(0.9), val_accuracy: Some(0.7), seconds: 0.1 });
+///     val_loss: Some(0.9), val_accuracy: Some(0.7), seconds: 0.1, lr: 0.1 });
 /// assert_eq!(h.last().unwrap().epoch, 1);
 /// assert_eq!(h.best_val_accuracy(), Some((1, 0.7)));
 /// assert_eq!(h.train_losses(), vec![1.0, 0.5]);

@@ -53,6 +53,16 @@ pub trait UnaryFn<T: Element>: Send + Sync + 'static {
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         None
     }
+    /// Whether `df` reads `x` (so an in-place change of the input before backward is an
+    /// error). Default `true`; `false` for functions whose derivative is a constant.
+    fn saves_input(&self) -> bool {
+        true
+    }
+    /// Whether `df` reads `y = f(x)` (so an in-place change of the output before
+    /// backward is an error). Default `true`.
+    fn saves_output(&self) -> bool {
+        true
+    }
 }
 
 impl<T: Element> UnaryFn<T> for Arc<dyn UnaryFn<T>> {
@@ -67,6 +77,12 @@ impl<T: Element> UnaryFn<T> for Arc<dyn UnaryFn<T>> {
     }
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         (**self).derivative()
+    }
+    fn saves_input(&self) -> bool {
+        (**self).saves_input()
+    }
+    fn saves_output(&self) -> bool {
+        (**self).saves_output()
     }
 }
 
@@ -148,6 +164,12 @@ struct UnaryBackward<T: Element, F: UnaryFn<T>> {
 impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
     fn name(&self) -> &'static str {
         self.func.name()
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        self.func.saves_input()
+    }
+    fn saves_output(&self) -> bool {
+        self.func.saves_output()
     }
     fn backward(
         &self,

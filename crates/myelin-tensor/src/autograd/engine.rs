@@ -53,11 +53,30 @@ impl<T: Element> Tensor<T> {
     }
 }
 
+/// Options for [`grad_with`] (PyTorch's keyword arguments of `torch.autograd.grad`).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct GradOptions {
+    /// Keep the graph so it can be differentiated again (implied by `create_graph`).
+    pub retain_graph: bool,
+    /// Record the backward, so the returned gradients can be differentiated again.
+    pub create_graph: bool,
+    /// Allow inputs the outputs do not depend on: their gradient is `None` (or zeros
+    /// with `materialize_grads`). Without it such an input is an error, as in PyTorch.
+    pub allow_unused: bool,
+    /// Return zeros instead of `None` for unused inputs (implies `allow_unused`).
+    pub materialize_grads: bool,
+}
+
 /// Gradients of `outputs` (seeded with `seeds`, or ones for one-element outputs) with
 /// respect to `inputs`, returned instead of accumulated (PyTorch's `torch.autograd.grad`).
 ///
 /// With `create_graph`, the returned gradients are themselves on the graph, so they can
 /// be differentiated again: grad-of-grad, Hessian-vector products.
+///
+/// Like PyTorch (`allow_unused=False`), an input that the outputs do not depend on is an
+/// error ("One of the differentiated Tensors appears to not have been used in the
+/// graph"); use [`grad_with`] with [`GradOptions::allow_unused`] to get `None` for it,
+/// or [`GradOptions::materialize_grads`] to get zeros.
 ///
 /// ```
 /// use myelin_tensor::{grad, Tensor};
@@ -74,6 +93,40 @@ pub fn grad<T: Element>(
     seeds: Option<&[Tensor<T>]>,
     create_graph: bool,
 ) -> Result<Vec<Tensor<T>>> {
+    let options = GradOptions {
+        retain_graph: create_graph,
+        create_graph,
+        allow_unused: false,
+        materialize_grads: false,
+    };
+    let found = grad_with(outputs, inputs, seeds, options)?;
+    Ok(found
+        .into_iter()
+        .map(|g| g.expect("grad_with without allow_unused returns every gradient"))
+        .collect())
+}
+
+/// [`grad`] with all of PyTorch's options; an unused input's gradient is `None` when
+/// `allow_unused` is set.
+///
+/// ```
+/// use myelin_tensor::{grad, grad_with, GradOptions, Tensor};
+/// let x = Tensor::<f64>::scalar(2.0).requires_grad_(true);
+/// let unused = Tensor::<f64>::scalar(1.0).requires_grad_(true);
+/// let both = [x.clone(), unused.clone()];
+/// let err = grad(&[&x * &x], &both, None, false).unwrap_err().to_string();
+/// assert!(err.contains("allow_unused"), "{err}");
+/// let opts = GradOptions { allow_unused: true, ..Default::default() };
+/// let g = grad_with(&[&x * &x], &both, None, opts).unwrap();
+/// assert_eq!(g[0].as_ref().unwrap().item().unwrap(), 4.0);
+/// assert!(g[1].is_none());
+/// ```
+pub fn grad_with<T: Element>(
+    outputs: &[Tensor<T>],
+    inputs: &[Tensor<T>],
+    seeds: Option<&[Tensor<T>]>,
+    options: GradOptions,
+) -> Result<Vec<Option<Tensor<T>>>> {
     let seeds: Vec<Tensor<T>> = match seeds {
         Some(s) => {
             if s.len() != outputs.len() {
@@ -105,18 +158,26 @@ pub fn grad<T: Element>(
             )));
         }
     }
-    let options = BackwardOptions {
-        retain_graph: create_graph,
-        create_graph,
+    let backward = BackwardOptions {
+        retain_graph: options.retain_graph || options.create_graph,
+        create_graph: options.create_graph,
     };
-    let found = run_backward(outputs, &seeds, Some(inputs), options)?;
-    // An input the outputs do not depend on gets a zero gradient (PyTorch's
-    // allow_unused=True with materialize_grads=True).
-    Ok(found
+    let found = run_backward(outputs, &seeds, Some(inputs), backward)?;
+    let allow_unused = options.allow_unused || options.materialize_grads;
+    found
         .into_iter()
         .zip(inputs)
-        .map(|(g, x)| g.unwrap_or_else(|| x.zeros_like()))
-        .collect())
+        .enumerate()
+        .map(|(i, (g, x))| match g {
+            Some(g) => Ok(Some(g)),
+            None if options.materialize_grads => Ok(Some(x.zeros_like())),
+            None if allow_unused => Ok(None),
+            None => Err(TensorError::Autograd(format!(
+                "grad: One of the differentiated Tensors appears to not have been used in the graph (input {i}, shape {:?}). Set allow_unused=true (GradOptions) if this is the desired behavior",
+                x.shape()
+            ))),
+        })
+        .collect()
 }
 
 /// Tensors in topological order (every tensor after all tensors that depend on it is
@@ -324,6 +385,7 @@ pub(crate) fn run_backward<T: Element>(
                     node.name
                 )));
             };
+            node.check_versions(&inputs)?;
             let ctx = BackwardCtx {
                 inputs: &inputs,
                 create_graph,
@@ -357,14 +419,29 @@ pub(crate) fn run_backward<T: Element>(
                 });
             }
             if upstream_finite && has_non_finite(&input_grad) {
+                let created = node
+                    .created_at
+                    .as_ref()
+                    .map(|bt| format!("; the op was created at:\n{bt}"))
+                    .unwrap_or_default();
+                if has_non_finite(input) {
+                    let origin = match input.grad_fn_name() {
+                        Some(producer) => {
+                            format!("the output of `{producer}`, shape {:?}", input.shape())
+                        }
+                        None => format!("a leaf tensor of shape {:?}", input.shape()),
+                    };
+                    return Err(TensorError::NonFiniteInput {
+                        op: node.name.to_string(),
+                        input: i,
+                        origin,
+                        created,
+                    });
+                }
                 return Err(TensorError::Anomaly {
                     op: node.name.to_string(),
                     input: i,
-                    created: node
-                        .created_at
-                        .as_ref()
-                        .map(|bt| format!("; the op was created at:\n{bt}"))
-                        .unwrap_or_default(),
+                    created,
                 });
             }
             let mut slot = grads.remove(&input.id());

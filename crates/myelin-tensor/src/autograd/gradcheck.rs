@@ -6,7 +6,7 @@
 //! order), by running `gradcheck` on the function `(x, v) ↦ vᵀ·∂f/∂x` recorded with
 //! `create_graph`.
 
-use crate::autograd::engine::{grad, run_backward, BackwardOptions};
+use crate::autograd::engine::{grad_with, run_backward, BackwardOptions, GradOptions};
 use crate::error::{Result, TensorError};
 use crate::random::seeded_rng;
 use crate::tensor::Tensor;
@@ -153,8 +153,15 @@ pub fn gradgradcheck(
         let (xs, v) = (&all[..n], &all[n]);
         let wanted: Vec<Tensor<f64>> = xs.iter().filter(|x| x.requires_grad()).cloned().collect();
         let out = f(xs)?;
-        let grads = grad(&[out], &wanted, Some(std::slice::from_ref(v)), true)?;
-        let flat: Vec<Tensor<f64>> = grads.iter().map(|g| g.flatten_all()).collect();
+        // An input the first derivative does not depend on (a linear op) has a zero
+        // second derivative: materialise it, as PyTorch's gradgradcheck does.
+        let options = GradOptions {
+            create_graph: true,
+            materialize_grads: true,
+            ..GradOptions::default()
+        };
+        let grads = grad_with(&[out], &wanted, Some(std::slice::from_ref(v)), options)?;
+        let flat: Vec<Tensor<f64>> = grads.iter().flatten().map(|g| g.flatten_all()).collect();
         let refs: Vec<&Tensor<f64>> = flat.iter().collect();
         Tensor::concat(&refs, 0)
     };

@@ -5,7 +5,8 @@ use std::sync::{Arc, Mutex};
 
 use crate::autograd::grad_mode::is_anomaly_enabled;
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{Result, TensorError};
+use crate::storage::Storage;
 use crate::tensor::Tensor;
 
 /// The backward of a differentiable op.
@@ -27,9 +28,29 @@ use crate::tensor::Tensor;
 /// struct. Keep them [`detach`](Tensor::detach)ed: a saved tensor that still links to the
 /// graph would form a reference cycle with this node. The inputs themselves are always
 /// available through `ctx`.
+///
+/// In-place modification: the node remembers the [`version`](Tensor::version) of every
+/// input for which [`saves_input`](BackwardOp::saves_input) is true, and of the output
+/// when [`saves_output`](BackwardOp::saves_output) is true; if one of them was modified
+/// in place before the backward runs, the backward fails with PyTorch's message
+/// ("one of the variables needed for gradient computation has been modified by an
+/// inplace operation …") instead of computing a wrong gradient.
 pub trait BackwardOp<T: Element>: Send + Sync + 'static {
     /// The op's name, used in error messages and anomaly reports.
     fn name(&self) -> &'static str;
+    /// Whether the backward reads the values of input `i` (PyTorch's "saved tensors").
+    /// The default, `true`, is always safe; ops whose backward needs only the input's
+    /// shape (add, sum, views) return `false`, so modifying that input in place before
+    /// the backward stays allowed, as in PyTorch.
+    fn saves_input(&self, _i: usize) -> bool {
+        true
+    }
+    /// Whether the op keeps (a detached handle to) its own output for the backward, as
+    /// `exp`, `tanh` and `sigmoid` do. Return `true` if so, so that an in-place
+    /// modification of the output is detected. Default `false`.
+    fn saves_output(&self) -> bool {
+        false
+    }
     /// Gradients with respect to the inputs, given the gradient of the output.
     fn backward(
         &self,
@@ -72,36 +93,99 @@ pub fn live_nodes() -> usize {
     LIVE_NODES.load(Ordering::Relaxed)
 }
 
+/// The saved output of a node: its buffer and the version it had when saved.
+struct SavedOutput<T: Element> {
+    storage: Arc<Storage<T>>,
+    version: u64,
+    shape: Vec<usize>,
+}
+
 /// A recorded application of an op.
 pub(crate) struct Node<T: Element> {
     pub(crate) name: &'static str,
     /// `None` once the graph has been freed by a backward without `retain_graph`.
     pub(crate) op: Mutex<Option<Box<dyn BackwardOp<T>>>>,
     pub(crate) inputs: Mutex<Vec<Tensor<T>>>,
+    /// The version of each input the op saved (`None`: not saved, not checked).
+    input_versions: Vec<Option<u64>>,
+    /// The op's output, when the op saved it.
+    saved_output: Mutex<Option<SavedOutput<T>>>,
     /// Where the op was created (a backtrace), recorded only in anomaly mode.
     pub(crate) created_at: Option<String>,
 }
 
 impl<T: Element> Node<T> {
-    pub(crate) fn new(op: Box<dyn BackwardOp<T>>, inputs: Vec<Tensor<T>>) -> Arc<Node<T>> {
+    pub(crate) fn new(
+        op: Box<dyn BackwardOp<T>>,
+        inputs: Vec<Tensor<T>>,
+        output: &Tensor<T>,
+    ) -> Arc<Node<T>> {
         let created_at = if is_anomaly_enabled() {
             Some(std::backtrace::Backtrace::force_capture().to_string())
         } else {
             None
         };
+        let input_versions = inputs
+            .iter()
+            .enumerate()
+            .map(|(i, t)| op.saves_input(i).then(|| t.version()))
+            .collect();
+        let saved_output = op.saves_output().then(|| SavedOutput {
+            storage: Arc::clone(output.storage_arc()),
+            version: output.version(),
+            shape: output.shape().to_vec(),
+        });
         LIVE_NODES.fetch_add(1, Ordering::Relaxed);
         Arc::new(Node {
             name: op.name(),
             op: Mutex::new(Some(op)),
             inputs: Mutex::new(inputs),
+            input_versions,
+            saved_output: Mutex::new(saved_output),
             created_at,
         })
+    }
+
+    /// Fails (with PyTorch's message) if a tensor this node saved was modified in place
+    /// after it was saved.
+    pub(crate) fn check_versions(&self, inputs: &[Tensor<T>]) -> Result<()> {
+        let modified = |what: String, shape: &[usize], now: u64, saved: u64| {
+            TensorError::Autograd(format!(
+                "one of the variables needed for gradient computation has been modified by an inplace operation: [{} tensor of shape {shape:?}], which is {what} of `{}`, is at version {now}; expected version {saved} instead. Hint: a tensor the op saved for its backward was changed in place (update_data, assign, an optimiser step) before backward; modify a copy, or modify it after the backward",
+                T::DTYPE,
+                self.name
+            ))
+        };
+        for (i, (input, saved)) in inputs.iter().zip(&self.input_versions).enumerate() {
+            if let Some(saved) = *saved {
+                let now = input.version();
+                if now != saved {
+                    return Err(modified(format!("input {i}"), input.shape(), now, saved));
+                }
+            }
+        }
+        if let Some(out) = self
+            .saved_output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            let now = out.storage.version();
+            if now != out.version {
+                return Err(modified("output 0".into(), &out.shape, now, out.version));
+            }
+        }
+        Ok(())
     }
 
     /// Releases the saved state and the links to the inputs.
     pub(crate) fn free(&self) {
         let op = self.op.lock().unwrap_or_else(|e| e.into_inner()).take();
         drop(op);
+        self.saved_output
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .take();
         let inputs = std::mem::take(&mut *self.inputs.lock().unwrap_or_else(|e| e.into_inner()));
         drop_iteratively(inputs);
     }

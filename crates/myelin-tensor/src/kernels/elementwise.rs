@@ -242,6 +242,7 @@ pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
         return Ok(Tensor::from_data(out, a.shape()));
     }
     let shape = broadcast_shapes(op, a.shape(), b.shape())?;
+    crate::shape::checked_numel::<T>(op, &shape)?;
     if shape.as_slice() == a.shape() && a.is_contiguous() {
         if let Some(y) = uniform_value(b) {
             let va = contiguous_values(a);

@@ -28,6 +28,9 @@ impl<T: Element> BackwardOp<T> for AddBackward {
     fn name(&self) -> &'static str {
         "add"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![
             to_input(ctx, 0, || Ok(g.clone()))?,
@@ -40,6 +43,9 @@ struct SubBackward;
 impl<T: Element> BackwardOp<T> for SubBackward {
     fn name(&self) -> &'static str {
         "sub"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![

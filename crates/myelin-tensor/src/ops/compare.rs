@@ -65,6 +65,7 @@ impl<T: Element> Tensor<T> {
     ) -> Result<Tensor<T>> {
         let shape = crate::shape::broadcast_shapes("where", mask.shape(), on_true.shape())?;
         let shape = crate::shape::broadcast_shapes("where", &shape, on_false.shape())?;
+        crate::shape::checked_numel::<T>("where", &shape)?;
         let m = mask.detach().try_broadcast_to(&shape)?;
         let a = on_true.detach().try_broadcast_to(&shape)?;
         let b = on_false.detach().try_broadcast_to(&shape)?;
@@ -82,6 +83,10 @@ struct WhereBackward<T: Element> {
 impl<T: Element> BackwardOp<T> for WhereBackward<T> {
     fn name(&self) -> &'static str {
         "where"
+    }
+    /// The mask is kept in the op; the selected values are not needed.
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
         let zero = Tensor::zeros(&[]);

@@ -41,6 +41,9 @@ impl<T: Element> BackwardOp<T> for IndexSelectBackward {
     fn name(&self) -> &'static str {
         "index_select"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let size = ctx.input(0).shape()[self.dim];
         Ok(vec![Some(g.index_add(self.dim, &self.indices, size)?)])
@@ -54,6 +57,9 @@ struct IndexAddBackward {
 impl<T: Element> BackwardOp<T> for IndexAddBackward {
     fn name(&self) -> &'static str {
         "index_add"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(
@@ -70,6 +76,9 @@ impl<T: Element> BackwardOp<T> for GatherBackward {
     fn name(&self) -> &'static str {
         "gather"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let size = ctx.input(0).shape()[self.dim];
         Ok(vec![Some(g.scatter_add(self.dim, &self.index, size)?)])
@@ -84,6 +93,9 @@ struct ScatterAddBackward {
 impl<T: Element> BackwardOp<T> for ScatterAddBackward {
     fn name(&self) -> &'static str {
         "scatter_add"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(g.gather(
@@ -102,7 +114,7 @@ impl<T: Element> Tensor<T> {
         check_indices("index_select", indices, d, size)?;
         let mut shape = self.shape().to_vec();
         shape[d] = indices.len();
-        let mut out = alloc(checked_numel("index_select", &shape)?);
+        let mut out = alloc(checked_numel::<T>("index_select", &shape)?);
         let src = contiguous_values(self);
         let n = indices.len();
         for o in 0..outer {
@@ -131,7 +143,7 @@ impl<T: Element> Tensor<T> {
         let (outer, n, inner) = split_at_dim(self.shape(), dim);
         let mut shape = self.shape().to_vec();
         shape[dim] = size;
-        let mut out = alloc(checked_numel("index_add", &shape)?);
+        let mut out = alloc(checked_numel::<T>("index_add", &shape)?);
         out.fill(T::zero());
         let src = contiguous_values(self);
         for o in 0..outer {
@@ -171,7 +183,7 @@ impl<T: Element> Tensor<T> {
                 .zip(self.shape())
                 .enumerate()
                 .all(|(k, (a, b))| k == d || a == b);
-        if !shape_ok || checked_numel("gather", index_shape)? != index.len() {
+        if !shape_ok || checked_numel::<T>("gather", index_shape)? != index.len() {
             return Err(TensorError::ShapeMismatch {
                 op: "gather",
                 detail: format!(
@@ -213,7 +225,7 @@ impl<T: Element> Tensor<T> {
         let (outer, n, inner) = split_at_dim(self.shape(), dim);
         let mut shape = self.shape().to_vec();
         shape[dim] = size;
-        let mut out = alloc(checked_numel("scatter_add", &shape)?);
+        let mut out = alloc(checked_numel::<T>("scatter_add", &shape)?);
         out.fill(T::zero());
         let src = contiguous_values(self);
         for o in 0..outer {
@@ -239,7 +251,7 @@ impl<T: Element> Tensor<T> {
     /// One-hot rows: shape `[labels.len(), classes]`. Errors on a label ≥ `classes`.
     pub fn one_hot(labels: &[usize], classes: usize) -> Result<Tensor<T>> {
         check_indices("one_hot", labels, 1, classes)?;
-        let mut data = vec![T::zero(); checked_numel("one_hot", &[labels.len(), classes])?];
+        let mut data = vec![T::zero(); checked_numel::<T>("one_hot", &[labels.len(), classes])?];
         for (row, &label) in labels.iter().enumerate() {
             data[row * classes + label] = T::one();
         }

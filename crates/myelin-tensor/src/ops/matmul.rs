@@ -56,7 +56,7 @@ impl<T: Element> Tensor<T> {
         let batch = broadcast_shapes("matmul", &sa[..sa.len() - 2], &sb[..sb.len() - 2])?;
         let mut out_shape = batch.to_vec();
         out_shape.extend_from_slice(&[m, n]);
-        let out_numel = crate::shape::checked_numel("matmul", &out_shape)?;
+        let out_numel = crate::shape::checked_numel::<T>("matmul", &out_shape)?;
         let mut out = alloc(out_numel);
         {
             let (la, lb) = (self.layout(), other.layout());
@@ -103,6 +103,13 @@ impl<T: Element> Tensor<T> {
     }
 }
 
+/// The number of rows `linear` multiplies: the product of all but the last dimension of
+/// the input (not `numel / in_features`, which is 0 for `in_features = 0` while the
+/// output still has rows, each equal to the bias).
+fn linear_rows(input_shape: &[usize]) -> usize {
+    input_shape[..input_shape.len() - 1].iter().product()
+}
+
 /// Backward of `linear`: dx = G·W, dW = Gᵀ·X (computed directly in W's [out, in] layout,
 /// no transposed copy), db = Σ_rows G. Written with tensor ops, so it is differentiable.
 struct LinearBackward;
@@ -110,11 +117,15 @@ impl<T: Element> BackwardOp<T> for LinearBackward {
     fn name(&self) -> &'static str {
         "linear"
     }
+    /// The bias (input 2) is not needed by the backward.
+    fn saves_input(&self, i: usize) -> bool {
+        i < 2
+    }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
         let (x, w) = (ctx.input(0), ctx.input(1));
         let out_features = w.shape()[0];
         let in_features = w.shape()[1];
-        let rows = x.numel() / in_features.max(1);
+        let rows = linear_rows(x.shape());
         let g2 = g.try_reshape(&[rows, out_features])?;
         let gx = if ctx.needs_grad(0) {
             Some(g2.try_matmul(w)?.try_reshape(x.shape())?)
@@ -167,10 +178,10 @@ impl<T: Element> Tensor<T> {
             });
         }
         let (out_features, in_features) = (ws[0], ws[1]);
-        let rows = self.numel() / in_features.max(1);
+        let rows = linear_rows(xs);
         let mut out_shape = xs.to_vec();
         *out_shape.last_mut().expect("non-empty") = out_features;
-        let mut out = alloc(crate::shape::checked_numel("linear", &out_shape)?);
+        let mut out = alloc(crate::shape::checked_numel::<T>("linear", &out_shape)?);
         {
             let x2 = {
                 let _g = crate::no_grad();

@@ -23,6 +23,9 @@ impl<T: Element> BackwardOp<T> for SumBackward {
     fn name(&self) -> &'static str {
         "sum"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let shape = ctx.input(0).shape();
         let g = g.try_reshape(&keepdim_shape(shape, &self.dims))?;
@@ -161,6 +164,7 @@ impl<T: Element> Tensor<T> {
 
     /// Euclidean (L2) norm over `dims` (empty: all).
     pub fn norm_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        normalize_dims("norm", dims, self.ndim())?;
         Ok(self.square().sum_dims(dims, keepdim)?.sqrt())
     }
 
@@ -171,7 +175,12 @@ impl<T: Element> Tensor<T> {
 
     /// log Σ exp(x) over `dims`, computed stably by subtracting the maximum first.
     /// Rows that are entirely −∞ give −∞.
+    /// An empty reduced dimension gives −∞ (the log of an empty sum), as in PyTorch.
     pub fn logsumexp(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+        let resolved = normalize_dims("logsumexp", dims, self.ndim())?;
+        if resolved.iter().any(|&d| self.shape()[d] == 0) {
+            return Ok(self.exp().sum_dims(dims, keepdim)?.log());
+        }
         let shift = {
             let _guard = crate::no_grad();
             let m = self.max_dims(dims, true)?;
@@ -187,7 +196,6 @@ impl<T: Element> Tensor<T> {
         if keepdim {
             Ok(lse)
         } else {
-            let resolved = normalize_dims("logsumexp", dims, self.ndim())?;
             lse.try_reshape(&reduced_shape(self.shape(), &resolved, false))
         }
     }
@@ -248,6 +256,9 @@ struct ExtremumGrad<T: Element> {
 impl<T: Element> BackwardOp<T> for ExtremumGrad<T> {
     fn name(&self) -> &'static str {
         self.name
+    }
+    fn saves_output(&self) -> bool {
+        true
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let x = ctx.input(0);

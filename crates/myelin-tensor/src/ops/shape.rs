@@ -29,6 +29,9 @@ impl<T: Element> BackwardOp<T> for ReshapeBackward {
     fn name(&self) -> &'static str {
         "reshape"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(g.try_reshape(&self.input_shape)?)])
     }
@@ -38,6 +41,9 @@ struct ContiguousBackward;
 impl<T: Element> BackwardOp<T> for ContiguousBackward {
     fn name(&self) -> &'static str {
         "contiguous"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(g.clone())])
@@ -51,6 +57,9 @@ impl<T: Element> BackwardOp<T> for PermuteBackward {
     fn name(&self) -> &'static str {
         "permute"
     }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
+    }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(g.try_permute(&self.inverse)?)])
     }
@@ -60,6 +69,9 @@ struct BroadcastBackward;
 impl<T: Element> BackwardOp<T> for BroadcastBackward {
     fn name(&self) -> &'static str {
         "broadcast_to"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(g.try_sum_to(ctx.input(0).shape())?)])
@@ -73,6 +85,9 @@ struct NarrowBackward {
 impl<T: Element> BackwardOp<T> for NarrowBackward {
     fn name(&self) -> &'static str {
         "narrow"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let full = ctx.input(0).shape()[self.dim];
@@ -88,6 +103,9 @@ struct PadBackward {
 impl<T: Element> BackwardOp<T> for PadBackward {
     fn name(&self) -> &'static str {
         "pad"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let len = ctx.input(0).shape()[self.dim];
@@ -105,6 +123,9 @@ struct ConcatBackward {
 impl<T: Element> BackwardOp<T> for ConcatBackward {
     fn name(&self) -> &'static str {
         "concat"
+    }
+    fn saves_input(&self, _i: usize) -> bool {
+        false
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let mut start = 0;
@@ -125,7 +146,7 @@ impl<T: Element> BackwardOp<T> for ConcatBackward {
 impl<T: Element> Tensor<T> {
     /// The same elements with a new shape (a view when contiguous, else a copy).
     pub fn try_reshape(&self, shape: &[usize]) -> Result<Tensor<T>> {
-        let numel = checked_numel("reshape", shape)?;
+        let numel = checked_numel::<T>("reshape", shape)?;
         if numel != self.numel() {
             return Err(TensorError::ShapeMismatch {
                 op: "reshape",
@@ -260,6 +281,7 @@ impl<T: Element> Tensor<T> {
                 rhs: shape.to_vec(),
             });
         }
+        checked_numel::<T>("broadcast_to", shape)?;
         let out = self.view_with(broadcast_layout(self.layout(), shape));
         Ok(Tensor::record(out, &[self], || BroadcastBackward))
     }
@@ -297,11 +319,22 @@ impl<T: Element> Tensor<T> {
 
     /// `len` entries of dimension `dim` starting at `start` (a view).
     pub fn try_narrow(&self, dim: isize, start: usize, len: usize) -> Result<Tensor<T>> {
-        let d = normalize_dim("narrow", dim, self.ndim())?;
+        self.narrow_named("narrow", dim, start, len)
+    }
+
+    /// `narrow`, reporting errors as `op` (so `slice` errors say `slice`).
+    fn narrow_named(
+        &self,
+        op: &'static str,
+        dim: isize,
+        start: usize,
+        len: usize,
+    ) -> Result<Tensor<T>> {
+        let d = normalize_dim(op, dim, self.ndim())?;
         let size = self.shape()[d];
         if start.checked_add(len).is_none_or(|end| end > size) {
             return Err(TensorError::IndexOutOfRange {
-                op: "narrow",
+                op,
                 index: (start as i64).saturating_add(len as i64),
                 dim: d,
                 size,
@@ -318,6 +351,9 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Elements `start..end` of dimension `dim` (PyTorch's `x[..., start:end, ...]`).
+    ///
+    /// Deviation from PyTorch: an `end` beyond the dimension (or `end < start`) is an
+    /// error naming `slice`, where Python slicing would silently clamp it.
     pub fn slice(&self, dim: isize, start: usize, end: usize) -> Result<Tensor<T>> {
         if end < start {
             return Err(TensorError::InvalidArgument {
@@ -325,7 +361,7 @@ impl<T: Element> Tensor<T> {
                 detail: format!("end {end} is before start {start}"),
             });
         }
-        self.try_narrow(dim, start, end - start)
+        self.narrow_named("slice", dim, start, end - start)
     }
 
     /// Places `self` at `start..start+len` of dimension `dim` inside zeros of extent `full`.
@@ -389,7 +425,7 @@ impl<T: Element> Tensor<T> {
         }
         let mut shape = first.shape().to_vec();
         shape[d] = total;
-        let numel = checked_numel("concat", &shape)?;
+        let numel = checked_numel::<T>("concat", &shape)?;
         let inner: usize = shape[d + 1..].iter().product();
         let outer: usize = shape[..d].iter().product();
         let mut out = alloc(numel);
@@ -429,12 +465,12 @@ impl<T: Element> Tensor<T> {
                 });
             }
         }
+        let d = normalize_dim("stack", dim, first.ndim() + 1)?;
         let expanded = tensors
             .iter()
-            .map(|t| t.unsqueeze(dim))
+            .map(|t| t.unsqueeze(d as isize))
             .collect::<Result<Vec<_>>>()?;
         let refs: Vec<&Tensor<T>> = expanded.iter().collect();
-        let d = normalize_dim("stack", dim, first.ndim() + 1)?;
         Tensor::concat(&refs, d as isize)
     }
 }

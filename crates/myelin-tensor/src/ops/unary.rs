@@ -144,6 +144,12 @@ impl<T: Element> UnaryFn<T> for Scale {
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         Some(Arc::new(Constant(self.0)))
     }
+    fn saves_input(&self) -> bool {
+        false
+    }
+    fn saves_output(&self) -> bool {
+        false
+    }
 }
 
 /// x ↦ c (a constant; derivative 0, NaN passes through).
@@ -164,6 +170,12 @@ impl<T: Element> UnaryFn<T> for Constant {
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         Some(Arc::new(Zero))
     }
+    fn saves_input(&self) -> bool {
+        false
+    }
+    fn saves_output(&self) -> bool {
+        false
+    }
 }
 
 /// x ↦ x + s.
@@ -183,6 +195,12 @@ impl<T: Element> UnaryFn<T> for Shift {
     }
     fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
         Some(Arc::new(Constant(1.0)))
+    }
+    fn saves_input(&self) -> bool {
+        false
+    }
+    fn saves_output(&self) -> bool {
+        false
     }
 }
 
