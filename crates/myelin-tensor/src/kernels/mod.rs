@@ -7,3 +7,6 @@
 pub mod elementwise;
 pub(crate) mod matmul;
 pub(crate) mod reduce;
+pub(crate) mod conv;
+pub(crate) mod im2col;
+pub(crate) mod pool;
