@@ -3,6 +3,11 @@
 //! | layer | PyTorch |
 //! |---|---|
 //! | [`Linear`] | `nn.Linear` |
+//! | [`Conv1d`], [`Conv2d`] | `nn.Conv1d`, `nn.Conv2d` |
+//! | [`ConvTranspose2d`] | `nn.ConvTranspose2d` |
+//! | [`MaxPool1d`], [`MaxPool2d`] | `nn.MaxPool1d`, `nn.MaxPool2d` |
+//! | [`AvgPool1d`], [`AvgPool2d`] | `nn.AvgPool1d`, `nn.AvgPool2d` |
+//! | [`AdaptiveAvgPool1d`], [`AdaptiveAvgPool2d`] | `nn.AdaptiveAvgPool1d`, `nn.AdaptiveAvgPool2d` |
 //! | [`ActivationLayer`] | `nn.ReLU`, `nn.PReLU`, `nn.Softmax`, … (any [`myelin_activations::Activation`]) |
 //! | [`Dropout`] | `nn.Dropout` |
 //! | [`AlphaDropout`] | `nn.AlphaDropout` |
@@ -16,19 +21,23 @@
 mod activation;
 mod alpha_dropout;
 mod batch_norm;
+mod conv;
 mod dropout;
 mod flatten;
 mod layer_norm;
 mod linear;
 mod mlp;
+mod pool;
 mod sequential;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
 pub use batch_norm::BatchNorm1d;
+pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::{mlp, Mlp};
+pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use sequential::Sequential;
