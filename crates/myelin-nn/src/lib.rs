@@ -17,6 +17,7 @@ pub mod serialize;
 pub use clip::{clip_grad_norm, clip_grad_value};
 pub use optim::Optimizer;
 pub use schedule::LrScheduler;
+pub mod functional;
 pub mod init;
 pub mod layers;
 pub mod loss;

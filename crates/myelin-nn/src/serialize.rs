@@ -16,6 +16,11 @@
 //!   `F32` and `F64` (a dtype mismatch is reported, as a sign of loading the wrong
 //!   checkpoint); use `load` plus [`Tensor::assign`] to convert deliberately.
 //! - [`load_metadata`] returns the file's string metadata.
+//! - Integer buffers: PyTorch stores batch norm's `num_batches_tracked` counter as
+//!   `I64`. A tensor named `num_batches_tracked` or `<prefix>.num_batches_tracked` is
+//!   therefore written as `I64` (its values must be whole numbers), [`load`] converts
+//!   `I64` back for such names, and [`load_into`] expects `I64` for them. Every other
+//!   name is `F32`/`F64` as above.
 //!
 //! Reading is defensive: the 8-byte header length is checked against the file size
 //! before anything else is read, every declared tensor extent is checked to lie inside
@@ -114,23 +119,27 @@ pub fn save_with_metadata<T: Element, S: AsRef<str>>(
             )));
         }
     }
-    let dtype = match T::DTYPE {
-        DType::F32 => Dtype::F32,
-        DType::F64 => Dtype::F64,
-    };
-    let encoded: Vec<(String, Encoded)> = tensors
+    let encoded = tensors
         .iter()
         .map(|(name, t)| {
-            (
-                name.as_ref().to_string(),
+            let name = name.as_ref();
+            let dtype = stored_dtype::<T>(name);
+            let bytes = if dtype == Dtype::I64 {
+                t.with_contiguous_data(|v| to_i64_le_bytes(name, v))?
+            } else {
+                t.with_contiguous_data(to_le_bytes)
+            };
+            let shape = t.shape().to_vec();
+            Ok((
+                name.to_string(),
                 Encoded {
                     dtype,
-                    shape: t.shape().to_vec(),
-                    bytes: t.with_contiguous_data(to_le_bytes),
+                    shape,
+                    bytes,
                 },
-            )
+            ))
         })
-        .collect();
+        .collect::<Result<Vec<(String, Encoded)>>>()?;
     let mut meta = metadata.clone();
     meta.entry(FORMAT_METADATA.0.to_string())
         .or_insert_with(|| FORMAT_METADATA.1.to_string());
@@ -167,7 +176,7 @@ pub fn load<T: Element>(path: impl AsRef<Path>) -> Result<Vec<(String, Tensor<T>
     let mut problems = Vec::new();
     let mut out = Vec::new();
     for (name, view) in sorted_views(&st) {
-        match decode::<T>(&view) {
+        match decode::<T>(name, &view) {
             Ok(values) => match Tensor::from_vec(values, view.shape()) {
                 Ok(t) => out.push((name.to_string(), t)),
                 Err(e) => problems.push(format!("tensor `{name}`: {e}")),
@@ -215,13 +224,10 @@ pub fn load_into<T: Element, S: AsRef<str>>(
             None => problems.push(format!("missing key `{name}` (shape {:?})", p.shape())),
             Some(view) => {
                 let file_dtype = view.dtype();
-                let expected = match T::DTYPE {
-                    DType::F32 => Dtype::F32,
-                    DType::F64 => Dtype::F64,
-                };
+                let expected = stored_dtype::<T>(name);
                 if file_dtype != expected {
                     problems.push(format!(
-                        "dtype mismatch for `{name}`: the file has {file_dtype:?}, the parameter is {expected:?}"
+                        "dtype mismatch for `{name}`: the file has {file_dtype:?}, expected {expected:?}"
                     ));
                 }
                 if view.shape() != p.shape() {
@@ -250,7 +256,7 @@ pub fn load_into<T: Element, S: AsRef<str>>(
     let mut values = Vec::with_capacity(params.len());
     for (name, p) in params {
         let view = &file[name.as_ref()];
-        let data = decode::<T>(view).map_err(|e| checkpoint_error(path, vec![e]))?;
+        let data = decode::<T>(name.as_ref(), view).map_err(|e| checkpoint_error(path, vec![e]))?;
         values.push((p, Tensor::from_vec(data, p.shape())?));
     }
     for (p, v) in values {
@@ -304,6 +310,36 @@ fn to_le_bytes<T: Element>(values: &[T]) -> Vec<u8> {
             .for_each(|v| out.extend_from_slice(&Element::to_f64(*v).to_le_bytes())),
     }
     out
+}
+
+/// Whether `name` is an integer buffer in PyTorch checkpoints (batch norm's
+/// `num_batches_tracked`), stored as `I64`.
+fn is_integer_key(name: &str) -> bool {
+    name.rsplit('.').next() == Some("num_batches_tracked")
+}
+
+/// The safetensors dtype a tensor called `name` is stored with.
+fn stored_dtype<T: Element>(name: &str) -> Dtype {
+    match T::DTYPE {
+        _ if is_integer_key(name) => Dtype::I64,
+        DType::F32 => Dtype::F32,
+        DType::F64 => Dtype::F64,
+    }
+}
+
+/// Whole-number values as little-endian `i64`, or an error naming the tensor.
+fn to_i64_le_bytes<T: Element>(name: &str, values: &[T]) -> Result<Vec<u8>> {
+    let mut out = Vec::with_capacity(8 * values.len());
+    for &v in values {
+        let v = Element::to_f64(v);
+        if v.fract() != 0.0 || v.abs() >= 9.2e18 {
+            return Err(NnError::InvalidArgument(format!(
+                "save: `{name}` is stored as I64 like PyTorch's, but holds {v}, which is not a whole number in range"
+            )));
+        }
+        out.extend_from_slice(&(v as i64).to_le_bytes());
+    }
+    Ok(out)
 }
 
 /// `<dir>/<file name>.tmp-<pid>-<n>`: unique per process and per call.
@@ -447,8 +483,9 @@ fn sorted_views<'a>(st: &'a SafeTensors<'a>) -> Vec<(&'a str, TensorView<'a>)> {
     v
 }
 
-/// Decodes an `F32` or `F64` view into `T` values.
-fn decode<T: Element>(view: &TensorView<'_>) -> std::result::Result<Vec<T>, String> {
+/// Decodes an `F32` or `F64` view (or `I64` for an integer buffer called `name`) into
+/// `T` values.
+fn decode<T: Element>(name: &str, view: &TensorView<'_>) -> std::result::Result<Vec<T>, String> {
     let shape = view.shape();
     // Zero-element tensors may declare absurd extents; keep them within usize so that
     // stride arithmetic downstream cannot overflow.
@@ -468,14 +505,21 @@ fn decode<T: Element>(view: &TensorView<'_>) -> std::result::Result<Vec<T>, Stri
             .collect()),
         Dtype::F64 => Ok(bytes
             .chunks_exact(8)
-            .map(|c| {
-                let mut a = [0u8; 8];
-                a.copy_from_slice(c);
-                T::from_f64(f64::from_le_bytes(a))
-            })
+            .map(|c| T::from_f64(f64::from_le_bytes(eight(c))))
+            .collect()),
+        Dtype::I64 if is_integer_key(name) => Ok(bytes
+            .chunks_exact(8)
+            .map(|c| T::from_f64(i64::from_le_bytes(eight(c)) as f64))
             .collect()),
         other => Err(format!(
-            "has dtype {other:?}; only F32 and F64 tensors can be loaded"
+            "has dtype {other:?}; only F32 and F64 tensors (and I64 `num_batches_tracked` buffers) can be loaded"
         )),
     }
+}
+
+/// An 8-byte chunk (from `chunks_exact(8)`) as an array.
+fn eight(c: &[u8]) -> [u8; 8] {
+    let mut a = [0u8; 8];
+    a.copy_from_slice(c);
+    a
 }

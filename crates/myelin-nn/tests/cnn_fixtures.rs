@@ -1,12 +1,17 @@
 //! Convolution, pooling, padding and fold/unfold against PyTorch 2.15 (float64 fixtures
 //! written by `tools/fixtures/cnn.py`): outputs and the gradients of `sum(y · gy)` to
-//! 1e-10. The options of every case repeat those in the script.
+//! 1e-10. The options of every case repeat those in the script. Also a whole CNN
+//! checkpoint (conv, batch norm, pooling, linear) in both directions.
 
 use std::collections::HashMap;
 
-use myelin_nn::serialize::load;
+use myelin_nn::layers::{
+    ActivationLayer, AvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, MaxPool2d, Sequential,
+};
+use myelin_nn::serialize::{load, load_into, save};
+use myelin_nn::Module;
 use myelin_tensor::{
-    grad, AvgPool1dOptions, AvgPool2dOptions, Conv1dOptions, Conv2dOptions,
+    grad, seeded_rng, AvgPool1dOptions, AvgPool2dOptions, Conv1dOptions, Conv2dOptions,
     ConvTranspose2dOptions, FoldOptions, MaxPool1dOptions, MaxPool2dOptions, PadMode, Padding,
     Result, Tensor,
 };
@@ -192,5 +197,81 @@ fn pad_and_fold_match_pytorch() {
     ];
     for (name, op) in cases {
         check(&fx, name, op);
+    }
+}
+
+// ----- a whole CNN checkpoint, both directions ------------------------------------------
+
+/// The PyTorch model of `tools/fixtures/cnn.py`, layer for layer.
+fn cnn<T: myelin_tensor::Element>() -> Sequential<T> {
+    let relu = || ActivationLayer::<T>::new("relu".parse().unwrap()).unwrap();
+    Sequential::new()
+        .append(Conv2d::new(1, 4, 3, Conv2dOptions::default().padding(1), 0).unwrap())
+        .append(BatchNorm2d::new(4).unwrap())
+        .append(relu())
+        .append(MaxPool2d::new(MaxPool2dOptions::new(2)))
+        .append(
+            Conv2d::with_init(4, 8, 3, Conv2dOptions::default(), false, &mut seeded_rng(1))
+                .unwrap(),
+        )
+        .append(relu())
+        .append(AvgPool2d::new(AvgPool2dOptions::new(2).ceil_mode(true)))
+        .append(Flatten::default())
+        .append(Linear::new(8 * 2 * 2, 3, true, 2).unwrap())
+}
+
+fn fixture_path(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+#[test]
+fn pytorch_cnn_checkpoint_loads_strictly_and_matches() {
+    let mut model = cnn::<f32>();
+    load_into(fixture_path("cnn_model.safetensors"), &model.state_dict()).unwrap();
+    model.eval();
+    let io: HashMap<String, Tensor<f32>> = load::<f32>(fixture_path("cnn_model_io.safetensors"))
+        .unwrap()
+        .into_iter()
+        .collect();
+    let y = model.forward(&io["input"]).unwrap();
+    assert_eq!(y.shape(), io["output"].shape());
+    for (a, b) in y.to_vec().iter().zip(io["output"].to_vec()) {
+        assert!((a - b).abs() <= 1e-5 * (1.0 + b.abs()), "{a} vs {b}");
+    }
+    // The running statistics came from the file (a fresh model gives other outputs).
+    let mut fresh = cnn::<f32>();
+    fresh.eval();
+    let other = fresh.forward(&io["input"]).unwrap().to_vec();
+    assert!(other.iter().zip(y.to_vec()).any(|(a, b)| (a - b).abs() > 1e-3));
+}
+
+/// Writes a Myelin checkpoint and its outputs; `tools/fixtures/cnn.py verify DIR` loads
+/// them strictly into the PyTorch model. The directory is `MYELIN_INTEROP_DIR` when set
+/// (for that manual check), a temporary one otherwise; either way the file must load
+/// back strictly into a fresh Myelin model with the same outputs.
+#[test]
+fn myelin_checkpoint_loads_into_pytorch() {
+    let dir = std::env::var_os("MYELIN_INTEROP_DIR")
+        .map(std::path::PathBuf::from)
+        .unwrap_or_else(|| std::env::temp_dir().join(format!("myelin_cnn_{}", std::process::id())));
+    std::fs::create_dir_all(&dir).unwrap();
+    let model = cnn::<f32>();
+    // A few training-mode forwards so the batch-norm statistics move.
+    for seed in 0..3 {
+        model.forward(&Tensor::randn_seeded(&[6, 1, 10, 10], 100 + seed)).unwrap();
+    }
+    let mut model = model;
+    model.eval();
+    let x = Tensor::<f32>::randn_seeded(&[4, 1, 10, 10], 7);
+    let y = model.forward(&x).unwrap();
+    let ckpt = dir.join("myelin_cnn.safetensors");
+    save(&ckpt, &model.state_dict()).unwrap();
+    save(dir.join("myelin_cnn_io.safetensors"), &[("input", x.clone()), ("output", y.clone())]).unwrap();
+    let mut back = cnn::<f32>();
+    load_into(&ckpt, &back.state_dict()).unwrap();
+    back.eval();
+    assert_eq!(back.forward(&x).unwrap().to_vec(), y.to_vec());
+    if std::env::var_os("MYELIN_INTEROP_DIR").is_none() {
+        std::fs::remove_dir_all(&dir).ok();
     }
 }

@@ -152,7 +152,8 @@ fn sequential_names_buffers_and_propagates_mode() {
             "1.weight",
             "1.bias",
             "1.running_mean",
-            "1.running_var"
+            "1.running_var",
+            "1.num_batches_tracked"
         ]
     );
     model.eval();

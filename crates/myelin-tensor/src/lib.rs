@@ -50,6 +50,7 @@ pub use ops::pool::{
 };
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
+pub use shape::broadcast_shapes;
 #[doc(hidden)]
 pub use storage::BufferPool;
 pub use tensor::{GradHook, Tensor};

@@ -109,8 +109,14 @@ pub(crate) fn checked_numel(op: &'static str, shape: &[usize]) -> Result<usize> 
         })
 }
 
-/// NumPy broadcasting of two shapes.
-pub(crate) fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Dims> {
+/// NumPy (and PyTorch) broadcasting of two shapes: the shape `lhs ⊕ rhs` would have,
+/// or [`TensorError::Broadcast`] naming `op` and both shapes.
+///
+/// ```
+/// assert_eq!(myelin_tensor::broadcast_shapes("add", &[3, 1, 4], &[5, 4]).unwrap().as_slice(), &[3, 5, 4]);
+/// assert!(myelin_tensor::broadcast_shapes("add", &[3], &[2]).is_err());
+/// ```
+pub fn broadcast_shapes(op: &'static str, lhs: &[usize], rhs: &[usize]) -> Result<Dims> {
     let ndim = lhs.len().max(rhs.len());
     let mut out: Dims = smallvec::smallvec![0; ndim];
     for i in 0..ndim {

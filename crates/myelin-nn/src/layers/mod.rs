@@ -12,7 +12,12 @@
 //! | [`Dropout`] | `nn.Dropout` |
 //! | [`AlphaDropout`] | `nn.AlphaDropout` |
 //! | [`LayerNorm`] | `nn.LayerNorm` |
-//! | [`BatchNorm1d`] | `nn.BatchNorm1d` (`[N, C]` input) |
+//! | [`BatchNorm1d`] | `nn.BatchNorm1d` (`[N, C]` or `[N, C, L]` input) |
+//! | [`BatchNorm2d`] | `nn.BatchNorm2d` (`[N, C, H, W]`) |
+//! | [`BatchNorm3d`] | `nn.BatchNorm3d` (`[N, C, D, H, W]`) |
+//! | [`GroupNorm`] | `nn.GroupNorm` (`[N, C, *]`) |
+//! | [`RMSNorm`] | `nn.RMSNorm` (PyTorch 2.4+) |
+//! | [`Residual`] | a module with `body` (and `shortcut`) attributes returning `body(x) + x` |
 //! | [`Flatten`] | `nn.Flatten` |
 //! | [`Sequential`] | `nn.Sequential` |
 //!
@@ -20,7 +25,6 @@
 
 mod activation;
 mod alpha_dropout;
-mod batch_norm;
 mod conv;
 mod dropout;
 mod flatten;
@@ -28,11 +32,12 @@ mod layer_norm;
 mod linear;
 mod mlp;
 mod pool;
+mod norm;
+mod residual;
 mod sequential;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
-pub use batch_norm::BatchNorm1d;
 pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use flatten::Flatten;
@@ -40,4 +45,8 @@ pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::{mlp, Mlp};
 pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
+pub use norm::{
+    BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormOptions, GroupNorm, RMSNorm,
+};
+pub use residual::Residual;
 pub use sequential::Sequential;
