@@ -22,11 +22,36 @@ fn conv(c: &mut Criterion) {
         .measurement_time(Duration::from_secs(2));
     // (name, input shape, weight shape, options)
     let cases: Vec<(&str, [usize; 4], [usize; 4], Conv2dOptions)> = vec![
-        ("3x3_64c_32px_b32", [32, 64, 32, 32], [64, 64, 3, 3], Conv2dOptions::default().padding(1)),
-        ("3x3_1to32c_28px_b64", [64, 1, 28, 28], [32, 1, 3, 3], Conv2dOptions::default()),
-        ("3x3_32to64c_13px_b64", [64, 32, 13, 13], [64, 32, 3, 3], Conv2dOptions::default()),
-        ("depthwise_3x3_64c_32px_b8", [8, 64, 32, 32], [64, 1, 3, 3], Conv2dOptions::default().padding(1).groups(64)),
-        ("3x3_s2_64c_32px_b8", [8, 64, 32, 32], [128, 64, 3, 3], Conv2dOptions::default().padding(1).stride(2)),
+        (
+            "3x3_64c_32px_b32",
+            [32, 64, 32, 32],
+            [64, 64, 3, 3],
+            Conv2dOptions::default().padding(1),
+        ),
+        (
+            "3x3_1to32c_28px_b64",
+            [64, 1, 28, 28],
+            [32, 1, 3, 3],
+            Conv2dOptions::default(),
+        ),
+        (
+            "3x3_32to64c_13px_b64",
+            [64, 32, 13, 13],
+            [64, 32, 3, 3],
+            Conv2dOptions::default(),
+        ),
+        (
+            "depthwise_3x3_64c_32px_b8",
+            [8, 64, 32, 32],
+            [64, 1, 3, 3],
+            Conv2dOptions::default().padding(1).groups(64),
+        ),
+        (
+            "3x3_s2_64c_32px_b8",
+            [8, 64, 32, 32],
+            [128, 64, 3, 3],
+            Conv2dOptions::default().padding(1).stride(2),
+        ),
     ];
     let mut rng = seeded_rng(0);
     for (name, xs, ws, opts) in cases {
@@ -45,7 +70,9 @@ fn conv(c: &mut Criterion) {
         let params = [xg.clone(), w.clone(), b.clone()];
         group.bench_function(format!("{name}/fwdbwd"), |bench| {
             bench.iter(|| {
-                black_box(grad(&[xg.conv2d(&w, Some(&b), opts).sum()], &params, None, false).unwrap())
+                black_box(
+                    grad(&[xg.conv2d(&w, Some(&b), opts).sum()], &params, None, false).unwrap(),
+                )
             })
         });
     }
@@ -76,7 +103,8 @@ fn pool(c: &mut Criterion) {
         })
     });
     group.bench_function("max_pool2d_2x2_b32_64c_32px/fwdbwd", |bench| {
-        bench.iter(|| black_box(grad(&[x.max_pool2d(mp).sum()], &[x.clone()], None, false).unwrap()))
+        bench
+            .iter(|| black_box(grad(&[x.max_pool2d(mp).sum()], &[x.clone()], None, false).unwrap()))
     });
     group.bench_function("avg_pool2d_3x3_s2_b32_64c_32px/fwd", |bench| {
         bench.iter(|| {
@@ -85,7 +113,8 @@ fn pool(c: &mut Criterion) {
         })
     });
     group.bench_function("avg_pool2d_3x3_s2_b32_64c_32px/fwdbwd", |bench| {
-        bench.iter(|| black_box(grad(&[x.avg_pool2d(ap).sum()], &[x.clone()], None, false).unwrap()))
+        bench
+            .iter(|| black_box(grad(&[x.avg_pool2d(ap).sum()], &[x.clone()], None, false).unwrap()))
     });
     group.bench_function("adaptive_avg_pool2d_1x1_b32_64c_32px/fwd", |bench| {
         bench.iter(|| {

@@ -81,7 +81,9 @@ fn convolutions_match_pytorch() {
         ),
         (
             "conv2d_depthwise",
-            Box::new(|t| t[0].try_conv2d(&t[1], None, Conv2dOptions::default().padding(1).groups(4))),
+            Box::new(|t| {
+                t[0].try_conv2d(&t[1], None, Conv2dOptions::default().padding(1).groups(4))
+            }),
         ),
         (
             "conv1d",
@@ -149,27 +151,55 @@ fn pooling_matches_pytorch() {
         (
             "avg_pool2d_divisor",
             Box::new(|t| {
-                t[0].try_avg_pool2d(AvgPool2dOptions::new(3).stride(2).padding(1).divisor_override(5))
+                t[0].try_avg_pool2d(
+                    AvgPool2dOptions::new(3)
+                        .stride(2)
+                        .padding(1)
+                        .divisor_override(5),
+                )
             }),
         ),
         (
             "avg_pool1d",
             Box::new(|t| {
-                t[0].try_avg_pool1d(AvgPool1dOptions::new(4).stride(3).padding(2).ceil_mode(true))
+                t[0].try_avg_pool1d(
+                    AvgPool1dOptions::new(4)
+                        .stride(3)
+                        .padding(2)
+                        .ceil_mode(true),
+                )
             }),
         ),
-        ("adaptive_avg_pool2d", Box::new(|t| t[0].try_adaptive_avg_pool2d([3, 2]))),
-        ("adaptive_avg_pool2d_up", Box::new(|t| t[0].try_adaptive_avg_pool2d([5, 4]))),
-        ("adaptive_avg_pool2d_global", Box::new(|t| t[0].try_adaptive_avg_pool2d([1, 1]))),
-        ("adaptive_avg_pool1d", Box::new(|t| t[0].try_adaptive_avg_pool1d(4))),
+        (
+            "adaptive_avg_pool2d",
+            Box::new(|t| t[0].try_adaptive_avg_pool2d([3, 2])),
+        ),
+        (
+            "adaptive_avg_pool2d_up",
+            Box::new(|t| t[0].try_adaptive_avg_pool2d([5, 4])),
+        ),
+        (
+            "adaptive_avg_pool2d_global",
+            Box::new(|t| t[0].try_adaptive_avg_pool2d([1, 1])),
+        ),
+        (
+            "adaptive_avg_pool1d",
+            Box::new(|t| t[0].try_adaptive_avg_pool1d(4)),
+        ),
     ];
     for (name, op) in cases {
         check(&fx, name, op);
     }
     // The indices are PyTorch's too.
     for (name, idx) in [
-        ("max_pool2d", fx["max_pool2d.x"].max_pool2d_with_indices(mp2).unwrap().1),
-        ("max_pool1d", fx["max_pool1d.x"].max_pool1d_with_indices(mp1).unwrap().1),
+        (
+            "max_pool2d",
+            fx["max_pool2d.x"].max_pool2d_with_indices(mp2).unwrap().1,
+        ),
+        (
+            "max_pool1d",
+            fx["max_pool1d.x"].max_pool1d_with_indices(mp1).unwrap().1,
+        ),
     ] {
         let want: Vec<usize> = fx[&format!("{name}.idx")]
             .to_vec()
@@ -188,10 +218,22 @@ fn pad_and_fold_match_pytorch() {
         .padding(1)
         .stride((1, 2));
     let cases: Vec<(&str, Op)> = vec![
-        ("pad_reflect", Box::new(|t| t[0].try_pad(&[2, 1, 3, 0], PadMode::Reflect))),
-        ("pad_replicate", Box::new(|t| t[0].try_pad(&[1, 2, 0, 3], PadMode::Replicate))),
-        ("pad_circular", Box::new(|t| t[0].try_pad(&[2, 2, 1, 1], PadMode::Circular))),
-        ("pad_constant", Box::new(|t| t[0].try_pad(&[1, 2, 2, 1], PadMode::Constant(0.5)))),
+        (
+            "pad_reflect",
+            Box::new(|t| t[0].try_pad(&[2, 1, 3, 0], PadMode::Reflect)),
+        ),
+        (
+            "pad_replicate",
+            Box::new(|t| t[0].try_pad(&[1, 2, 0, 3], PadMode::Replicate)),
+        ),
+        (
+            "pad_circular",
+            Box::new(|t| t[0].try_pad(&[2, 2, 1, 1], PadMode::Circular)),
+        ),
+        (
+            "pad_constant",
+            Box::new(|t| t[0].try_pad(&[1, 2, 2, 1], PadMode::Constant(0.5))),
+        ),
         ("unfold", Box::new(move |t| t[0].unfold(fo))),
         ("fold", Box::new(move |t| t[0].fold([6, 7], fo))),
     ];
@@ -242,7 +284,10 @@ fn pytorch_cnn_checkpoint_loads_strictly_and_matches() {
     let mut fresh = cnn::<f32>();
     fresh.eval();
     let other = fresh.forward(&io["input"]).unwrap().to_vec();
-    assert!(other.iter().zip(y.to_vec()).any(|(a, b)| (a - b).abs() > 1e-3));
+    assert!(other
+        .iter()
+        .zip(y.to_vec())
+        .any(|(a, b)| (a - b).abs() > 1e-3));
 }
 
 /// Writes a Myelin checkpoint and its outputs; `tools/fixtures/cnn.py verify DIR` loads
@@ -258,7 +303,9 @@ fn myelin_checkpoint_loads_into_pytorch() {
     let model = cnn::<f32>();
     // A few training-mode forwards so the batch-norm statistics move.
     for seed in 0..3 {
-        model.forward(&Tensor::randn_seeded(&[6, 1, 10, 10], 100 + seed)).unwrap();
+        model
+            .forward(&Tensor::randn_seeded(&[6, 1, 10, 10], 100 + seed))
+            .unwrap();
     }
     let mut model = model;
     model.eval();
@@ -266,7 +313,11 @@ fn myelin_checkpoint_loads_into_pytorch() {
     let y = model.forward(&x).unwrap();
     let ckpt = dir.join("myelin_cnn.safetensors");
     save(&ckpt, &model.state_dict()).unwrap();
-    save(dir.join("myelin_cnn_io.safetensors"), &[("input", x.clone()), ("output", y.clone())]).unwrap();
+    save(
+        dir.join("myelin_cnn_io.safetensors"),
+        &[("input", x.clone()), ("output", y.clone())],
+    )
+    .unwrap();
     let mut back = cnn::<f32>();
     load_into(&ckpt, &back.state_dict()).unwrap();
     back.eval();

@@ -74,14 +74,63 @@ fn naive_conv2d(
 #[test]
 fn conv2d_matches_the_definition() {
     let _serial = serial();
-    let cases: &[([usize; 4], [usize; 4], [usize; 2], [(usize, usize); 2], [usize; 2], usize)] = &[
-        ([2, 3, 7, 6], [4, 3, 3, 3], [1, 1], [(1, 1), (1, 1)], [1, 1], 1),
-        ([2, 4, 9, 8], [6, 2, 3, 2], [2, 3], [(0, 1), (2, 0)], [1, 2], 2),
-        ([1, 4, 6, 6], [4, 1, 3, 3], [1, 1], [(1, 1), (1, 1)], [2, 2], 4),
-        ([3, 2, 5, 5], [3, 2, 1, 1], [1, 1], [(0, 0), (0, 0)], [1, 1], 1),
-        ([1, 2, 5, 7], [5, 2, 5, 3], [2, 1], [(2, 2), (0, 0)], [1, 1], 1),
+    let cases: &[(
+        [usize; 4],
+        [usize; 4],
+        [usize; 2],
+        [(usize, usize); 2],
+        [usize; 2],
+        usize,
+    )] = &[
+        (
+            [2, 3, 7, 6],
+            [4, 3, 3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
+        (
+            [2, 4, 9, 8],
+            [6, 2, 3, 2],
+            [2, 3],
+            [(0, 1), (2, 0)],
+            [1, 2],
+            2,
+        ),
+        (
+            [1, 4, 6, 6],
+            [4, 1, 3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [2, 2],
+            4,
+        ),
+        (
+            [3, 2, 5, 5],
+            [3, 2, 1, 1],
+            [1, 1],
+            [(0, 0), (0, 0)],
+            [1, 1],
+            1,
+        ),
+        (
+            [1, 2, 5, 7],
+            [5, 2, 5, 3],
+            [2, 1],
+            [(2, 2), (0, 0)],
+            [1, 1],
+            1,
+        ),
         // Large enough to run the batch-parallel path.
-        ([8, 16, 12, 12], [16, 16, 3, 3], [1, 1], [(1, 1), (1, 1)], [1, 1], 1),
+        (
+            [8, 16, 12, 12],
+            [16, 16, 3, 3],
+            [1, 1],
+            [(1, 1), (1, 1)],
+            [1, 1],
+            1,
+        ),
     ];
     for (k, &(xs, ws, s, p, d, g)) in cases.iter().enumerate() {
         let x = randn(&xs, 10 + k as u64);
@@ -127,7 +176,12 @@ fn conv2d_same_valid_unbatched_and_noncontiguous() {
     let y0 = x0.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     let full = x.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     assert_eq!(y0.shape(), &[2, 3, 3]);
-    assert_close(&y0.to_vec(), &full.slice(0, 0, 1).unwrap().to_vec(), 0.0, 0.0);
+    assert_close(
+        &y0.to_vec(),
+        &full.slice(0, 0, 1).unwrap().to_vec(),
+        0.0,
+        0.0,
+    );
     // A permuted (non-contiguous) input gives the same as its contiguous copy.
     let xt = randn(&[2, 3, 5, 6], 3).transpose(2, 3).unwrap();
     assert!(!xt.is_contiguous());
@@ -213,11 +267,51 @@ fn naive_conv_transpose2d(
 #[test]
 fn conv_transpose2d_matches_the_definition() {
     let _serial = serial();
-    let cases: &[([usize; 4], [usize; 4], [usize; 2], [usize; 2], [usize; 2], [usize; 2], usize)] = &[
-        ([2, 3, 4, 5], [3, 2, 3, 3], [1, 1], [0, 0], [0, 0], [1, 1], 1),
-        ([2, 4, 3, 4], [4, 3, 3, 2], [2, 3], [1, 0], [1, 2], [1, 1], 2),
-        ([1, 2, 5, 3], [2, 2, 2, 3], [2, 2], [1, 1], [0, 1], [2, 1], 1),
-        ([1, 3, 4, 4], [3, 1, 3, 3], [1, 1], [1, 1], [0, 0], [1, 1], 3),
+    let cases: &[(
+        [usize; 4],
+        [usize; 4],
+        [usize; 2],
+        [usize; 2],
+        [usize; 2],
+        [usize; 2],
+        usize,
+    )] = &[
+        (
+            [2, 3, 4, 5],
+            [3, 2, 3, 3],
+            [1, 1],
+            [0, 0],
+            [0, 0],
+            [1, 1],
+            1,
+        ),
+        (
+            [2, 4, 3, 4],
+            [4, 3, 3, 2],
+            [2, 3],
+            [1, 0],
+            [1, 2],
+            [1, 1],
+            2,
+        ),
+        (
+            [1, 2, 5, 3],
+            [2, 2, 2, 3],
+            [2, 2],
+            [1, 1],
+            [0, 1],
+            [2, 1],
+            1,
+        ),
+        (
+            [1, 3, 4, 4],
+            [3, 1, 3, 3],
+            [1, 1],
+            [1, 1],
+            [0, 0],
+            [1, 1],
+            3,
+        ),
     ];
     for (k, &(xs, ws, s, p, op, d, g)) in cases.iter().enumerate() {
         let x = randn(&xs, 40 + k as u64);
@@ -262,9 +356,7 @@ fn conv_gradients() {
     let wd = rleaf(&[4, 1, 3, 3], 4);
     gc(
         "conv2d depthwise",
-        |t| {
-            t[0].try_conv2d(&t[1], None, Conv2dOptions::default().padding(1).groups(4))
-        },
+        |t| t[0].try_conv2d(&t[1], None, Conv2dOptions::default().padding(1).groups(4)),
         &[x.clone(), wd],
     );
     // Non-contiguous input and fan-out: the same x feeds two convolutions and a product.
@@ -283,7 +375,13 @@ fn conv_gradients() {
     // conv1d.
     gc(
         "conv1d",
-        |t| t[0].try_conv1d(&t[1], Some(&t[2]), Conv1dOptions::default().stride(2).padding(1)),
+        |t| {
+            t[0].try_conv1d(
+                &t[1],
+                Some(&t[2]),
+                Conv1dOptions::default().stride(2).padding(1),
+            )
+        },
         &[rleaf(&[2, 2, 7], 7), rleaf(&[3, 2, 3], 8), rleaf(&[3], 9)],
     );
     // conv_transpose2d with output_padding, groups, dilation.
@@ -296,20 +394,35 @@ fn conv_gradients() {
     gc(
         "conv_transpose2d",
         |t| t[0].try_conv_transpose2d(&t[1], Some(&t[2]), topts),
-        &[rleaf(&[2, 4, 3, 3], 10), rleaf(&[4, 1, 3, 2], 11), rleaf(&[2], 12)],
+        &[
+            rleaf(&[2, 4, 3, 3], 10),
+            rleaf(&[4, 1, 3, 2], 11),
+            rleaf(&[2], 12),
+        ],
     );
 }
 
 #[test]
 fn conv_second_order() {
     let _serial = serial();
-    let opts = Conv2dOptions::default().stride(2).padding(1).dilation((2, 1)).groups(2);
+    let opts = Conv2dOptions::default()
+        .stride(2)
+        .padding(1)
+        .dilation((2, 1))
+        .groups(2);
     ggc(
         "conv2d",
         |t| Ok(t[0].try_conv2d(&t[1], Some(&t[2]), opts)?.tanh()),
-        &[rleaf(&[1, 2, 5, 4], 21), rleaf(&[2, 1, 2, 3], 22), rleaf(&[2], 23)],
+        &[
+            rleaf(&[1, 2, 5, 4], 21),
+            rleaf(&[2, 1, 2, 3], 22),
+            rleaf(&[2], 23),
+        ],
     );
-    let topts = ConvTranspose2dOptions::default().stride(2).padding(1).output_padding(1);
+    let topts = ConvTranspose2dOptions::default()
+        .stride(2)
+        .padding(1)
+        .output_padding(1);
     ggc(
         "conv_transpose2d",
         |t| Ok(t[0].try_conv_transpose2d(&t[1], None, topts)?.tanh()),
@@ -395,7 +508,9 @@ fn max_pool_values_indices_and_ties() {
 #[test]
 fn avg_pool_divisors_follow_pytorch() {
     let _serial = serial();
-    let x = Tensor::<f64>::arange(1.0, 26.0, 1.0).unwrap().reshape(&[1, 1, 5, 5]);
+    let x = Tensor::<f64>::arange(1.0, 26.0, 1.0)
+        .unwrap()
+        .reshape(&[1, 1, 5, 5]);
     // k=2, s=2, p=1, ceil: outputs 3×3 (the last window starts at 3 < 5 + 1).
     let o = AvgPool2dOptions::new(2).padding(1).ceil_mode(true);
     let y = x.try_avg_pool2d(o).unwrap();
@@ -424,7 +539,9 @@ fn avg_pool_divisors_follow_pytorch() {
 #[test]
 fn adaptive_avg_pool_uses_pytorch_windows() {
     let _serial = serial();
-    let x = Tensor::<f64>::arange(0.0, 35.0, 1.0).unwrap().reshape(&[1, 1, 5, 7]);
+    let x = Tensor::<f64>::arange(0.0, 35.0, 1.0)
+        .unwrap()
+        .reshape(&[1, 1, 5, 7]);
     let y = x.try_adaptive_avg_pool2d([3, 2]).unwrap();
     let xv = x.to_vec();
     let mut want = vec![];
@@ -458,7 +575,9 @@ fn pooling_gradients() {
         let mut v: Vec<f64> = (0..n).map(|i| i as f64 * 0.1).collect();
         let mut rng = seed;
         for i in (1..n).rev() {
-            rng = rng.wrapping_mul(6364136223846793005).wrapping_add(1442695040888963407);
+            rng = rng
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
             v.swap(i, (rng >> 33) as usize % (i + 1));
         }
         leaf(&v, shape)
@@ -478,7 +597,10 @@ fn pooling_gradients() {
     );
     gc(
         "max_pool1d non-contiguous",
-        |t| t[0].transpose(1, 2)?.try_max_pool1d(MaxPool1dOptions::new(2)),
+        |t| {
+            t[0].transpose(1, 2)?
+                .try_max_pool1d(MaxPool1dOptions::new(2))
+        },
         &[distinct(&[2, 5, 3], 2)],
     );
     let avg = AvgPool2dOptions::new((3, 2))
@@ -529,7 +651,9 @@ fn pooling_gradients() {
 #[test]
 fn pad_modes_and_gradients() {
     let _serial = serial();
-    let x = Tensor::<f64>::arange(0.0, 6.0, 1.0).unwrap().reshape(&[1, 2, 3]);
+    let x = Tensor::<f64>::arange(0.0, 6.0, 1.0)
+        .unwrap()
+        .reshape(&[1, 2, 3]);
     let r = x.try_pad(&[2, 1, 1, 1], PadMode::Reflect).unwrap();
     assert_eq!(r.shape(), &[1, 4, 6]);
     assert_eq!(
@@ -560,8 +684,14 @@ fn pad_modes_and_gradients() {
             &[rleaf(&[2, 3], 12)],
         );
     }
-    let err = x.try_pad(&[3, 0], PadMode::Reflect).unwrap_err().to_string();
-    assert!(err.contains("pad") && err.contains("reflect") && err.contains("[1, 2, 3]"), "{err}");
+    let err = x
+        .try_pad(&[3, 0], PadMode::Reflect)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("pad") && err.contains("reflect") && err.contains("[1, 2, 3]"),
+        "{err}"
+    );
     let err = x.try_pad(&[1], PadMode::Replicate).unwrap_err().to_string();
     assert!(err.contains("pad") && err.contains("[1]"), "{err}");
 }
@@ -569,7 +699,10 @@ fn pad_modes_and_gradients() {
 #[test]
 fn unfold_fold_adjoint_and_gradients() {
     let _serial = serial();
-    let o = FoldOptions::new((2, 3)).stride((1, 2)).padding(1).dilation((2, 1));
+    let o = FoldOptions::new((2, 3))
+        .stride((1, 2))
+        .padding(1)
+        .dilation((2, 1));
     let x = randn(&[2, 3, 5, 6], 13);
     let cols = x.unfold(o).unwrap();
     // Columns agree with conv2d: a 1-output-channel conv of weight w is w·cols.
@@ -578,7 +711,10 @@ fn unfold_fold_adjoint_and_gradients() {
         .try_conv2d(
             &w,
             None,
-            Conv2dOptions::default().stride((1, 2)).padding(1).dilation((2, 1)),
+            Conv2dOptions::default()
+                .stride((1, 2))
+                .padding(1)
+                .dilation((2, 1)),
         )
         .unwrap();
     let via_cols = w.reshape(&[1, 18]).matmul(&cols);
@@ -590,7 +726,13 @@ fn unfold_fold_adjoint_and_gradients() {
     let rhs = (&x * &folded).sum().item().unwrap();
     assert!((lhs - rhs).abs() < 1e-10);
     gc("unfold", |t| t[0].unfold(o), &[rleaf(&[1, 2, 4, 5], 16)]);
-    let ncols = x.slice(0, 0, 1).unwrap().unfold(o).unwrap().shape().to_vec();
+    let ncols = x
+        .slice(0, 0, 1)
+        .unwrap()
+        .unfold(o)
+        .unwrap()
+        .shape()
+        .to_vec();
     gc(
         "fold",
         |t| t[0].fold([5, 6], o),
@@ -619,40 +761,82 @@ fn errors_name_the_op_and_shapes() {
     let d = Conv2dOptions::default();
     // Wrong rank.
     let e = err_of(randn(&[4, 5], 3).try_conv2d(&w, None, d));
-    assert!(e.contains("conv2d") && e.contains("[4, 5]") && e.contains("4-D"), "{e}");
+    assert!(
+        e.contains("conv2d") && e.contains("[4, 5]") && e.contains("4-D"),
+        "{e}"
+    );
     let e = err_of(x.try_conv2d(&randn(&[6, 2, 3], 4), None, d));
     assert!(e.contains("conv2d") && e.contains("[6, 2, 3]"), "{e}");
     // Channels not divisible by groups / mismatching the weight.
     let e = err_of(x.try_conv2d(&randn(&[6, 4, 3, 3], 5), None, d.groups(3)));
-    assert!(e.contains("conv2d") && e.contains("divisible by groups (3)"), "{e}");
+    assert!(
+        e.contains("conv2d") && e.contains("divisible by groups (3)"),
+        "{e}"
+    );
     let e = err_of(x.try_conv2d(&w, None, d));
-    assert!(e.contains("conv2d") && e.contains("[2, 4, 5, 5]") && e.contains("[6, 2, 3, 3]"), "{e}");
+    assert!(
+        e.contains("conv2d") && e.contains("[2, 4, 5, 5]") && e.contains("[6, 2, 3, 3]"),
+        "{e}"
+    );
     // Kernel larger than the padded input (output size ≤ 0).
     let e = err_of(x.try_conv2d(&randn(&[6, 4, 7, 1], 6), None, d.padding(0)));
-    assert!(e.contains("conv2d") && e.contains("larger than the padded input"), "{e}");
+    assert!(
+        e.contains("conv2d") && e.contains("larger than the padded input"),
+        "{e}"
+    );
     let e = err_of(x.try_conv2d(&randn(&[6, 4, 3, 3], 7), None, d.dilation(3)));
     assert!(e.contains("dilation 3"), "{e}");
     // Zero stride, bias shape, 'same' with a stride.
     let e = err_of(x.try_conv2d(&randn(&[6, 4, 3, 3], 8), None, d.stride(0)));
-    assert!(e.contains("conv2d") && e.contains("stride must be positive"), "{e}");
+    assert!(
+        e.contains("conv2d") && e.contains("stride must be positive"),
+        "{e}"
+    );
     let e = err_of(x.try_conv2d(&randn(&[6, 4, 3, 3], 8), Some(&randn(&[5], 9)), d));
-    assert!(e.contains("bias") && e.contains("[6]") && e.contains("[5]"), "{e}");
-    let e = err_of(x.try_conv2d(&randn(&[6, 4, 3, 3], 8), None, d.padding(Padding::Same).stride(2)));
+    assert!(
+        e.contains("bias") && e.contains("[6]") && e.contains("[5]"),
+        "{e}"
+    );
+    let e = err_of(x.try_conv2d(
+        &randn(&[6, 4, 3, 3], 8),
+        None,
+        d.padding(Padding::Same).stride(2),
+    ));
     assert!(e.contains("same") && e.contains("stride"), "{e}");
     // conv1d names itself.
-    let e = err_of(randn(&[2, 3, 2], 1).try_conv1d(&randn(&[1, 3, 3], 2), None, Conv1dOptions::default()));
-    assert!(e.contains("conv1d") && e.contains("[2, 3, 2]") && e.contains("larger"), "{e}");
+    let e = err_of(randn(&[2, 3, 2], 1).try_conv1d(
+        &randn(&[1, 3, 3], 2),
+        None,
+        Conv1dOptions::default(),
+    ));
+    assert!(
+        e.contains("conv1d") && e.contains("[2, 3, 2]") && e.contains("larger"),
+        "{e}"
+    );
     // conv_transpose2d: output_padding, groups, output size.
     let t = ConvTranspose2dOptions::default();
     let e = err_of(x.try_conv_transpose2d(&randn(&[4, 2, 3, 3], 3), None, t.output_padding(1)));
-    assert!(e.contains("conv_transpose2d") && e.contains("output_padding"), "{e}");
+    assert!(
+        e.contains("conv_transpose2d") && e.contains("output_padding"),
+        "{e}"
+    );
     let e = err_of(x.try_conv_transpose2d(&randn(&[4, 2, 3, 3], 3), None, t.groups(3)));
-    assert!(e.contains("conv_transpose2d") && e.contains("groups (3)"), "{e}");
-    let e = err_of(randn(&[1, 1, 1, 1], 3).try_conv_transpose2d(&randn(&[1, 1, 1, 1], 3), None, t.padding(1)));
+    assert!(
+        e.contains("conv_transpose2d") && e.contains("groups (3)"),
+        "{e}"
+    );
+    let e = err_of(randn(&[1, 1, 1, 1], 3).try_conv_transpose2d(
+        &randn(&[1, 1, 1, 1], 3),
+        None,
+        t.padding(1),
+    ));
     assert!(e.contains("conv_transpose2d") && e.contains("≤ 0"), "{e}");
     // Pools.
     let e = err_of(x.try_max_pool2d(MaxPool2dOptions::new(6)));
-    assert!(e.contains("max_pool2d") && e.contains("[2, 4, 5, 5]") && e.contains("≤ 0"), "{e}");
+    assert!(
+        e.contains("max_pool2d") && e.contains("[2, 4, 5, 5]") && e.contains("≤ 0"),
+        "{e}"
+    );
     let e = err_of(x.try_max_pool2d(MaxPool2dOptions::new(2).padding(2)));
     assert!(e.contains("max_pool2d") && e.contains("half"), "{e}");
     let e = err_of(x.try_avg_pool2d(AvgPool2dOptions::new(2).stride(0)));
@@ -660,7 +844,10 @@ fn errors_name_the_op_and_shapes() {
     let e = err_of(randn(&[5], 1).try_avg_pool1d(AvgPool1dOptions::new(2)));
     assert!(e.contains("avg_pool1d") && e.contains("[5]"), "{e}");
     let e = err_of(x.try_adaptive_avg_pool2d([0, 2]));
-    assert!(e.contains("adaptive_avg_pool2d") && e.contains("[0, 2]"), "{e}");
+    assert!(
+        e.contains("adaptive_avg_pool2d") && e.contains("[0, 2]"),
+        "{e}"
+    );
     let e = err_of(x.unfold(FoldOptions::new(6)));
     assert!(e.contains("unfold") && e.contains("[2, 4, 5, 5]"), "{e}");
 }
@@ -672,8 +859,14 @@ fn zero_size_batches_work() {
     let w = randn(&[3, 2, 3, 3], 1);
     let y = x.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     assert_eq!(y.shape(), &[0, 3, 3, 3]);
-    assert_eq!(x.try_max_pool2d(MaxPool2dOptions::new(2)).unwrap().shape(), &[0, 2, 2, 2]);
-    assert_eq!(x.try_avg_pool2d(AvgPool2dOptions::new(2)).unwrap().shape(), &[0, 2, 2, 2]);
+    assert_eq!(
+        x.try_max_pool2d(MaxPool2dOptions::new(2)).unwrap().shape(),
+        &[0, 2, 2, 2]
+    );
+    assert_eq!(
+        x.try_avg_pool2d(AvgPool2dOptions::new(2)).unwrap().shape(),
+        &[0, 2, 2, 2]
+    );
     let wl = w.requires_grad_(true);
     let y = x.try_conv2d(&wl, None, Conv2dOptions::default()).unwrap();
     y.sum().backward().unwrap();

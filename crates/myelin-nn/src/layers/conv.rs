@@ -83,7 +83,10 @@ fn tuple(v: &[usize]) -> String {
         [a] => format!("({a},)"),
         _ => format!(
             "({})",
-            v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
     }
 }
@@ -456,8 +459,7 @@ impl<T: Element> ConvTranspose2d<T> {
         options: ConvTranspose2dOptions,
     ) -> Result<Self> {
         let groups = options.groups.max(1);
-        let (weight, bias) =
-            copy_params("ConvTranspose2d", weight, bias, 4, |s| s[1] * groups)?;
+        let (weight, bias) = copy_params("ConvTranspose2d", weight, bias, 4, |s| s[1] * groups)?;
         Ok(ConvTranspose2d {
             weight,
             bias,
@@ -529,8 +531,9 @@ mod tests {
         assert!(b.iter().all(|v| v.abs() <= bound) && b.iter().any(|v| v.abs() > 0.5 * bound));
         let names: Vec<String> = c.named_parameters().into_iter().map(|(n, _)| n).collect();
         assert_eq!(names, ["weight", "bias"]);
-        let t = ConvTranspose2d::<f64>::new(4, 6, 3, ConvTranspose2dOptions::default().groups(2), 0)
-            .unwrap();
+        let t =
+            ConvTranspose2d::<f64>::new(4, 6, 3, ConvTranspose2dOptions::default().groups(2), 0)
+                .unwrap();
         assert_eq!(t.weight().shape(), &[4, 3, 3, 3]);
         let tb = 1.0 / 27f64.sqrt();
         assert!(t.weight().to_vec().iter().all(|v| v.abs() <= tb));
@@ -556,7 +559,13 @@ mod tests {
             c.describe(),
             "Conv2d(4, 4, kernel_size=(3, 3), stride=(2, 2), padding=((0, 1), (1, 1)), dilation=(2, 2), groups=4, bias=False)"
         );
-        let e = c.forward(&Tensor::zeros(&[1, 3, 8, 8])).unwrap_err().to_string();
-        assert!(e.contains("Conv2d(4, 4") && e.contains("conv2d") && e.contains("[1, 3, 8, 8]"), "{e}");
+        let e = c
+            .forward(&Tensor::zeros(&[1, 3, 8, 8]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("Conv2d(4, 4") && e.contains("conv2d") && e.contains("[1, 3, 8, 8]"),
+            "{e}"
+        );
     }
 }

@@ -31,8 +31,8 @@ mod flatten;
 mod layer_norm;
 mod linear;
 mod mlp;
-mod pool;
 mod norm;
+mod pool;
 mod residual;
 mod sequential;
 
@@ -44,9 +44,9 @@ pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::{mlp, Mlp};
-pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use norm::{
     BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormOptions, GroupNorm, RMSNorm,
 };
+pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use residual::Residual;
 pub use sequential::Sequential;

@@ -16,7 +16,10 @@ fn size(v: &[usize]) -> String {
     } else {
         format!(
             "({})",
-            v.iter().map(|x| x.to_string()).collect::<Vec<_>>().join(", ")
+            v.iter()
+                .map(|x| x.to_string())
+                .collect::<Vec<_>>()
+                .join(", ")
         )
     }
 }

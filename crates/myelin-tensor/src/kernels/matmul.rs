@@ -31,7 +31,17 @@ pub(crate) fn matmul_into<T: Element>(
     rhs: MatRef,
     dst: &mut [T],
 ) {
-    gemm_into(m, k, n, lhs_data, lhs, rhs_data, rhs, dst, GemmMode::default());
+    gemm_into(
+        m,
+        k,
+        n,
+        lhs_data,
+        lhs,
+        rhs_data,
+        rhs,
+        dst,
+        GemmMode::default(),
+    );
 }
 
 /// How [`gemm_into`] writes and whether it may use threads.

@@ -431,8 +431,7 @@ impl<T: Element> BackwardOp<T> for ConvBackward {
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         let (x, w) = (ctx.input(0), ctx.input(1));
         let mut grads = vec![
-            ctx.needs_grad(0)
-                .then(|| conv_input_grad_raw(self.s, g, w)),
+            ctx.needs_grad(0).then(|| conv_input_grad_raw(self.s, g, w)),
             ctx.needs_grad(1)
                 .then(|| conv_weight_grad_raw(self.s, x, g)),
         ];

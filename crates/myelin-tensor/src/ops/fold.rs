@@ -60,14 +60,37 @@ impl FoldOptions {
     }
 
     /// The im2col geometry over a `[c, h, w]` plane.
-    fn geometry(&self, op: &'static str, shapes: &str, c: usize, h: usize, w: usize) -> Result<Im2col> {
+    fn geometry(
+        &self,
+        op: &'static str,
+        shapes: &str,
+        c: usize,
+        h: usize,
+        w: usize,
+    ) -> Result<Im2col> {
         check_positive(op, "kernel_size", &self.kernel_size)?;
         check_positive(op, "stride", &self.stride)?;
         check_positive(op, "dilation", &self.dilation)?;
         let [kh, kw] = self.kernel_size;
         let [ph, pw] = self.padding;
-        let oh = out_size(op, shapes, h, (ph, ph), kh, self.stride[0], self.dilation[0])?;
-        let ow = out_size(op, shapes, w, (pw, pw), kw, self.stride[1], self.dilation[1])?;
+        let oh = out_size(
+            op,
+            shapes,
+            h,
+            (ph, ph),
+            kh,
+            self.stride[0],
+            self.dilation[0],
+        )?;
+        let ow = out_size(
+            op,
+            shapes,
+            w,
+            (pw, pw),
+            kw,
+            self.stride[1],
+            self.dilation[1],
+        )?;
         Ok(Im2col {
             c,
             h,
@@ -194,11 +217,17 @@ impl<T: Element> Tensor<T> {
         let k = kh * kw;
         if k == 0 || s[1] % k != 0 {
             if k == 0 {
-                return Err(arg_err(OP, format!("{shapes}: kernel_size must be positive")));
+                return Err(arg_err(
+                    OP,
+                    format!("{shapes}: kernel_size must be positive"),
+                ));
             }
             return Err(shape_err(
                 OP,
-                format!("{shapes}: dimension 1 ({}) must be divisible by the kernel area {kh}×{kw}", s[1]),
+                format!(
+                    "{shapes}: dimension 1 ({}) must be divisible by the kernel area {kh}×{kw}",
+                    s[1]
+                ),
             ));
         }
         let g = options.geometry(OP, &shapes, s[1] / k, output_size[0], output_size[1])?;

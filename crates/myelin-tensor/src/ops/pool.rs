@@ -13,7 +13,9 @@ use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
 use crate::kernels::elementwise::contiguous_values;
-use crate::kernels::pool::{max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows};
+use crate::kernels::pool::{
+    max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows,
+};
 use crate::ops::conv::{arg_err, batched, check_positive, shape_err, Spatial};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
@@ -223,7 +225,11 @@ fn pool_axes<const D: usize>(
         let out = pool_out(op, shape, spatial[a], k[a], s[a], p[a], d[a], ceil)?;
         axes[2 - D + a] = (k[a], s[a], p[a], d[a], out);
     }
-    let (h, w) = if D == 1 { (1, spatial[0]) } else { (spatial[0], spatial[1]) };
+    let (h, w) = if D == 1 {
+        (1, spatial[0])
+    } else {
+        (spatial[0], spatial[1])
+    };
     Ok(PoolAxes {
         planes: shape[0] * shape[1],
         h,
@@ -274,7 +280,15 @@ fn max_pool_nd<T: Element, const D: usize>(
     o: &MaxPoolOptions<D>,
 ) -> Result<(Tensor<T>, Vec<usize>)> {
     let (x, unbatched) = batched(op, x, D)?;
-    let a = pool_axes(op, &x, o.kernel_size, o.stride, o.padding, o.dilation, o.ceil_mode)?;
+    let a = pool_axes(
+        op,
+        &x,
+        o.kernel_size,
+        o.stride,
+        o.padding,
+        o.dilation,
+        o.ceil_mode,
+    )?;
     let [(kh, sh, ph, dh, oh), (kw, sw, pw, dw, ow)] = a.axes;
     let g = MaxPoolGeom {
         h: a.h,
@@ -309,15 +323,29 @@ fn max_pool_nd<T: Element, const D: usize>(
 
 // ----- window means ----------------------------------------------------------------------
 
-fn mean_raw<T: Element>(g: Arc<MeanGeom>, planes: usize, x: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
+fn mean_raw<T: Element>(
+    g: Arc<MeanGeom>,
+    planes: usize,
+    x: &Tensor<T>,
+    shape: &[usize],
+) -> Tensor<T> {
     let mut out = alloc(planes * g.oh() * g.ow());
     window_mean(&g, &contiguous_values(x), &mut out);
     let y = Tensor::from_data(out, shape);
     let in_shape = x.shape().to_vec();
-    Tensor::record(y, &[x], move || WindowMeanBackward { g, planes, in_shape })
+    Tensor::record(y, &[x], move || WindowMeanBackward {
+        g,
+        planes,
+        in_shape,
+    })
 }
 
-fn mean_adjoint_raw<T: Element>(g: Arc<MeanGeom>, planes: usize, dy: &Tensor<T>, shape: &[usize]) -> Tensor<T> {
+fn mean_adjoint_raw<T: Element>(
+    g: Arc<MeanGeom>,
+    planes: usize,
+    dy: &Tensor<T>,
+    shape: &[usize],
+) -> Tensor<T> {
     let mut out = alloc(planes * g.h * g.w);
     window_mean_adjoint(&g, &contiguous_values(dy), &mut out);
     let dx = Tensor::from_data(out, shape);
@@ -368,7 +396,14 @@ impl<T: Element> BackwardOp<T> for WindowMeanAdjointBackward {
 }
 
 /// Average-pool windows along one axis (PyTorch's start/end/divisor rules).
-fn avg_windows(size: usize, k: usize, s: usize, p: usize, out: usize, include_pad: bool) -> Windows {
+fn avg_windows(
+    size: usize,
+    k: usize,
+    s: usize,
+    p: usize,
+    out: usize,
+    include_pad: bool,
+) -> Windows {
     let mut w = Windows {
         start: Vec::with_capacity(out),
         end: Vec::with_capacity(out),
@@ -391,7 +426,11 @@ fn avg_windows(size: usize, k: usize, s: usize, p: usize, out: usize, include_pa
 fn adaptive_windows(size: usize, out: usize) -> Windows {
     let start: Vec<usize> = (0..out).map(|o| o * size / out).collect();
     let end: Vec<usize> = (0..out).map(|o| ((o + 1) * size).div_ceil(out)).collect();
-    let count = start.iter().zip(&end).map(|(s, e)| (e - s).max(1)).collect();
+    let count = start
+        .iter()
+        .zip(&end)
+        .map(|(s, e)| (e - s).max(1))
+        .collect();
     Windows { start, end, count }
 }
 
@@ -404,7 +443,15 @@ fn avg_pool_nd<T: Element, const D: usize>(
     if o.divisor_override == Some(0) {
         return Err(arg_err(op, "divisor_override must be positive".into()));
     }
-    let a = pool_axes(op, &x, o.kernel_size, o.stride, o.padding, [1; D], o.ceil_mode)?;
+    let a = pool_axes(
+        op,
+        &x,
+        o.kernel_size,
+        o.stride,
+        o.padding,
+        [1; D],
+        o.ceil_mode,
+    )?;
     let [(kh, sh, ph, _, oh), (kw, sw, pw, _, ow)] = a.axes;
     let g = MeanGeom {
         h: a.h,
