@@ -103,8 +103,17 @@ fn pool(c: &mut Criterion) {
         })
     });
     group.bench_function("max_pool2d_2x2_b32_64c_32px/fwdbwd", |bench| {
-        bench
-            .iter(|| black_box(grad(&[x.max_pool2d(mp).sum()], &[x.clone()], None, false).unwrap()))
+        bench.iter(|| {
+            black_box(
+                grad(
+                    &[x.max_pool2d(mp).sum()],
+                    std::slice::from_ref(&x),
+                    None,
+                    false,
+                )
+                .unwrap(),
+            )
+        })
     });
     group.bench_function("avg_pool2d_3x3_s2_b32_64c_32px/fwd", |bench| {
         bench.iter(|| {
@@ -113,8 +122,17 @@ fn pool(c: &mut Criterion) {
         })
     });
     group.bench_function("avg_pool2d_3x3_s2_b32_64c_32px/fwdbwd", |bench| {
-        bench
-            .iter(|| black_box(grad(&[x.avg_pool2d(ap).sum()], &[x.clone()], None, false).unwrap()))
+        bench.iter(|| {
+            black_box(
+                grad(
+                    &[x.avg_pool2d(ap).sum()],
+                    std::slice::from_ref(&x),
+                    None,
+                    false,
+                )
+                .unwrap(),
+            )
+        })
     });
     group.bench_function("adaptive_avg_pool2d_1x1_b32_64c_32px/fwd", |bench| {
         bench.iter(|| {

@@ -2,7 +2,11 @@
 //! gradcheck / gradgradcheck in f64, error messages. (Values against PyTorch itself are
 //! checked from fixtures in `myelin-nn/tests/cnn_fixtures.rs`.)
 
-#![allow(clippy::needless_range_loop, clippy::too_many_arguments)]
+#![allow(
+    clippy::needless_range_loop,
+    clippy::too_many_arguments,
+    clippy::type_complexity
+)]
 
 mod common;
 use common::*;

@@ -42,7 +42,7 @@ fn init_params<T: Element>(
 
 /// Checks channel counts against `groups` (PyTorch's constructor errors).
 fn check_groups(layer: &str, in_channels: usize, out_channels: usize, groups: usize) -> Result<()> {
-    if groups == 0 || in_channels % groups != 0 || out_channels % groups != 0 {
+    if groups == 0 || !in_channels.is_multiple_of(groups) || !out_channels.is_multiple_of(groups) {
         return Err(NnError::InvalidArgument(format!(
             "{layer}: in_channels ({in_channels}) and out_channels ({out_channels}) must be divisible by groups ({groups})"
         )));

@@ -303,7 +303,7 @@ fn conv_shape(
     if groups == 0 {
         return Err(arg_err(op, format!("{shapes}: groups must be positive")));
     }
-    if c % groups != 0 || o % groups != 0 {
+    if !c.is_multiple_of(groups) || !o.is_multiple_of(groups) {
         return Err(shape_err(
             op,
             format!("{shapes}: in_channels ({c}) and out_channels ({o}) must both be divisible by groups ({groups})"),
@@ -686,7 +686,7 @@ impl<T: Element> Tensor<T> {
         let [n, c_in, h, w] = as4(x.shape());
         let [wc, og, kh, kw] = as4(weight.shape());
         let g = o.groups;
-        if wc != c_in || c_in % g != 0 {
+        if wc != c_in || !c_in.is_multiple_of(g) {
             return Err(shape_err(
                 OP,
                 format!("{shapes}: the weight's first dimension ({wc}) must equal the input channels ({c_in}), divisible by groups ({g})"),

@@ -215,7 +215,7 @@ impl<T: Element> Tensor<T> {
         let [kh, kw] = options.kernel_size;
         let s = cols.shape();
         let k = kh * kw;
-        if k == 0 || s[1] % k != 0 {
+        if k == 0 || !s[1].is_multiple_of(k) {
             if k == 0 {
                 return Err(arg_err(
                     OP,

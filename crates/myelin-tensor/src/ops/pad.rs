@@ -80,7 +80,7 @@ impl<T: Element> Tensor<T> {
     pub fn try_pad(&self, pad: &[usize], mode: PadMode) -> Result<Tensor<T>> {
         let err = |detail: String| TensorError::InvalidArgument { op: "pad", detail };
         let shape = self.shape().to_vec();
-        if pad.len() % 2 != 0 || pad.len() / 2 > shape.len() {
+        if !pad.len().is_multiple_of(2) || pad.len() / 2 > shape.len() {
             return Err(err(format!(
                 "pad {pad:?} must hold (before, after) pairs for at most {} dimensions of input {shape:?}",
                 shape.len()
