@@ -6,11 +6,11 @@
 use std::time::Instant;
 
 use myelin::activations::{softmax, Activation};
-use myelin::nn::layers::{mlp, Sequential};
+use myelin::nn::layers::{mlp, ActivationLayer, Conv2d, Flatten, Linear, MaxPool2d, Sequential};
 use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
 use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
 use myelin::nn::Module;
-use myelin::tensor::{grad, no_grad, seeded_rng, Tensor};
+use myelin::tensor::{grad, no_grad, seeded_rng, Conv2dOptions, MaxPool2dOptions, Tensor};
 
 const PEER: &str = "myelin";
 
@@ -262,6 +262,64 @@ fn w5() {
     emit("W5", "tiny_mlp_step", &[("step", step)]);
 }
 
+/// conv2d 3×3, padding 1, 64 → 64 channels, batch 32 of 32×32 (PyTorch's `nn.Conv2d`
+/// with its bias): forward without grad, and forward + backward to input, weight, bias.
+fn w6() {
+    let conv = Conv2d::<f32>::new(64, 64, 3, Conv2dOptions::default().padding(1), 6).unwrap();
+    let x0 = Tensor::<f32>::randn(&[32, 64, 32, 32], &mut seeded_rng(6));
+    let fwd = bench(
+        || {
+            let _g = no_grad();
+            conv.forward(&x0).unwrap()
+        },
+        3,
+        20,
+    );
+    let x = x0.detach().requires_grad_(true);
+    let mut params = vec![x.clone()];
+    params.extend(conv.parameters());
+    let fb = bench(
+        || grad(&[conv.forward(&x).unwrap().sum()], &params, None, false).unwrap(),
+        3,
+        20,
+    );
+    emit("W6", "conv3x3_64c_32px", &[("fwd", fwd), ("fwdbwd", fb)]);
+}
+
+/// A LeNet-style CNN training step (batch 64 of 1×28×28, cross-entropy, SGD), the same
+/// model as `torch_peer.py`.
+fn w7() {
+    let relu = || ActivationLayer::<f32>::new("relu".parse().unwrap()).unwrap();
+    let d = Conv2dOptions::default();
+    let model = Sequential::<f32>::new()
+        .append(Conv2d::new(1, 32, 3, d, 1).unwrap())
+        .append(relu())
+        .append(MaxPool2d::new(MaxPool2dOptions::new(2)))
+        .append(Conv2d::new(32, 64, 3, d, 2).unwrap())
+        .append(relu())
+        .append(MaxPool2d::new(MaxPool2dOptions::new(2)))
+        .append(Flatten::default())
+        .append(Linear::new(64 * 5 * 5, 128, true, 3).unwrap())
+        .append(relu())
+        .append(Linear::new(128, 10, true, 4).unwrap());
+    let mut rng = seeded_rng(7);
+    let x = Tensor::<f32>::randn(&[64, 1, 28, 28], &mut rng);
+    let labels: Vec<usize> = (0..64).map(|i| (i * 7 + 3) % 10).collect();
+    let mut opt = Sgd::new(model.parameters(), SgdConfig::new(0.01)).unwrap();
+    let step = bench(
+        || {
+            opt.zero_grad();
+            let loss =
+                cross_entropy(&model.forward(&x).unwrap(), &labels, Reduction::Mean).unwrap();
+            loss.backward().unwrap();
+            opt.step().unwrap();
+        },
+        3,
+        20,
+    );
+    emit("W7", "cnn_step", &[("step", step)]);
+}
+
 fn main() {
     println!(
         "INFO config threads={} peer={PEER}",
@@ -281,5 +339,11 @@ fn main() {
     }
     if want("W5") {
         w5();
+    }
+    if want("W6") {
+        w6();
+    }
+    if want("W7") {
+        w7();
     }
 }

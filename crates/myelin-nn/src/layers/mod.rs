@@ -3,6 +3,11 @@
 //! | layer | PyTorch |
 //! |---|---|
 //! | [`Linear`] | `nn.Linear` |
+//! | [`Conv1d`], [`Conv2d`] | `nn.Conv1d`, `nn.Conv2d` |
+//! | [`ConvTranspose2d`] | `nn.ConvTranspose2d` |
+//! | [`MaxPool1d`], [`MaxPool2d`] | `nn.MaxPool1d`, `nn.MaxPool2d` |
+//! | [`AvgPool1d`], [`AvgPool2d`] | `nn.AvgPool1d`, `nn.AvgPool2d` |
+//! | [`AdaptiveAvgPool1d`], [`AdaptiveAvgPool2d`] | `nn.AdaptiveAvgPool1d`, `nn.AdaptiveAvgPool2d` |
 //! | [`ActivationLayer`] | `nn.ReLU`, `nn.PReLU`, `nn.Softmax`, … (any [`myelin_activations::Activation`]) |
 //! | [`Dropout`] | `nn.Dropout` |
 //! | [`AlphaDropout`] | `nn.AlphaDropout` |
@@ -20,17 +25,20 @@
 
 mod activation;
 mod alpha_dropout;
+mod conv;
 mod dropout;
 mod flatten;
 mod layer_norm;
 mod linear;
 mod mlp;
 mod norm;
+mod pool;
 mod residual;
 mod sequential;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
+pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
@@ -39,5 +47,6 @@ pub use mlp::{mlp, Mlp};
 pub use norm::{
     BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormOptions, GroupNorm, RMSNorm,
 };
+pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use residual::Residual;
 pub use sequential::Sequential;

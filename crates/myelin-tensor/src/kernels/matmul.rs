@@ -31,19 +31,60 @@ pub(crate) fn matmul_into<T: Element>(
     rhs: MatRef,
     dst: &mut [T],
 ) {
+    gemm_into(
+        m,
+        k,
+        n,
+        lhs_data,
+        lhs,
+        rhs_data,
+        rhs,
+        dst,
+        GemmMode::default(),
+    );
+}
+
+/// How [`gemm_into`] writes and whether it may use threads.
+#[derive(Clone, Copy, Default)]
+pub(crate) struct GemmMode {
+    /// `dst += lhs·rhs` instead of `dst = lhs·rhs`.
+    pub accumulate: bool,
+    /// Keep to the calling thread (the caller already splits work across threads).
+    pub serial: bool,
+}
+
+/// `dst[m×n] (contiguous) (+)= lhs[m×k] · rhs[k×n]`, as `mode` says.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn gemm_into<T: Element>(
+    m: usize,
+    k: usize,
+    n: usize,
+    lhs_data: &[T],
+    lhs: MatRef,
+    rhs_data: &[T],
+    rhs: MatRef,
+    dst: &mut [T],
+    mode: GemmMode,
+) {
     debug_assert_eq!(dst.len(), m * n);
     if m == 0 || n == 0 {
         return;
     }
     if k == 0 {
-        dst.fill(T::zero());
+        if !mode.accumulate {
+            dst.fill(T::zero());
+        }
         return;
     }
     let work = m * n * k;
     if work <= TINY {
         for i in 0..m {
             for j in 0..n {
-                let mut acc = T::zero();
+                let mut acc = if mode.accumulate {
+                    dst[i * n + j]
+                } else {
+                    T::zero()
+                };
                 for p in 0..k {
                     acc = acc
                         + lhs_data[lhs.offset + i * lhs.row_stride + p * lhs.col_stride]
@@ -54,7 +95,7 @@ pub(crate) fn matmul_into<T: Element>(
         }
         return;
     }
-    let parallelism = if work <= SERIAL {
+    let parallelism = if mode.serial || work <= SERIAL {
         Parallelism::None
     } else {
         Parallelism::Rayon(0)
@@ -70,14 +111,14 @@ pub(crate) fn matmul_into<T: Element>(
             dst.as_mut_ptr(),
             1,
             n as isize,
-            false,
+            mode.accumulate,
             lhs_data.as_ptr().add(lhs.offset),
             lhs.col_stride as isize,
             lhs.row_stride as isize,
             rhs_data.as_ptr().add(rhs.offset),
             rhs.col_stride as isize,
             rhs.row_stride as isize,
-            T::zero(),
+            if mode.accumulate { T::one() } else { T::zero() },
             T::one(),
             false,
             false,

@@ -4,6 +4,9 @@
 //! The elementwise module is public so that crates built on the custom-op API (the
 //! activations) can run their fused kernels through the same path as the built-in ops.
 
+pub(crate) mod conv;
 pub mod elementwise;
+pub(crate) mod im2col;
 pub(crate) mod matmul;
+pub(crate) mod pool;
 pub(crate) mod reduce;
