@@ -39,6 +39,9 @@ pub use autograd::gradcheck::{gradcheck, gradgradcheck, GradCheckOptions};
 pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
+pub use ops::attention::{
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
+};
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
 #[doc(hidden)]
