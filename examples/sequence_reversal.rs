@@ -7,7 +7,7 @@
 //! Data: random sequences of 10 tokens (vocabulary 0–9), generated in code from a seed;
 //! the target at position i is the token at position L − 1 − i. Model: token embedding +
 //! sinusoidal positional encoding → 2 pre-norm `TransformerEncoderLayer`s (d_model 64,
-//! 4 heads, feed-forward 128, GELU) → a linear read-out, trained with Adam on
+//! 4 heads, feed-forward 128, GELU) → a final layer norm → a linear read-out, trained with Adam on
 //! cross-entropy over every position (`[N, C, L]` logits against `[N, L]` targets).
 //! Prints the token accuracy on 1000 held-out sequences; expect ≥ 99 % in a few seconds
 //! of a release run.
@@ -16,7 +16,8 @@ use std::error::Error;
 use std::time::Instant;
 
 use myelin_nn::layers::{
-    Embedding, EncoderLayerConfig, Linear, SinusoidalPositionalEncoding, TransformerEncoder,
+    Embedding, EncoderLayerConfig, LayerNorm, Linear, SinusoidalPositionalEncoding,
+    TransformerEncoder,
 };
 use myelin_nn::loss::{cross_entropy_with, ClassLossOptions};
 use myelin_nn::optim::{Adam, AdamConfig};
@@ -47,7 +48,7 @@ impl Reverser {
         Ok(Reverser {
             embed: Embedding::new(VOCAB, D_MODEL, None, 0)?,
             position: SinusoidalPositionalEncoding::new(D_MODEL, LEN, true)?,
-            encoder: TransformerEncoder::new(&cfg, 2, None)?,
+            encoder: TransformerEncoder::new(&cfg, 2, Some(LayerNorm::new(&[D_MODEL])?))?,
             head: Linear::new(D_MODEL, VOCAB, true, 2)?,
         })
     }
@@ -97,7 +98,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let params = model.parameters();
     let n_params: usize = params.iter().map(|p| p.numel()).sum();
     println!("sequence reversal: vocabulary {VOCAB}, length {LEN}, {n_params} parameters, {steps} steps of batch {BATCH}");
-    let mut optimizer = Adam::new(params.clone(), AdamConfig::new(1e-3))?;
+    let mut optimizer = Adam::new(params.clone(), AdamConfig::new(2e-3))?;
     let opts = ClassLossOptions::default();
     let start = Instant::now();
     for step in 1..=steps {

@@ -678,3 +678,47 @@ fn bce_with_logits_pos_weight_and_weight_match_pytorch() {
         "{e}"
     );
 }
+
+/// The reverse direction, checked with PyTorch by hand: writes a Myelin-initialised
+/// `TransformerEncoderLayer` (f64, pre-norm, GELU), an input and Myelin's output. Ignored
+/// by default (verifying needs Python):
+///
+/// ```text
+/// MYELIN_INTEROP_DIR=/tmp/interop cargo test -p myelin-nn --test sequence_layers -- --ignored
+/// /work/venv-peers/bin/python tools/fixtures/transformer.py --check-reverse /tmp/interop
+/// ```
+#[test]
+#[ignore]
+fn write_reverse_interop_files() {
+    let dir = PathBuf::from(
+        std::env::var("MYELIN_INTEROP_DIR").unwrap_or_else(|_| "/tmp/interop".into()),
+    );
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut cfg = EncoderLayerConfig::new(8, 2);
+    cfg.dim_feedforward = 16;
+    cfg.dropout = 0.0;
+    cfg.activation = "gelu".parse().unwrap();
+    cfg.batch_first = true;
+    cfg.norm_first = true;
+    cfg.seed = 5;
+    let layer = TransformerEncoderLayer::<f64>::new(&cfg).unwrap();
+    save(
+        dir.join("tel_myelin.safetensors"),
+        &layer.named_parameters(),
+    )
+    .unwrap();
+    let x = Tensor::<f64>::randn_seeded(&[2, 6, 8], 6);
+    let pad = Tensor::<f64>::from_vec(
+        vec![0., 0., 0., 0., 0., 0., 0., 0., 0., 0., 1., 1.],
+        &[2, 6],
+    )
+    .unwrap();
+    let out = layer
+        .forward_masked(&x, None, Some(MhaMask::Blocked(&pad)), false)
+        .unwrap();
+    save(
+        dir.join("tel_myelin_io.safetensors"),
+        &[("input", x), ("key_padding_mask", pad), ("output", out)],
+    )
+    .unwrap();
+}

@@ -234,12 +234,8 @@ impl<T: Element> MultiheadAttention<T> {
                 key.shape()
             )));
         }
-        let (q, k, v) = self.project(&q_in, &k_in, &v_in, query, key, value)?;
-        let h = self.num_heads;
-        let heads = |x: &Tensor<T>, len: usize| -> Result<Tensor<T>> {
-            Ok(x.try_reshape(&[n, len, h, e / h])?.permute(&[0, 2, 1, 3]))
-        };
-        let (q, k, v) = (heads(&q, l)?, heads(&k, s)?, heads(&v, s)?);
+        // [.., N, H, L, D] views of the projections (no copies).
+        let (q, k, v) = self.project_heads(&q_in, &k_in, &v_in, query, key, value)?;
 
         let mask = self.combined_mask(args, batched, n, l, s)?;
         let causal_only =
@@ -258,7 +254,12 @@ impl<T: Element> MultiheadAttention<T> {
             dropout_seed,
         };
         let (o, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts)?;
-        let o = o.permute(&[0, 2, 1, 3]).try_reshape(&[n, l, e])?;
+        // [.., N, H, L, D] → [.., N, L, H, D] → [N, L, E].
+        let r = o.ndim();
+        let mut order: Vec<usize> = (0..r - 3).collect();
+        order.extend([r - 2, r - 3, r - 1]);
+        let o = o.try_permute(&order)?.try_reshape(&[n, l, e])?;
+        let w = w.try_reshape(&[n, self.num_heads, l, s])?;
         let mut out = self.out_proj.forward(&o)?;
         out = if !batched {
             out.squeeze(0)?
@@ -280,9 +281,10 @@ impl<T: Element> MultiheadAttention<T> {
         Ok((out, weights))
     }
 
-    /// The query/key/value projections `[N, ·, E]`; one matrix product when the three
-    /// inputs are the same tensor (self-attention).
-    fn project(
+    /// The query/key/value projections split into heads, `[.., N, H, len, D]` views. Self-
+    /// attention (the three inputs are the same tensor) takes one matrix product with the
+    /// whole `in_proj_weight` and views its `[N, L, 3, H, D]` result as `[3, N, H, L, D]`.
+    fn project_heads(
         &self,
         q_in: &Tensor<T>,
         k_in: &Tensor<T>,
@@ -291,25 +293,30 @@ impl<T: Element> MultiheadAttention<T> {
         key: &Tensor<T>,
         value: &Tensor<T>,
     ) -> Result<(Tensor<T>, Tensor<T>, Tensor<T>)> {
+        let (e, h) = (self.embed_dim, self.num_heads);
+        let n = q_in.shape()[0];
         let same = |a: &Tensor<T>, b: &Tensor<T>| {
             a.shares_storage_with(b) && a.shape() == b.shape() && a.strides() == b.strides()
         };
         if same(query, key) && same(key, value) {
-            let qkv = q_in.linear(&self.in_proj_weight, self.in_proj_bias.as_ref())?;
-            let mut parts = qkv.chunk(3, -1)?.into_iter();
-            let (q, k, v) = (parts.next(), parts.next(), parts.next());
-            if let (Some(q), Some(k), Some(v)) = (q, k, v) {
-                return Ok((q, k, v));
-            }
+            let l = q_in.shape()[1];
+            let qkv = q_in
+                .linear(&self.in_proj_weight, self.in_proj_bias.as_ref())?
+                .try_reshape(&[n, l, 3, h, e / h])?
+                .try_permute(&[2, 0, 3, 1, 4])?;
+            let part = |i: usize| qkv.try_narrow(0, i, 1);
+            return Ok((part(0)?, part(1)?, part(2)?));
         }
-        let e = self.embed_dim;
         let proj = |x: &Tensor<T>, i: usize| -> Result<Tensor<T>> {
             let w = self.in_proj_weight.try_narrow(0, i * e, e)?;
             let b = match &self.in_proj_bias {
                 Some(b) => Some(b.try_narrow(0, i * e, e)?),
                 None => None,
             };
-            Ok(x.linear(&w, b.as_ref())?)
+            let len = x.shape()[1];
+            Ok(x.linear(&w, b.as_ref())?
+                .try_reshape(&[n, len, h, e / h])?
+                .try_permute(&[0, 2, 1, 3])?)
         };
         Ok((proj(q_in, 0)?, proj(k_in, 1)?, proj(v_in, 2)?))
     }

@@ -6,20 +6,12 @@ use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
 use crate::kernels::elementwise::contiguous_values;
+use crate::ops::index::split_at_dim;
 use crate::shape::{normalize_dim, normalize_dims};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
 
 type Grads<T> = Result<Vec<Option<Tensor<T>>>>;
-
-/// `(outer, size, inner)`: the shape viewed as `[outer, size(dim), inner]`.
-fn around(shape: &[usize], dim: usize) -> (usize, usize, usize) {
-    (
-        shape[..dim].iter().product(),
-        shape[dim],
-        shape[dim + 1..].iter().product(),
-    )
-}
 
 struct FlipBackward {
     dims: Vec<isize>,
@@ -70,7 +62,7 @@ impl<T: Element> Tensor<T> {
         let mut values: Vec<T> = contiguous_values(self).to_vec();
         let mut scratch = alloc(values.len());
         for &d in &resolved {
-            let (outer, n, inner) = around(&shape, d);
+            let (outer, n, inner) = split_at_dim(&shape, d);
             for o in 0..outer {
                 for j in 0..n {
                     let src = (o * n + j) * inner;
@@ -103,7 +95,7 @@ impl<T: Element> Tensor<T> {
                 CumsumBackward { dim: 0 }
             }));
         }
-        let (outer, n, inner) = around(self.shape(), d);
+        let (outer, n, inner) = split_at_dim(self.shape(), d);
         let src = contiguous_values(self);
         let mut out = alloc(src.len());
         for o in 0..outer {
