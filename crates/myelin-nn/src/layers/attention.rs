@@ -132,7 +132,7 @@ impl<T: Element> MultiheadAttention<T> {
         batch_first: bool,
         seed: u64,
     ) -> Result<Self> {
-        if embed_dim == 0 || num_heads == 0 || embed_dim % num_heads != 0 {
+        if embed_dim == 0 || num_heads == 0 || !embed_dim.is_multiple_of(num_heads) {
             return Err(NnError::InvalidArgument(format!(
                 "MultiheadAttention: embed_dim ({embed_dim}) must be positive and divisible by num_heads ({num_heads})"
             )));
