@@ -318,6 +318,27 @@ fn w7() {
         20,
     );
     emit("W7", "cnn_step", &[("step", step)]);
+/// Transformer encoder layer d_model 128, 4 heads, feed-forward 512, no dropout, batch
+/// 16 × sequence 64 (batch_first): forward + backward of sum(output).
+fn w9() {
+    let mut cfg = myelin::nn::layers::EncoderLayerConfig::new(128, 4);
+    cfg.dim_feedforward = 512;
+    cfg.dropout = 0.0;
+    cfg.batch_first = true;
+    let layer = myelin::nn::layers::TransformerEncoderLayer::<f32>::new(&cfg).unwrap();
+    let x = Tensor::<f32>::randn_seeded(&[16, 64, 128], 0);
+    let params = layer.parameters();
+    let fb = || {
+        for p in &params {
+            p.set_grad(None);
+        }
+        layer.forward(&x).unwrap().sum().backward().unwrap();
+    };
+    emit(
+        "W9",
+        "transformer_block_fwdbwd",
+        &[("fwdbwd", bench(fb, 3, 20))],
+    );
 }
 
 fn main() {
@@ -345,5 +366,8 @@ fn main() {
     }
     if want("W7") {
         w7();
+    }
+    if want("W9") {
+        w9();
     }
 }

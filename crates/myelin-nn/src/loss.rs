@@ -14,9 +14,13 @@
 //! [`crate::NnError::InvalidLabel`] with the label and its position, and the mean of an
 //! empty batch is an error (PyTorch returns NaN).
 //!
+//! Class `weight`, `ignore_index`, `label_smoothing` and `[N, C, d1, …]` inputs go through
+//! [`cross_entropy_with`] / [`nll_loss_with`] and [`ClassLossOptions`]; `pos_weight` and
+//! `weight` of BCE-with-logits through [`binary_cross_entropy_with_logits_with`].
+//!
 //! Deviations from PyTorch: inputs and targets of elementwise losses must have the same
-//! shape (PyTorch broadcasts with a warning); classification losses take `[N, C]` logits
-//! only (no `[C]` or `[N, C, d…]` forms) and have no class `weight` or `ignore_index`.
+//! shape (PyTorch broadcasts with a warning); the mean over an empty batch is an error
+//! (but the mean over a batch whose samples are all `ignore_index` is NaN, as PyTorch).
 //!
 //! ```
 //! use myelin_nn::loss::{cross_entropy, Reduction};
@@ -32,8 +36,14 @@ mod binary;
 mod classification;
 mod regression;
 
-pub use binary::{binary_cross_entropy, binary_cross_entropy_with_logits};
-pub use classification::{cross_entropy, cross_entropy_probs, cross_entropy_smoothed, nll_loss};
+pub use binary::{
+    binary_cross_entropy, binary_cross_entropy_with_logits, binary_cross_entropy_with_logits_with,
+    BceWithLogitsOptions,
+};
+pub use classification::{
+    cross_entropy, cross_entropy_probs, cross_entropy_smoothed, cross_entropy_with, nll_loss,
+    nll_loss_with, ClassLossOptions,
+};
 pub use regression::{
     huber_loss, huber_loss_weighted, l1_loss, l1_loss_weighted, mse_loss, mse_loss_weighted,
     smooth_l1_loss,

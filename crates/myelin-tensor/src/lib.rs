@@ -48,6 +48,9 @@ pub use ops::pool::{
     AvgPool1dOptions, AvgPool2dOptions, AvgPoolOptions, MaxPool1dOptions, MaxPool2dOptions,
     MaxPoolOptions,
 };
+pub use ops::attention::{
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
+};
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
 pub use shape::broadcast_shapes;

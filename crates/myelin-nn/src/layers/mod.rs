@@ -20,13 +20,19 @@
 //! | [`Residual`] | a module with `body` (and `shortcut`) attributes returning `body(x) + x` |
 //! | [`Flatten`] | `nn.Flatten` |
 //! | [`Sequential`] | `nn.Sequential` |
+//! | [`Embedding`] | `nn.Embedding` |
+//! | [`MultiheadAttention`] | `nn.MultiheadAttention` |
+//! | [`TransformerEncoderLayer`], [`TransformerEncoder`] | `nn.TransformerEncoderLayer`, `nn.TransformerEncoder` |
+//! | [`SinusoidalPositionalEncoding`] | the PyTorch tutorial's `PositionalEncoding` |
 //!
 //! [`mlp`] / [`Mlp`] build a whole multi-layer perceptron in one line.
 
 mod activation;
 mod alpha_dropout;
 mod conv;
+mod attention;
 mod dropout;
+mod embedding;
 mod flatten;
 mod layer_norm;
 mod linear;
@@ -34,12 +40,16 @@ mod mlp;
 mod norm;
 mod pool;
 mod residual;
+mod positional;
 mod sequential;
+mod transformer;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
 pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
+pub use attention::{MhaArgs, MhaMask, MultiheadAttention};
 pub use dropout::Dropout;
+pub use embedding::Embedding;
 pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
@@ -49,4 +59,6 @@ pub use norm::{
 };
 pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
 pub use residual::Residual;
+pub use positional::{sinusoidal_table, SinusoidalPositionalEncoding};
 pub use sequential::Sequential;
+pub use transformer::{EncoderLayerConfig, TransformerEncoder, TransformerEncoderLayer};

@@ -62,12 +62,96 @@ pub fn binary_cross_entropy_with_logits<T: Element>(
     target: &Tensor<T>,
     reduction: Reduction,
 ) -> Result<Tensor<T>> {
+    let options = BceWithLogitsOptions {
+        reduction,
+        ..Default::default()
+    };
+    binary_cross_entropy_with_logits_with(logits, target, &options)
+}
+
+/// PyTorch's keyword arguments of `F.binary_cross_entropy_with_logits`.
+#[derive(Clone, Copy, Debug)]
+pub struct BceWithLogitsOptions<'a, T: Element> {
+    /// A rescaling weight broadcast to the input's shape (multiplies each element's loss;
+    /// the mean still divides by the element count, as PyTorch).
+    pub weight: Option<&'a Tensor<T>>,
+    /// The weight of positive examples, broadcast along the last (class) dimension —
+    /// typically `[C]` with `pos_weight[c] = #negatives / #positives` of class c.
+    pub pos_weight: Option<&'a Tensor<T>>,
+    /// The reduction (mean by default).
+    pub reduction: Reduction,
+}
+
+impl<T: Element> Default for BceWithLogitsOptions<'_, T> {
+    fn default() -> Self {
+        BceWithLogitsOptions {
+            weight: None,
+            pos_weight: None,
+            reduction: Reduction::Mean,
+        }
+    }
+}
+
+/// Binary cross-entropy on logits with `weight` and `pos_weight` p (PyTorch's formula):
+/// `w·[(1 − y)·x + (1 + (p − 1)·y)·softplus(−x)]`, stable for any logit; with `p = 1` and
+/// no weight it is [`binary_cross_entropy_with_logits`].
+///
+/// # Errors
+/// [`NnError::Shape`] when input and target differ in shape or `weight` / `pos_weight`
+/// do not broadcast to it (naming all shapes); the mean of an empty batch.
+///
+/// ```
+/// use myelin_nn::loss::{binary_cross_entropy_with_logits_with, BceWithLogitsOptions, Reduction};
+/// use myelin_tensor::Tensor;
+/// let x = Tensor::<f64>::from_vec(vec![0.0, 0.0], &[1, 2])?;
+/// let y = Tensor::<f64>::from_vec(vec![1.0, 0.0], &[1, 2])?;
+/// let pw = Tensor::from_vec(vec![3.0, 3.0], &[2])?;
+/// let opts = BceWithLogitsOptions { pos_weight: Some(&pw), reduction: Reduction::None, ..Default::default() };
+/// let l = binary_cross_entropy_with_logits_with(&x, &y, &opts)?.to_vec();
+/// assert!((l[0] - 3.0 * 2f64.ln()).abs() < 1e-15); // positives count 3×
+/// assert!((l[1] - 2f64.ln()).abs() < 1e-15);
+/// # Ok::<(), myelin_nn::NnError>(())
+/// ```
+pub fn binary_cross_entropy_with_logits_with<T: Element>(
+    logits: &Tensor<T>,
+    target: &Tensor<T>,
+    options: &BceWithLogitsOptions<'_, T>,
+) -> Result<Tensor<T>> {
     const LOSS: &str = "binary_cross_entropy_with_logits";
     same_shape(LOSS, logits, target)?;
-    let losses = logits
-        .map_unary(StableSoftplus)
-        .try_sub(&logits.try_mul(target)?)?;
-    reduction.apply(LOSS, &losses)
+    let fits = |name: &str, t: &Tensor<T>| -> Result<()> {
+        match t.try_broadcast_to(logits.shape()) {
+            Ok(_) => Ok(()),
+            Err(_) => Err(NnError::Shape {
+                op: LOSS.to_string(),
+                detail: format!(
+                    "{name} of shape {:?} does not broadcast to the input shape {:?}",
+                    t.shape(),
+                    logits.shape()
+                ),
+            }),
+        }
+    };
+    let mut losses = match options.pos_weight {
+        None => logits
+            .map_unary(StableSoftplus)
+            .try_sub(&logits.try_mul(target)?)?,
+        Some(p) => {
+            fits("pos_weight", p)?;
+            // (1 − y)·x + (1 + (p − 1)·y)·softplus(−x)
+            let log_weight = target.try_mul(&p.sub_scalar(1.0))?.add_scalar(1.0);
+            let softplus_neg = logits.neg().map_unary(StableSoftplus);
+            target
+                .rsub_scalar(1.0)
+                .try_mul(logits)?
+                .try_add(&log_weight.try_mul(&softplus_neg)?)?
+        }
+    };
+    if let Some(w) = options.weight {
+        fits("weight", w)?;
+        losses = losses.try_mul(w)?;
+    }
+    options.reduction.apply(LOSS, &losses)
 }
 
 /// `−(y·max(ln p, −100) + (1 − y)·max(log1p(−p), −100))` (PyTorch's kernel: `log1p`

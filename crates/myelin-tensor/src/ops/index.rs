@@ -13,7 +13,7 @@ use crate::tensor::Tensor;
 
 type Grads<T> = Result<Vec<Option<Tensor<T>>>>;
 
-fn split_at_dim(shape: &[usize], dim: usize) -> (usize, usize, usize) {
+pub(crate) fn split_at_dim(shape: &[usize], dim: usize) -> (usize, usize, usize) {
     (
         shape[..dim].iter().product(),
         shape[dim],

@@ -36,6 +36,8 @@ macro_rules! unary_fn {
     };
 }
 
+pub(crate) use unary_fn;
+
 fn c<T: Element>(v: f64) -> T {
     T::from_f64(v)
 }
