@@ -10,6 +10,7 @@
 //! | [`BatchNorm1d`] | `nn.BatchNorm1d` (`[N, C]` input) |
 //! | [`Flatten`] | `nn.Flatten` |
 //! | [`Sequential`] | `nn.Sequential` |
+//! | [`Rnn`], [`Lstm`], [`Gru`] | `nn.RNN`, `nn.LSTM`, `nn.GRU` (see [`recurrent`]) |
 //!
 //! [`mlp`] / [`Mlp`] build a whole multi-layer perceptron in one line.
 
@@ -21,6 +22,7 @@ mod flatten;
 mod layer_norm;
 mod linear;
 mod mlp;
+pub mod recurrent;
 mod sequential;
 
 pub use activation::ActivationLayer;
@@ -31,4 +33,5 @@ pub use flatten::Flatten;
 pub use layer_norm::LayerNorm;
 pub use linear::Linear;
 pub use mlp::{mlp, Mlp};
+pub use recurrent::{Gru, Lstm, Nonlinearity, RecurrentConfig, RecurrentState, Rnn};
 pub use sequential::Sequential;

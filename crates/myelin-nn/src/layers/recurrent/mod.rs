@@ -1,0 +1,33 @@
+//! Recurrent layers: [`Rnn`] (tanh or relu), [`Lstm`] and [`Gru`], PyTorch's `nn.RNN`,
+//! `nn.LSTM` and `nn.GRU`.
+//!
+//! The three share one driver (layers, directions, `batch_first`, dropout between
+//! layers, initial states, variable lengths) and differ only in the cell, one time step
+//! written with differentiable tensor ops, so gradients of every order flow through time.
+//! The input projection `W_ih·x + b_ih` of all time steps is one matrix product per layer
+//! and direction; each step then costs one `[batch, hidden] × [hidden, gates·hidden]`
+//! product plus the gate arithmetic. The backward pass and the freeing of a long graph are
+//! iterative, so a sequence of thousands of steps needs no deep stack.
+//!
+//! | Myelin | PyTorch |
+//! |---|---|
+//! | `Rnn::new(RecurrentConfig::new(i, h), Nonlinearity::Tanh, seed)` | `nn.RNN(i, h)` |
+//! | `Lstm::new(RecurrentConfig::new(i, h).num_layers(2).bidirectional(true), seed)` | `nn.LSTM(i, h, num_layers=2, bidirectional=True)` |
+//! | `Gru::new(RecurrentConfig::new(i, h).batch_first(true).dropout(0.2), seed)` | `nn.GRU(i, h, batch_first=True, dropout=0.2)` |
+//! | `layer.forward(&x)` | `layer(x)[0]` |
+//! | `layer.forward_with(&x, Some(&state), None)` | `layer(x, h0)` / `lstm(x, (h0, c0))` |
+//! | `layer.forward_with(&x, None, Some(&lengths))` | `pad_packed_sequence(layer(pack_padded_sequence(x, lengths, enforce_sorted=False))[0], total_length=seq)` |
+
+mod cell;
+mod config;
+mod driver;
+mod gru;
+mod lstm;
+mod rnn;
+mod state;
+
+pub use config::RecurrentConfig;
+pub use gru::Gru;
+pub use lstm::Lstm;
+pub use rnn::{Nonlinearity, Rnn};
+pub use state::RecurrentState;
