@@ -6,7 +6,7 @@
 use std::time::Instant;
 
 use myelin::activations::{softmax, Activation};
-use myelin::nn::layers::{mlp, Sequential};
+use myelin::nn::layers::{mlp, Lstm, RecurrentConfig, Sequential};
 use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
 use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
 use myelin::nn::Module;
@@ -262,6 +262,22 @@ fn w5() {
     emit("W5", "tiny_mlp_step", &[("step", step)]);
 }
 
+/// LSTM input 64, hidden 128, sequence 32, batch 32 (`batch_first`): forward + backward of
+/// `sum(output)`, gradients into the parameters (cleared each time, like `p.grad = None`).
+fn w8() {
+    let lstm = Lstm::<f32>::new(RecurrentConfig::new(64, 128).batch_first(true), 0).unwrap();
+    let x = Tensor::<f32>::randn(&[32, 32, 64], &mut seeded_rng(8));
+    let fb = bench(
+        || {
+            lstm.zero_grad();
+            lstm.forward(&x).unwrap().sum().backward().unwrap();
+        },
+        3,
+        20,
+    );
+    emit("W8", "lstm128_seq32_fwdbwd", &[("fwdbwd", fb)]);
+}
+
 fn main() {
     println!(
         "INFO config threads={} peer={PEER}",
@@ -281,5 +297,8 @@ fn main() {
     }
     if want("W5") {
         w5();
+    }
+    if want("W8") {
+        w8();
     }
 }

@@ -4,6 +4,7 @@
 
 use myelin_tensor::{Element, Tensor};
 
+use super::fused::{lstm_cell_output, lstm_cell_state};
 use crate::error::Result;
 
 /// Which recurrence a layer runs.
@@ -71,15 +72,8 @@ pub(crate) fn step<T: Element>(
         CellKind::Lstm => {
             let c = c.expect("the driver passes a cell state to the LSTM");
             let pre = xp.try_add(&hp)?;
-            // One sigmoid over all four gates (the cell gate's share is unused) costs less
-            // than three separate ops on strided slices.
-            let s = pre.sigmoid();
-            let i = s.try_narrow(1, 0, hidden)?;
-            let f = s.try_narrow(1, hidden, hidden)?;
-            let g = pre.try_narrow(1, 2 * hidden, hidden)?.tanh();
-            let o = s.try_narrow(1, 3 * hidden, hidden)?;
-            let c_new = f.try_mul(c)?.try_add(&i.try_mul(&g)?)?;
-            let h_new = o.try_mul(&c_new.tanh())?;
+            let c_new = lstm_cell_state(&pre, c);
+            let h_new = lstm_cell_output(&pre, &c_new);
             (h_new, Some(c_new))
         }
         CellKind::Gru => {

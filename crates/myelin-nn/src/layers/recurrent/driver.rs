@@ -360,6 +360,22 @@ impl<T: Element> RecurrentCore<T> {
         named
     }
 
+    /// Replaces the parameters, in `named_parameters` order, by the given tensors
+    /// themselves (not copies), so that tests can differentiate with respect to them.
+    #[cfg(test)]
+    pub(crate) fn set_parameters(&mut self, values: &[Tensor<T>]) {
+        let mut it = values.iter().cloned();
+        let mut next = || it.next().expect("one tensor per parameter");
+        for p in &mut self.cells {
+            p.w_ih = next();
+            p.w_hh = next();
+            if p.b_ih.is_some() {
+                p.b_ih = Some(next());
+                p.b_hh = Some(next());
+            }
+        }
+    }
+
     pub(crate) fn train(&mut self, mode: bool) {
         self.training = mode;
         self.dropout.train(mode);

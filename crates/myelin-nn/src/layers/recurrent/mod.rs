@@ -21,10 +21,13 @@
 mod cell;
 mod config;
 mod driver;
+mod fused;
 mod gru;
 mod lstm;
 mod rnn;
 mod state;
+#[cfg(test)]
+mod tests;
 
 pub use config::RecurrentConfig;
 pub use gru::Gru;

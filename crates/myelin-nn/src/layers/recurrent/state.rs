@@ -9,7 +9,7 @@ use myelin_tensor::{Element, Tensor};
 /// num_directions, hidden_size]` for an unbatched input), whatever `batch_first` says,
 /// as in PyTorch. Entry `layer · num_directions + direction` belongs to that layer and
 /// direction (direction 1 is the reverse one).
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub struct RecurrentState<T: Element> {
     /// The hidden state.
     pub h: Tensor<T>,
