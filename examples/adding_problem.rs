@@ -171,7 +171,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         for step in 1..=o.steps {
             let (x, y) = batch(o.batch, o.seq_len, &mut rng);
             opt.zero_grad();
-            let loss = mse_loss(&head.forward(&encoder.last_hidden(&x)?)?, &y, Reduction::Mean)?;
+            let loss = mse_loss(
+                &head.forward(&encoder.last_hidden(&x)?)?,
+                &y,
+                Reduction::Mean,
+            )?;
             loss.backward()?;
             clip_grad_norm(&params, 1.0, 2.0, false)?;
             opt.step()?;

@@ -30,7 +30,10 @@ fn all_kinds(config: &RecurrentConfig) -> Vec<(&'static str, Box<Run>)> {
     let gru = Gru::new(config.clone(), 4).unwrap();
     vec![
         ("rnn", Box::new(move |x, s, l| rnn.forward_with(x, s, l))),
-        ("rnn_relu", Box::new(move |x, s, l| relu.forward_with(x, s, l))),
+        (
+            "rnn_relu",
+            Box::new(move |x, s, l| relu.forward_with(x, s, l)),
+        ),
         ("lstm", Box::new(move |x, s, l| lstm.forward_with(x, s, l))),
         ("gru", Box::new(move |x, s, l| gru.forward_with(x, s, l))),
     ]
@@ -58,7 +61,11 @@ fn lengths_match_running_each_sequence_alone() {
         let (out, st) = run(&x, None, Some(&lengths)).unwrap();
         assert_eq!(out.shape(), &[seq, batch, 8]);
         for (b, &len) in lengths.iter().enumerate() {
-            let alone = x.try_narrow(1, b, 1).unwrap().try_narrow(0, 0, len).unwrap();
+            let alone = x
+                .try_narrow(1, b, 1)
+                .unwrap()
+                .try_narrow(0, 0, len)
+                .unwrap();
             let (out_b, st_b) = run(&alone, None, None).unwrap();
             let got = out.try_narrow(1, b, 1).unwrap();
             let d = max_diff(&got.try_narrow(0, 0, len).unwrap(), &out_b);
@@ -88,14 +95,28 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
         let (out, st) = tm(&x, None, None).unwrap();
         let (out_bf, st_bf) = bf(&x.transpose(0, 1).unwrap(), None, None).unwrap();
         assert_eq!(out_bf.shape(), &[2, 5, 6]);
-        assert_eq!(max_diff(&out, &out_bf.transpose(0, 1).unwrap()), 0.0, "{name}");
-        assert_eq!(max_diff(&st.h, &st_bf.h), 0.0, "{name}: h_n is batch-second");
+        assert_eq!(
+            max_diff(&out, &out_bf.transpose(0, 1).unwrap()),
+            0.0,
+            "{name}"
+        );
+        assert_eq!(
+            max_diff(&st.h, &st_bf.h),
+            0.0,
+            "{name}: h_n is batch-second"
+        );
         // Unbatched [seq, input] is batch 1 without the batch dimension, also for h_0.
         let one = x.try_narrow(1, 1, 1).unwrap();
         let h0 = Tensor::<f64>::randn_seeded(&[4, 1, 3], 2);
         let c0 = Tensor::<f64>::randn_seeded(&[4, 1, 3], 3);
         let state = |squeeze: bool| {
-            let f = |t: &Tensor<f64>| if squeeze { t.squeeze(1).unwrap() } else { t.clone() };
+            let f = |t: &Tensor<f64>| {
+                if squeeze {
+                    t.squeeze(1).unwrap()
+                } else {
+                    t.clone()
+                }
+            };
             RecurrentState {
                 h: f(&h0),
                 c: (*name == "lstm").then(|| f(&c0)),
@@ -106,7 +127,11 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
         assert_eq!(out_u.shape(), &[5, 6]);
         assert_eq!(st_u.h.shape(), &[4, 3]);
         assert_eq!(max_diff(&out_1.squeeze(1).unwrap(), &out_u), 0.0, "{name}");
-        assert_eq!(max_diff(&st_1.h.squeeze(1).unwrap(), &st_u.h), 0.0, "{name}");
+        assert_eq!(
+            max_diff(&st_1.h.squeeze(1).unwrap(), &st_u.h),
+            0.0,
+            "{name}"
+        );
     }
 }
 
@@ -164,7 +189,9 @@ fn dropout_acts_between_layers_in_training_only() {
 #[test]
 fn parameters_have_pytorch_names_shapes_and_init() {
     let _g = serial();
-    let config = RecurrentConfig::new(3, 16).num_layers(2).bidirectional(true);
+    let config = RecurrentConfig::new(3, 16)
+        .num_layers(2)
+        .bidirectional(true);
     let lstm = Lstm::<f64>::new(config.clone(), 0).unwrap();
     let named = lstm.named_parameters();
     let names: Vec<&str> = named.iter().map(|(n, _)| n.as_str()).collect();
@@ -197,11 +224,7 @@ fn parameters_have_pytorch_names_shapes_and_init() {
     assert_eq!(gru.named_parameters().len(), 8);
     assert_eq!(gru.named_parameters()[0].1.shape(), &[48, 3]);
     // U(±1/√16) = U(±0.25): inside the bound and spread over it.
-    let all: Vec<f64> = lstm
-        .parameters()
-        .iter()
-        .flat_map(|p| p.to_vec())
-        .collect();
+    let all: Vec<f64> = lstm.parameters().iter().flat_map(|p| p.to_vec()).collect();
     assert!(all.iter().all(|w| w.abs() <= 0.25));
     let max = all.iter().fold(0.0f64, |m, w| m.max(w.abs()));
     assert!(max > 0.24, "max |w| = {max}");
@@ -213,7 +236,10 @@ fn parameters_have_pytorch_names_shapes_and_init() {
         "LSTM(3, 16, num_layers=2, bidirectional=True)"
     );
     let rnn = Rnn::<f32>::new(
-        RecurrentConfig::new(3, 4).batch_first(true).dropout(0.25).bias(false),
+        RecurrentConfig::new(3, 4)
+            .batch_first(true)
+            .dropout(0.25)
+            .bias(false),
         Nonlinearity::Relu,
         0,
     )
@@ -237,20 +263,37 @@ fn bad_inputs_give_errors_naming_the_layer_and_shapes() {
 
     let e = message(lstm.forward(&Tensor::zeros(&[5, 2, 4])).unwrap_err());
     assert!(e.contains("LSTM(3, 4, num_layers=2)"), "{e}");
-    assert!(e.contains("[5, 2, 4]") && e.contains("input_size = 3"), "{e}");
+    assert!(
+        e.contains("[5, 2, 4]") && e.contains("input_size = 3"),
+        "{e}"
+    );
     let e = message(gru.forward(&Tensor::zeros(&[2, 5, 3, 1])).unwrap_err());
     assert!(e.contains("GRU(3, 4, batch_first=True)"), "{e}");
-    assert!(e.contains("[batch, seq, input_size]") && e.contains("[2, 5, 3, 1]"), "{e}");
+    assert!(
+        e.contains("[batch, seq, input_size]") && e.contains("[2, 5, 3, 1]"),
+        "{e}"
+    );
 
     let h0 = Tensor::<f64>::zeros(&[1, 2, 4]);
     let e = message(
-        lstm.forward_with(&x, Some(&RecurrentState::lstm(h0.clone(), h0.clone())), None)
-            .unwrap_err(),
+        lstm.forward_with(
+            &x,
+            Some(&RecurrentState::lstm(h0.clone(), h0.clone())),
+            None,
+        )
+        .unwrap_err(),
     );
-    assert!(e.contains("h_0") && e.contains("[2, 2, 4]") && e.contains("[1, 2, 4]"), "{e}");
+    assert!(
+        e.contains("h_0") && e.contains("[2, 2, 4]") && e.contains("[1, 2, 4]"),
+        "{e}"
+    );
     let e = message(
-        lstm.forward_with(&x, Some(&RecurrentState::hidden(Tensor::zeros(&[2, 2, 4]))), None)
-            .unwrap_err(),
+        lstm.forward_with(
+            &x,
+            Some(&RecurrentState::hidden(Tensor::zeros(&[2, 2, 4]))),
+            None,
+        )
+        .unwrap_err(),
     );
     assert!(e.contains("needs both h_0 and c_0"), "{e}");
     let xb = Tensor::<f64>::zeros(&[2, 5, 3]);
@@ -276,16 +319,37 @@ fn bad_inputs_give_errors_naming_the_layer_and_shapes() {
     );
     assert!(e.contains("lengths need a batched input"), "{e}");
 
-    let e = message(Lstm::<f64>::new(RecurrentConfig::new(3, 0), 0).err().unwrap());
-    assert!(e.contains("LSTM: hidden_size must be greater than zero"), "{e}");
     let e = message(
-        Rnn::<f64>::new(RecurrentConfig::new(3, 2).num_layers(0), Nonlinearity::Tanh, 0)
+        Lstm::<f64>::new(RecurrentConfig::new(3, 0), 0)
             .err()
             .unwrap(),
     );
-    assert!(e.contains("RNN: num_layers must be greater than zero"), "{e}");
-    let e = message(Gru::<f64>::new(RecurrentConfig::new(3, 2).dropout(1.5), 0).err().unwrap());
-    assert!(e.contains("GRU: dropout probability") && e.contains("1.5"), "{e}");
+    assert!(
+        e.contains("LSTM: hidden_size must be greater than zero"),
+        "{e}"
+    );
+    let e = message(
+        Rnn::<f64>::new(
+            RecurrentConfig::new(3, 2).num_layers(0),
+            Nonlinearity::Tanh,
+            0,
+        )
+        .err()
+        .unwrap(),
+    );
+    assert!(
+        e.contains("RNN: num_layers must be greater than zero"),
+        "{e}"
+    );
+    let e = message(
+        Gru::<f64>::new(RecurrentConfig::new(3, 2).dropout(1.5), 0)
+            .err()
+            .unwrap(),
+    );
+    assert!(
+        e.contains("GRU: dropout probability") && e.contains("1.5"),
+        "{e}"
+    );
 }
 
 #[test]

@@ -83,8 +83,12 @@ fn build(meta: &HashMap<String, String>, seed: u64) -> (Box<dyn Recurrent>, Opti
         "gru" => Box::new(Gru::new(config, seed).unwrap()),
         other => panic!("unknown kind {other}"),
     };
-    let lengths = (!meta["lengths"].is_empty())
-        .then(|| meta["lengths"].split(',').map(|v| v.parse().unwrap()).collect());
+    let lengths = (!meta["lengths"].is_empty()).then(|| {
+        meta["lengths"]
+            .split(',')
+            .map(|v| v.parse().unwrap())
+            .collect()
+    });
     (layer, lengths)
 }
 

@@ -1,6 +1,6 @@
 //! The three cells, one time step each, written with differentiable tensor ops (so
 //! gradients of any order flow through them). The input projection `W_ih·x_t + b_ih` is
-//! computed by the driver for all time steps at once and passed in as `xp`.
+//! computed by the driver and passed in as `xp`.
 
 use myelin_tensor::{Element, Tensor};
 

@@ -34,6 +34,9 @@ pub(crate) struct RecurrentCore<T: Element> {
 /// What one direction of one layer gives: outputs `[seq, batch, hidden]`, final `h`, `c`.
 type DirectionResult<T> = (Tensor<T>, Tensor<T>, Option<Tensor<T>>);
 
+/// Initial `h` and `c` (empty for RNN and GRU) per (layer, direction), `[batch, hidden]`.
+type InitialStates<T> = (Vec<Tensor<T>>, Vec<Tensor<T>>);
+
 impl<T: Element> RecurrentCore<T> {
     /// Every weight and bias drawn from U(±1/√hidden_size), PyTorch's initialisation, in
     /// `named_parameters` order from a generator seeded with `seed`.
@@ -239,7 +242,7 @@ impl<T: Element> RecurrentCore<T> {
         state: Option<&RecurrentState<T>>,
         batch: usize,
         batched: bool,
-    ) -> Result<(Vec<Tensor<T>>, Vec<Tensor<T>>)> {
+    ) -> Result<InitialStates<T>> {
         let n = self.cells.len();
         let hidden = self.config.hidden_size;
         let lstm = self.kind.has_cell_state();
@@ -296,10 +299,12 @@ impl<T: Element> RecurrentCore<T> {
         let p = &self.cells[idx];
         let (steps, batch) = (input.shape()[0], input.shape()[1]);
         let hidden = self.config.hidden_size;
-        // The input projection of every time step in one matrix product: [seq·batch, gates·hidden].
-        let xp = input
-            .linear(&p.w_ih, p.b_ih.as_ref())?
-            .try_reshape(&[steps * batch, self.kind.gates() * hidden])?;
+        // The input projection is one product per step, of a [batch, input] slice of the
+        // input, rather than one product for all steps sliced afterwards: the gradient
+        // of a slice is dense (the slice padded with zeros to the full extent), so
+        // slicing a [seq·batch, gates·hidden] projection costs O(seq²·batch·gates·hidden)
+        // in the backward, against O(seq²·batch·input) here.
+        let x2 = input.try_reshape(&[steps * batch, input.shape()[2]])?;
         let weights = HiddenWeights {
             w_hh: &p.w_hh,
             b_hh: p.b_hh.as_ref(),
@@ -313,7 +318,9 @@ impl<T: Element> RecurrentCore<T> {
             (0..steps).collect()
         };
         for t in order {
-            let xp_t = xp.try_narrow(0, t * batch, batch)?;
+            let xp_t = x2
+                .try_narrow(0, t * batch, batch)?
+                .linear(&p.w_ih, p.b_ih.as_ref())?;
             let (h_new, c_new) = step(self.kind, &xp_t, &h, c.as_ref(), &weights)?;
             match &masks[t] {
                 None => {

@@ -4,9 +4,11 @@
 //! The three share one driver (layers, directions, `batch_first`, dropout between
 //! layers, initial states, variable lengths) and differ only in the cell, one time step
 //! written with differentiable tensor ops, so gradients of every order flow through time.
-//! The input projection `W_ih·x + b_ih` of all time steps is one matrix product per layer
-//! and direction; each step then costs one `[batch, hidden] × [hidden, gates·hidden]`
-//! product plus the gate arithmetic. The backward pass and the freeing of a long graph are
+//! Each step costs a `[batch, input] × [input, gates·hidden]` and a `[batch, hidden] ×
+//! [hidden, gates·hidden]` product plus the gate arithmetic (for the LSTM two fused ops).
+//! The input projection is deliberately not one product over all steps sliced per step:
+//! a slice's gradient is dense, so that costs O(seq²) in the backward (measured: it
+//! dominated a T = 100 training step). The backward pass and the freeing of a long graph are
 //! iterative, so a sequence of thousands of steps needs no deep stack.
 //!
 //! | Myelin | PyTorch |

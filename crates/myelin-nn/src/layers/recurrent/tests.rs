@@ -60,21 +60,30 @@ fn cell_inputs(kind: CellKind) -> Vec<Tensor<f64>> {
 #[test]
 fn every_cell_passes_gradcheck() {
     for kind in KINDS {
-        gradcheck(cell_fn(kind), &cell_inputs(kind), GradCheckOptions::default())
-            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        gradcheck(
+            cell_fn(kind),
+            &cell_inputs(kind),
+            GradCheckOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
     }
 }
 
 #[test]
 fn every_cell_passes_gradgradcheck() {
     for kind in KINDS {
-        gradgradcheck(cell_fn(kind), &cell_inputs(kind), GradCheckOptions::default())
-            .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
+        gradgradcheck(
+            cell_fn(kind),
+            &cell_inputs(kind),
+            GradCheckOptions::default(),
+        )
+        .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
     }
 }
 
 /// A 2-layer bidirectional batch-first stack whose parameters, input and initial states
 /// are all gradcheck inputs; output, h_n and c_n flattened together.
+#[allow(clippy::type_complexity)] // a gradcheck function and its inputs
 fn stack_fn(
     kind: CellKind,
     lengths: Option<Vec<usize>>,
