@@ -6,7 +6,9 @@
 use std::time::Instant;
 
 use myelin::activations::{softmax, Activation};
-use myelin::nn::layers::{mlp, ActivationLayer, Conv2d, Flatten, Linear, MaxPool2d, Sequential};
+use myelin::nn::layers::{
+    mlp, ActivationLayer, Conv2d, Flatten, Linear, Lstm, MaxPool2d, RecurrentConfig, Sequential,
+};
 use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
 use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
 use myelin::nn::Module;
@@ -318,6 +320,24 @@ fn w7() {
         20,
     );
     emit("W7", "cnn_step", &[("step", step)]);
+}
+
+/// LSTM input 64, hidden 128, sequence 32, batch 32 (`batch_first`): forward + backward of
+/// `sum(output)`, gradients into the parameters (cleared each time, like `p.grad = None`).
+fn w8() {
+    let lstm = Lstm::<f32>::new(RecurrentConfig::new(64, 128).batch_first(true), 0).unwrap();
+    let x = Tensor::<f32>::randn(&[32, 32, 64], &mut seeded_rng(8));
+    let fb = bench(
+        || {
+            lstm.zero_grad();
+            lstm.forward(&x).unwrap().sum().backward().unwrap();
+        },
+        3,
+        20,
+    );
+    emit("W8", "lstm128_seq32_fwdbwd", &[("fwdbwd", fb)]);
+}
+
 /// Transformer encoder layer d_model 128, 4 heads, feed-forward 512, no dropout, batch
 /// 16 × sequence 64 (batch_first): forward + backward of sum(output).
 fn w9() {
@@ -366,6 +386,9 @@ fn main() {
     }
     if want("W7") {
         w7();
+    }
+    if want("W8") {
+        w8();
     }
     if want("W9") {
         w9();

@@ -39,6 +39,9 @@ pub use autograd::gradcheck::{gradcheck, gradgradcheck, GradCheckOptions};
 pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
+pub use ops::attention::{
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
+};
 pub use ops::conv::{
     Conv1dOptions, Conv2dOptions, ConvOptions, ConvTranspose2dOptions, Padding, Spatial,
 };
@@ -47,9 +50,6 @@ pub use ops::pad::PadMode;
 pub use ops::pool::{
     AvgPool1dOptions, AvgPool2dOptions, AvgPoolOptions, MaxPool1dOptions, MaxPool2dOptions,
     MaxPoolOptions,
-};
-pub use ops::attention::{
-    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
 };
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;

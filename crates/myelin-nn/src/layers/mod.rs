@@ -24,13 +24,14 @@
 //! | [`MultiheadAttention`] | `nn.MultiheadAttention` |
 //! | [`TransformerEncoderLayer`], [`TransformerEncoder`] | `nn.TransformerEncoderLayer`, `nn.TransformerEncoder` |
 //! | [`SinusoidalPositionalEncoding`] | the PyTorch tutorial's `PositionalEncoding` |
+//! | [`Rnn`], [`Lstm`], [`Gru`] | `nn.RNN`, `nn.LSTM`, `nn.GRU` (see [`recurrent`]) |
 //!
 //! [`mlp`] / [`Mlp`] build a whole multi-layer perceptron in one line.
 
 mod activation;
 mod alpha_dropout;
-mod conv;
 mod attention;
+mod conv;
 mod dropout;
 mod embedding;
 mod flatten;
@@ -39,15 +40,16 @@ mod linear;
 mod mlp;
 mod norm;
 mod pool;
-mod residual;
 mod positional;
+pub mod recurrent;
+mod residual;
 mod sequential;
 mod transformer;
 
 pub use activation::ActivationLayer;
 pub use alpha_dropout::AlphaDropout;
-pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use attention::{MhaArgs, MhaMask, MultiheadAttention};
+pub use conv::{Conv1d, Conv2d, ConvTranspose2d};
 pub use dropout::Dropout;
 pub use embedding::Embedding;
 pub use flatten::Flatten;
@@ -58,7 +60,8 @@ pub use norm::{
     BatchNorm, BatchNorm1d, BatchNorm2d, BatchNorm3d, BatchNormOptions, GroupNorm, RMSNorm,
 };
 pub use pool::{AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d};
-pub use residual::Residual;
 pub use positional::{sinusoidal_table, SinusoidalPositionalEncoding};
+pub use recurrent::{Gru, Lstm, Nonlinearity, RecurrentConfig, RecurrentState, Rnn};
+pub use residual::Residual;
 pub use sequential::Sequential;
 pub use transformer::{EncoderLayerConfig, TransformerEncoder, TransformerEncoderLayer};
