@@ -331,7 +331,9 @@ fn gradcheck_params_perturbs_captured_parameters() {
     let w = rleaf(&[3, 2], 11);
     let b = rleaf(&[3], 12);
     let x = Tensor::<f64>::randn_seeded(&[4, 2], 13);
-    let model = || Ok(x.linear(&w, Some(&b))?.tanh().square().sum());
+    let model = || -> myelin_tensor::Result<Tensor<f64>> {
+        Ok(x.linear(&w, Some(&b))?.tanh().square().sum())
+    };
     let before = (w.to_vec(), b.to_vec());
     gradcheck_params(model, &[w.clone(), b.clone()], GradCheckOptions::default()).unwrap();
     gradgradcheck_params(model, &[w.clone(), b.clone()], GradCheckOptions::default()).unwrap();

@@ -97,23 +97,27 @@ pub fn gradcheck(
 ///
 /// Every parameter must be a contiguous `f64` leaf that requires grad (what
 /// `Module::parameters` gives for an `f64` model); anything else is an error naming the
-/// parameter. `f` must not change the parameters itself, and nothing else may hold a
+/// parameter. `f` may return any error type that displays (a module's `NnError`); an
+/// error from `f` ends the check with its message. `f` must not change the parameters itself, and nothing else may hold a
 /// pending backward through them while the check runs.
 ///
 /// ```
 /// use myelin_tensor::{gradcheck_params, GradCheckOptions, Tensor};
 /// let w = Tensor::<f64>::from_vec(vec![0.3, -0.2, 0.5, 0.1], &[2, 2]).unwrap().requires_grad_(true);
 /// let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2, 1]).unwrap();
-/// // A "model" closing over its weight, as a module's forward does.
-/// let model = || Ok(w.matmul(&x).tanh().sum());
+/// // A "model" closing over its weight, as a module's forward does. The closure's
+/// // return type names its error type (here the tensor crate's; a module's forward
+/// // gives `myelin_nn::Result`).
+/// let model = || -> myelin_tensor::Result<Tensor<f64>> { Ok(w.matmul(&x).tanh().sum()) };
 /// gradcheck_params(model, &[w.clone()], GradCheckOptions::default()).unwrap();
 /// ```
-pub fn gradcheck_params(
-    f: impl Fn() -> Result<Tensor<f64>>,
+pub fn gradcheck_params<E: std::fmt::Display>(
+    f: impl Fn() -> std::result::Result<Tensor<f64>, E>,
     params: &[Tensor<f64>],
     options: GradCheckOptions,
 ) -> Result<()> {
     check_params("gradcheck_params", params)?;
+    let f = tensor_result("gradcheck_params", f);
     check_jacobian(
         "gradcheck_params",
         &|_: &[Tensor<f64>]| f(),
@@ -126,12 +130,13 @@ pub fn gradcheck_params(
 /// Second derivatives of `f` with respect to captured `params` (see
 /// [`gradcheck_params`] for the contract): `gradcheck_params` on
 /// `v ↦ vᵀ ∂f/∂params` recorded with `create_graph`.
-pub fn gradgradcheck_params(
-    f: impl Fn() -> Result<Tensor<f64>>,
+pub fn gradgradcheck_params<E: std::fmt::Display>(
+    f: impl Fn() -> std::result::Result<Tensor<f64>, E>,
     params: &[Tensor<f64>],
     options: GradCheckOptions,
 ) -> Result<()> {
     check_params("gradgradcheck_params", params)?;
+    let f = tensor_result("gradgradcheck_params", f);
     let out_shape = f()?.shape().to_vec();
     let v = Tensor::<f64>::randn(&out_shape, &mut seeded_rng(0xfeed)).requires_grad_(true);
     let first_order = |_: &[Tensor<f64>]| -> Result<Tensor<f64>> {
@@ -147,6 +152,15 @@ pub fn gradgradcheck_params(
         Perturb::InPlace,
         options,
     )
+}
+
+/// `f` with its error (an `NnError` from a module's forward, say) turned into a
+/// [`TensorError::GradCheck`] that keeps the message.
+fn tensor_result<E: std::fmt::Display>(
+    op: &'static str,
+    f: impl Fn() -> std::result::Result<Tensor<f64>, E>,
+) -> impl Fn() -> Result<Tensor<f64>> {
+    move || f().map_err(|e| TensorError::GradCheck(format!("{op}: the function failed: {e}")))
 }
 
 fn check_params(op: &str, params: &[Tensor<f64>]) -> Result<()> {
