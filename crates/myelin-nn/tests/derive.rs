@@ -240,7 +240,8 @@ fn forward_hooks_see_input_and_output_replace_it_and_are_removable() {
     model.eval(); // no dropout
     let x = Tensor::<f64>::randn_seeded(&[2, 3], 4);
     let plain = Module::forward(&model, &x).unwrap().to_vec();
-    let seen: Arc<Mutex<Vec<(String, Vec<usize>, f64)>>> = Arc::default();
+    type Seen = Vec<(String, Vec<usize>, f64)>;
+    let seen: Arc<Mutex<Seen>> = Arc::default();
     let log = seen.clone();
     let first = model.encoder[1]
         .register_forward_hook(move |m, input, output| {

@@ -1,6 +1,8 @@
 //! Everyday conveniences: Display/Debug, scalar operators, rounding, sorting, mask
 //! selection, range indexing and gradcheck over captured parameters.
 
+#![allow(clippy::cloned_ref_to_slice_refs)] // `&[x.clone()]` reads better in the gradcheck calls
+
 mod common;
 use common::*;
 
@@ -347,7 +349,7 @@ fn gradcheck_params_perturbs_captured_parameters() {
     let out = (x.matmul(&w.t()) * 1.0).sum();
     out.register_hook(|g| Some(g * 2.0));
     let err = gradcheck_params(
-        || Ok(out.clone()),
+        || Ok::<_, myelin_tensor::TensorError>(out.clone()),
         &[w.clone()],
         GradCheckOptions::default(),
     );
@@ -371,7 +373,7 @@ fn gradcheck_on_a_capturing_closure_explains_the_contract() {
     );
     let frozen = Tensor::<f64>::ones(&[2]);
     let err = gradcheck_params(
-        || Ok(frozen.sum()),
+        || Ok::<_, myelin_tensor::TensorError>(frozen.sum()),
         &[frozen.clone()],
         GradCheckOptions::default(),
     )

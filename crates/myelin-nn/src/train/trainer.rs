@@ -301,9 +301,11 @@ impl<'a, T: Element> Trainer<'a, T> {
             if let Some(s) = self.scheduler.as_deref_mut() {
                 optimizer.set_lr(s.step());
             }
-            let stop = self.callbacks.iter_mut().fold(false, |stop, c| {
-                c.on_epoch_end(&log) == Control::Stop || stop
-            });
+            // Every callback sees every epoch, even after one asked to stop.
+            let mut stop = false;
+            for callback in &mut self.callbacks {
+                stop |= callback.on_epoch_end(&log) == Control::Stop;
+            }
             logs.push(log);
             if stop {
                 break;

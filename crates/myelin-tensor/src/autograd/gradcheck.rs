@@ -182,6 +182,9 @@ fn check_params(op: &str, params: &[Tensor<f64>]) -> Result<()> {
     Ok(())
 }
 
+/// The function under check, as `gradcheck` calls it.
+type CheckedFn<'a> = dyn Fn(&[Tensor<f64>]) -> Result<Tensor<f64>> + 'a;
+
 /// How the numerical Jacobian moves an input element.
 #[derive(Clone, Copy, PartialEq)]
 enum Perturb {
@@ -193,7 +196,7 @@ enum Perturb {
 
 /// `f(inputs)` with element `k` of input `i` moved by `delta`.
 fn eval_perturbed(
-    f: &dyn Fn(&[Tensor<f64>]) -> Result<Tensor<f64>>,
+    f: &CheckedFn<'_>,
     inputs: &[Tensor<f64>],
     perturb: Perturb,
     (i, k, delta): (usize, usize, f64),
@@ -238,7 +241,7 @@ fn reaches(out: &Tensor<f64>, x: &Tensor<f64>) -> Result<bool> {
 
 fn check_jacobian(
     op: &str,
-    f: &dyn Fn(&[Tensor<f64>]) -> Result<Tensor<f64>>,
+    f: &CheckedFn<'_>,
     inputs: &[Tensor<f64>],
     perturb: Perturb,
     options: GradCheckOptions,
