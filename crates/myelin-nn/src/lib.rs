@@ -25,3 +25,15 @@ pub mod module;
 pub mod train;
 
 pub use module::Module;
+/// `#[derive(Module)]` (see [`module::derive`]); imported together with the trait.
+pub use myelin_derive::Module;
+
+// Lets the derive's `::myelin_nn::…` paths resolve inside this crate too.
+extern crate self as myelin_nn;
+
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::module::derive::{extend_prefixed, TensorField};
+    pub use crate::module::{ForwardHook, HookHandle};
+    pub use myelin_tensor::{Element, Tensor};
+}

@@ -15,7 +15,13 @@
 
 use myelin_tensor::{Element, Tensor};
 
-use crate::error::Result;
+use crate::error::{NnError, Result};
+
+pub mod derive;
+pub mod hooks;
+
+pub use derive::Forward;
+pub use hooks::{ForwardHook, ForwardHooks, HookHandle, Hooked};
 
 /// A layer or a model: a differentiable function of one tensor, with named parameters.
 ///
@@ -98,6 +104,35 @@ pub trait Module<T: Element>: Send + Sync {
             p.set_grad(None);
         }
     }
+
+    /// Registers a hook that runs after every forward with `(module, input, output)`
+    /// and may return a replacement output (PyTorch's `register_forward_hook`). The
+    /// handle removes it. See [`hooks`] for which modules take hooks.
+    ///
+    /// # Errors
+    /// [`NnError::InvalidArgument`] for a module without a [`ForwardHooks`] slot.
+    fn register_forward_hook(
+        &self,
+        hook: impl Fn(&dyn Module<T>, &Tensor<T>, &Tensor<T>) -> Option<Tensor<T>>
+            + Send
+            + Sync
+            + 'static,
+    ) -> Result<HookHandle>
+    where
+        Self: Sized,
+    {
+        self.register_forward_hook_boxed(Box::new(hook))
+    }
+
+    /// [`register_forward_hook`](Module::register_forward_hook) with a boxed hook (the
+    /// object-safe form, which modules with a hook slot implement).
+    fn register_forward_hook_boxed(&self, hook: ForwardHook<T>) -> Result<HookHandle> {
+        drop(hook);
+        Err(NnError::InvalidArgument(format!(
+            "register_forward_hook: {} has no ForwardHooks slot; give a #[derive(Module)] struct a `hooks: ForwardHooks<T>` field, or wrap the module in module::Hooked",
+            self.describe()
+        )))
+    }
 }
 
 impl<T: Element> Module<T> for Box<dyn Module<T>> {
@@ -118,6 +153,9 @@ impl<T: Element> Module<T> for Box<dyn Module<T>> {
     }
     fn describe(&self) -> String {
         (**self).describe()
+    }
+    fn register_forward_hook_boxed(&self, hook: ForwardHook<T>) -> Result<HookHandle> {
+        (**self).register_forward_hook_boxed(hook)
     }
 }
 

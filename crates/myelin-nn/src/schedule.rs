@@ -47,6 +47,9 @@ use crate::error::{NnError, Result};
 use crate::optim::Optimizer;
 use myelin_tensor::Element;
 
+mod state;
+pub use state::{SchedulerState, SchedulerStateDict};
+
 /// An epoch-indexed learning-rate schedule.
 pub trait LrScheduler {
     /// The learning rate at `epoch` (closed form; epoch 0 is the base rate's epoch).

@@ -1,6 +1,7 @@
-//! Training loop helpers for classifiers: [`fit`] (and [`fit_scheduled`], with a
-//! learning-rate schedule), [`evaluate`], the per-epoch
-//! [`History`], and conversions from [`crate::data`] rows to tensors.
+//! Training loops: [`Trainer`], the general one (any [`crate::data::TensorDataset`],
+//! any loss closure, metrics, callbacks such as [`EarlyStopping`], a schedule);
+//! and for classifiers on a [`crate::data::Dataset`], [`fit`], [`evaluate`], the
+//! per-epoch [`History`], and conversions from [`crate::data`] rows to tensors.
 //!
 //! ```
 //! use myelin_nn::data::Dataset;
@@ -29,7 +30,9 @@
 mod convert;
 mod fit;
 mod history;
+mod trainer;
 
 pub use convert::{accuracy, batch_to_tensor, dataset_to_tensor, rows_to_tensor};
 pub use fit::{evaluate, fit, fit_scheduled, FitConfig};
 pub use history::{EpochStats, History};
+pub use trainer::{Callback, Control, EarlyStopping, EpochLog, Trainer};

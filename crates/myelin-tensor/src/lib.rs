@@ -28,6 +28,7 @@ mod random;
 mod shape;
 mod storage;
 mod tensor;
+mod tensor_display;
 
 pub use autograd::custom::{BinaryFn, ClosureUnary, UnaryFn};
 pub use autograd::engine::{grad, grad_with, BackwardOptions, GradOptions};
@@ -35,7 +36,9 @@ pub use autograd::grad_mode::{
     detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled, with_no_grad,
     AnomalyGuard, GradModeGuard,
 };
-pub use autograd::gradcheck::{gradcheck, gradgradcheck, GradCheckOptions};
+pub use autograd::gradcheck::{
+    gradcheck, gradcheck_params, gradgradcheck, gradgradcheck_params, GradCheckOptions,
+};
 pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
@@ -51,6 +54,7 @@ pub use ops::pool::{
     AvgPool1dOptions, AvgPool2dOptions, AvgPoolOptions, MaxPool1dOptions, MaxPool2dOptions,
     MaxPoolOptions,
 };
+pub use ops::index_ranges::{IndexItem, IntoIndexItem, TensorIndex};
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
 pub use shape::broadcast_shapes;

@@ -1,6 +1,5 @@
 //! The `Tensor` handle: storage, layout and the link into the autodiff graph.
 
-use std::fmt;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, RwLockReadGuard};
 
@@ -558,26 +557,5 @@ impl<T: Element> Tensor<T> {
             Ok(mut inner) => inner.grad_fn.take(),
             Err(_) => None,
         }
-    }
-}
-
-impl<T: Element> fmt::Debug for Tensor<T> {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let values = self.to_vec();
-        let shown: Vec<String> = values.iter().take(16).map(|v| format!("{v}")).collect();
-        write!(
-            f,
-            "Tensor<{}>(shape={:?}, data=[{}{}]",
-            T::DTYPE,
-            self.shape(),
-            shown.join(", "),
-            if values.len() > 16 { ", …" } else { "" }
-        )?;
-        if let Some(name) = self.grad_fn_name() {
-            write!(f, ", grad_fn={name}")?;
-        } else if self.requires_grad() {
-            write!(f, ", requires_grad=true")?;
-        }
-        write!(f, ")")
     }
 }

@@ -9,6 +9,7 @@ mod gzip;
 mod idx;
 mod split;
 mod standardize;
+mod tensor_dataset;
 #[cfg(test)]
 mod testutil;
 
@@ -21,3 +22,4 @@ pub use idx::{
 };
 pub use split::{split, split_indices, Split, SplitConfig, SplitIndices};
 pub use standardize::Standardizer;
+pub use tensor_dataset::TensorDataset;

@@ -96,8 +96,8 @@ impl AdagradConfig {
 pub struct Adagrad<T: Element> {
     params: Vec<Tensor<T>>,
     config: AdagradConfig,
-    steps: Vec<u64>,
-    sums: Vec<Option<Vec<T>>>,
+    pub(super) steps: Vec<u64>,
+    pub(super) sums: Vec<Option<Vec<T>>>,
     grads: Vec<Option<Tensor<T>>>,
 }
 

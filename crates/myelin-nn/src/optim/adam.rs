@@ -294,7 +294,7 @@ fn adam_kernel<
 /// # Ok::<(), myelin_nn::NnError>(())
 /// ```
 pub struct Adam<T: Element> {
-    core: AdamCore<T>,
+    pub(super) core: AdamCore<T>,
 }
 
 impl<T: Element> Adam<T> {

@@ -110,7 +110,7 @@ impl From<AdamWConfig> for AdamConfig {
 /// # Ok::<(), myelin_nn::NnError>(())
 /// ```
 pub struct AdamW<T: Element> {
-    core: AdamCore<T>,
+    pub(super) core: AdamCore<T>,
     config: AdamWConfig,
 }
 

@@ -34,9 +34,8 @@
 //! # Ok::<(), myelin_nn::NnError>(())
 //! ```
 //!
-//! Deviations from PyTorch: there are no parameter groups (one learning rate and one
-//! set of hyper-parameters per optimiser; build several optimisers for several groups),
-//! and the `foreach`/`fused`/`capturable`/`differentiable` flags do not exist (the
+//! Parameter groups (per-group learning rate and weight decay) are [`Groups`];
+//! checkpoints of the optimiser state are [`StateDict`]. Deviations from PyTorch: the `foreach`/`fused`/`capturable`/`differentiable` flags do not exist (the
 //! single-tensor algorithm is the one implemented). A parameter list that is empty,
 //! contains a non-leaf or non-contiguous tensor, or contains the same storage twice is
 //! rejected at construction (PyTorch rejects the first two and only warns about
@@ -59,14 +58,18 @@ macro_rules! dispatch_bools {
 mod adagrad;
 mod adam;
 mod adamw;
+mod groups;
 mod rmsprop;
 mod sgd;
+mod state;
 
 pub use adagrad::{Adagrad, AdagradConfig};
 pub use adam::{Adam, AdamConfig};
 pub use adamw::{AdamW, AdamWConfig};
+pub use groups::{weight_decay_groups, Groups, ParamGroup};
 pub use rmsprop::{RmsProp, RmsPropConfig};
 pub use sgd::{Sgd, SgdConfig};
+pub use state::{OptimizerState, ParamState, StateDict};
 
 use crate::error::{NnError, Result};
 use myelin_tensor::{Element, Tensor};

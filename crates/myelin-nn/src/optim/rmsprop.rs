@@ -83,10 +83,10 @@ impl RmsPropConfig {
 
 /// Per-parameter RMSprop state.
 #[derive(Clone, Debug, Default)]
-struct RmsPropState<T> {
-    square_avg: Vec<T>,
-    grad_avg: Option<Vec<T>>,
-    momentum_buffer: Option<Vec<T>>,
+pub(super) struct RmsPropState<T> {
+    pub(super) square_avg: Vec<T>,
+    pub(super) grad_avg: Option<Vec<T>>,
+    pub(super) momentum_buffer: Option<Vec<T>>,
 }
 
 /// RMSprop: `torch.optim.RMSprop`.
@@ -116,7 +116,7 @@ struct RmsPropState<T> {
 pub struct RmsProp<T: Element> {
     params: Vec<Tensor<T>>,
     config: RmsPropConfig,
-    state: Vec<Option<RmsPropState<T>>>,
+    pub(super) state: Vec<Option<RmsPropState<T>>>,
     grads: Vec<Option<Tensor<T>>>,
 }
 

@@ -105,7 +105,7 @@ impl SgdConfig {
 pub struct Sgd<T: Element> {
     params: Vec<Tensor<T>>,
     config: SgdConfig,
-    momentum_buffers: Vec<Option<Vec<T>>>,
+    pub(super) momentum_buffers: Vec<Option<Vec<T>>>,
     grads: Vec<Option<Tensor<T>>>,
 }
 

@@ -62,7 +62,7 @@ impl FitConfig {
     }
 }
 
-fn progress_bar(show: bool, total: usize) -> Option<ProgressBar> {
+pub(super) fn progress_bar(show: bool, total: usize) -> Option<ProgressBar> {
     if !show || !std::io::stderr().is_terminal() {
         return None;
     }

@@ -261,29 +261,6 @@ binary_operator!(Sub, sub, try_sub);
 binary_operator!(Mul, mul, try_mul);
 binary_operator!(Div, div, try_div);
 
-macro_rules! scalar_operator {
-    ($trait:ident, $method:ident, $scalar:ident, $f:expr) => {
-        impl<T: Element> $trait<$scalar> for &Tensor<T> {
-            type Output = Tensor<T>;
-            fn $method(self, rhs: $scalar) -> Tensor<T> {
-                #[allow(clippy::redundant_closure_call)]
-                ($f)(self, rhs)
-            }
-        }
-        impl<T: Element> $trait<$scalar> for Tensor<T> {
-            type Output = Tensor<T>;
-            fn $method(self, rhs: $scalar) -> Tensor<T> {
-                (&self).$method(rhs)
-            }
-        }
-    };
-}
-
-scalar_operator!(Add, add, f64, |t: &Tensor<T>, s| t.add_scalar(s));
-scalar_operator!(Sub, sub, f64, |t: &Tensor<T>, s| t.sub_scalar(s));
-scalar_operator!(Mul, mul, f64, |t: &Tensor<T>, s| t.mul_scalar(s));
-scalar_operator!(Div, div, f64, |t: &Tensor<T>, s| t.div_scalar(s));
-
 impl<T: Element> Neg for &Tensor<T> {
     type Output = Tensor<T>;
     fn neg(self) -> Tensor<T> {
