@@ -49,12 +49,12 @@ pub use ops::conv::{
     Conv1dOptions, Conv2dOptions, ConvOptions, ConvTranspose2dOptions, Padding, Spatial,
 };
 pub use ops::fold::FoldOptions;
+pub use ops::index_ranges::{IndexItem, IntoIndexItem, TensorIndex};
 pub use ops::pad::PadMode;
 pub use ops::pool::{
     AvgPool1dOptions, AvgPool2dOptions, AvgPoolOptions, MaxPool1dOptions, MaxPool2dOptions,
     MaxPoolOptions,
 };
-pub use ops::index_ranges::{IndexItem, IntoIndexItem, TensorIndex};
 pub use ops::unary as unary_fns;
 pub use random::seeded_rng;
 pub use shape::broadcast_shapes;

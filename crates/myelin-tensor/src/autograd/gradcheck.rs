@@ -140,7 +140,13 @@ pub fn gradgradcheck_params<E: std::fmt::Display>(
     let out_shape = f()?.shape().to_vec();
     let v = Tensor::<f64>::randn(&out_shape, &mut seeded_rng(0xfeed)).requires_grad_(true);
     let first_order = |_: &[Tensor<f64>]| -> Result<Tensor<f64>> {
-        let grads = grad(&[f()?], params, Some(std::slice::from_ref(&v)), true)?;
+        let options = GradOptions {
+            create_graph: true,
+            materialize_grads: true,
+            ..GradOptions::default()
+        };
+        let grads = grad_with(&[f()?], params, Some(std::slice::from_ref(&v)), options)?;
+        let grads: Vec<Tensor<f64>> = grads.into_iter().flatten().collect();
         concat_flat(&grads)
     };
     let mut all = params.to_vec();
