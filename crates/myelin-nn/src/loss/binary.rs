@@ -160,6 +160,9 @@ pub fn binary_cross_entropy_with_logits_with<T: Element>(
 struct Bce;
 
 const LOG_FLOOR: f64 = -100.0;
+/// PyTorch's gradient floor `EPSILON = 1e-12`, a `float` constant in its kernel: the
+/// nearest f32 to 1e-12 (9.9999999600e-13), which the f64 gradient at p = 1e-15 shows.
+const GRAD_EPSILON: f64 = 1e-12_f32 as f64;
 
 impl<T: Element> BinaryFn<T> for Bce {
     fn name(&self) -> &'static str {
@@ -171,7 +174,7 @@ impl<T: Element> BinaryFn<T> for Bce {
         -(y * lp + (T::one() - y) * lq)
     }
     fn df_da(&self, p: T, y: T) -> T {
-        (p - y) / ((T::one() - p) * p).max(T::from_f64(1e-12))
+        (p - y) / ((T::one() - p) * p).max(T::from_f64(GRAD_EPSILON))
     }
     fn df_db(&self, p: T, _y: T) -> T {
         let floor = T::from_f64(LOG_FLOOR);
