@@ -78,6 +78,32 @@ impl<T, C: Fn(T, T, T) -> T + Sync> Fn3<T> for C {
 
 // Each loop is a dispatch `Kernel`: compiled once per SIMD level, the best one chosen at
 // run time (see `dispatch`). Dispatching per chunk costs one relaxed atomic load.
+//
+// The kernels' `run` passes the slices on as *arguments* of the `*_slices` loops: only a
+// function argument carries Rust's no-alias guarantee for `&mut [T]` into LLVM (a struct
+// field does not), and without it a parameter read through `f` (an ELU's alpha) may alias
+// the output, is reloaded on every element, and the loop is not vectorised.
+
+#[inline(always)]
+fn map_slices<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: &F) {
+    for (o, &x) in dst.iter_mut().zip(src) {
+        *o = f.call(x);
+    }
+}
+
+#[inline(always)]
+fn zip_slices<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: &F) {
+    for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
+        *o = f.call(x, y);
+    }
+}
+
+#[inline(always)]
+fn zip3_slices<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: &F) {
+    for (((o, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
+        *o = f.call(x, y, z);
+    }
+}
 
 struct MapKernel<'a, T, F> {
     src: &'a [T],
@@ -88,9 +114,7 @@ impl<T: Element, F: Fn1<T>> Kernel for MapKernel<'_, T, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (o, &x) in self.dst.iter_mut().zip(self.src) {
-            *o = self.f.call(x);
-        }
+        map_slices(self.src, self.dst, self.f);
     }
 }
 
@@ -104,9 +128,7 @@ impl<T: Element, F: Fn2<T>> Kernel for ZipKernel<'_, T, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for ((o, &x), &y) in self.dst.iter_mut().zip(self.a).zip(self.b) {
-            *o = self.f.call(x, y);
-        }
+        zip_slices(self.a, self.b, self.dst, self.f);
     }
 }
 
@@ -121,9 +143,7 @@ impl<T: Element, F: Fn3<T>> Kernel for Zip3Kernel<'_, T, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        for (((o, &x), &y), &z) in self.dst.iter_mut().zip(self.a).zip(self.b).zip(self.c) {
-            *o = self.f.call(x, y, z);
-        }
+        zip3_slices(self.a, self.b, self.c, self.dst, self.f);
     }
 }
 
@@ -352,30 +372,41 @@ impl<T: Element, F: Fn(T, T) -> T> Kernel for BroadcastRun<'_, T, F> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        let (dst, a, b, f) = (self.dst, self.a, self.b, self.f);
-        let len = dst.len();
-        match self.strides {
-            (1, 1) => {
-                for ((d, &x), &y) in dst.iter_mut().zip(&a[..len]).zip(&b[..len]) {
-                    *d = f(x, y);
-                }
+        broadcast_run(self.dst, self.a, self.b, self.strides, self.f);
+    }
+}
+
+/// The loop of a [`BroadcastRun`], with the slices as arguments (see `map_slices`).
+#[inline(always)]
+fn broadcast_run<T: Element, F: Fn(T, T) -> T>(
+    dst: &mut [T],
+    a: &[T],
+    b: &[T],
+    strides: (usize, usize),
+    f: &F,
+) {
+    let len = dst.len();
+    match strides {
+        (1, 1) => {
+            for ((d, &x), &y) in dst.iter_mut().zip(&a[..len]).zip(&b[..len]) {
+                *d = f(x, y);
             }
-            (1, 0) => {
-                let y = b[0];
-                for (d, &x) in dst.iter_mut().zip(&a[..len]) {
-                    *d = f(x, y);
-                }
+        }
+        (1, 0) => {
+            let y = b[0];
+            for (d, &x) in dst.iter_mut().zip(&a[..len]) {
+                *d = f(x, y);
             }
-            (0, 1) => {
-                let x = a[0];
-                for (d, &y) in dst.iter_mut().zip(&b[..len]) {
-                    *d = f(x, y);
-                }
+        }
+        (0, 1) => {
+            let x = a[0];
+            for (d, &y) in dst.iter_mut().zip(&b[..len]) {
+                *d = f(x, y);
             }
-            (sa, sb) => {
-                for (i, d) in dst.iter_mut().enumerate() {
-                    *d = f(a[i * sa], b[i * sb]);
-                }
+        }
+        (sa, sb) => {
+            for (i, d) in dst.iter_mut().enumerate() {
+                *d = f(a[i * sa], b[i * sb]);
             }
         }
     }

@@ -90,13 +90,19 @@ impl<T: Element> Kernel for SumRows<'_, T> {
     type Output = ();
     #[inline(always)]
     fn run(self) {
-        let (start, end) = (self.start, self.start + self.out.len());
-        self.out.fill(T::zero());
-        for r in 0..self.outer {
-            let row = &self.values[r * self.inner + start..r * self.inner + end];
-            for (o, &v) in self.out.iter_mut().zip(row) {
-                *o = *o + v;
-            }
+        sum_rows(self.values, self.outer, self.inner, self.start, self.out);
+    }
+}
+
+/// The loop of [`SumRows`], with the slices as arguments (no-alias for `out`).
+#[inline(always)]
+fn sum_rows<T: Element>(values: &[T], outer: usize, inner: usize, start: usize, out: &mut [T]) {
+    let end = start + out.len();
+    out.fill(T::zero());
+    for r in 0..outer {
+        let row = &values[r * inner + start..r * inner + end];
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = *o + v;
         }
     }
 }
