@@ -67,9 +67,14 @@ fn results<T: Element>() -> Vec<(&'static str, Vec<u64>)> {
     let positive = x.abs();
     let cols = 251;
     let rows = (n / cols).min(280);
-    let m = x.try_narrow(0, 0, rows * cols).unwrap().reshape(&[rows, cols]);
+    let m = x
+        .try_narrow(0, 0, rows * cols)
+        .unwrap()
+        .reshape(&[rows, cols]);
     let bias = Tensor::from_vec(
-        (0..cols).map(|i| T::from_f64(i as f64 * 0.37 - 40.0)).collect(),
+        (0..cols)
+            .map(|i| T::from_f64(i as f64 * 0.37 - 40.0))
+            .collect(),
         &[cols],
     )
     .unwrap();
@@ -94,8 +99,14 @@ fn results<T: Element>() -> Vec<(&'static str, Vec<u64>)> {
         ("column - row", bits(&(&m.t() - &bias.reshape(&[cols, 1])))),
         ("tanh backward", bits(&tanh_grad[0])),
         ("sum", bits(&xs.sum())),
-        ("sum dim 0", bits(&m.mul_scalar(0.01).sum_dims(&[0], false).unwrap())),
-        ("sum dim 1", bits(&m.mul_scalar(0.01).sum_dims(&[1], false).unwrap())),
+        (
+            "sum dim 0",
+            bits(&m.mul_scalar(0.01).sum_dims(&[0], false).unwrap()),
+        ),
+        (
+            "sum dim 1",
+            bits(&m.mul_scalar(0.01).sum_dims(&[1], false).unwrap()),
+        ),
     ]
 }
 

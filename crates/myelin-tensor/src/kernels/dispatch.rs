@@ -238,10 +238,7 @@ mod tests {
         assert_eq!(SimdLevel::parse(" AVX512 "), Ok(Some(SimdLevel::Avx512)));
         assert_eq!(SimdLevel::parse("auto"), Ok(None));
         let err = SimdLevel::parse("avx1024").unwrap_err();
-        assert!(
-            err.contains("avx1024") && err.contains("baseline"),
-            "{err}"
-        );
+        assert!(err.contains("avx1024") && err.contains("baseline"), "{err}");
     }
 
     #[test]

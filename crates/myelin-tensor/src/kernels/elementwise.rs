@@ -7,8 +7,8 @@
 use rayon::prelude::*;
 
 use crate::element::Element;
-use crate::kernels::dispatch::{dispatch, Kernel};
 use crate::error::Result;
+use crate::kernels::dispatch::{dispatch, Kernel};
 use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
