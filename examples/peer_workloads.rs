@@ -1,17 +1,21 @@
 //! The benchmark workloads of `shared/bench-peers/torch_peer.py`, run on Myelin and printed
 //! in the same line format (`W2 matmul1024 fwd_ms=... peer=myelin`) so the two can be
 //! compared line by line. Run with `cargo run --release --example peer_workloads`;
-//! `PEER_ONLY=W2,W4` selects workloads, `PEER_REPS_SCALE` scales repetition counts.
+//! `PEER_ONLY=W2,W4` selects workloads, `PEER_REPS_SCALE` scales repetition counts,
+//! `MYELIN_SIMD=baseline|avx2|avx512` forces a lower SIMD level for the kernels.
 
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use myelin::activations::{softmax, Activation};
+use myelin::lab::{probe, Precision, ProbeConfig};
 use myelin::nn::layers::{
     mlp, ActivationLayer, Conv2d, Flatten, Linear, Lstm, MaxPool2d, RecurrentConfig, Sequential,
 };
 use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
 use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
 use myelin::nn::Module;
+use myelin::tensor::kernels::dispatch::simd_level;
 use myelin::tensor::{grad, no_grad, seeded_rng, Conv2dOptions, MaxPool2dOptions, Tensor};
 
 const PEER: &str = "myelin";
@@ -361,10 +365,61 @@ fn w9() {
     );
 }
 
+/// W10, the lab's probe: 50 bias-free Linear(256, 256) + ReLU layers, kaiming_normal,
+/// batch 256, f64; forward + backward of `sum(R ⊙ Y_L)`, recording the Frobenius norm of
+/// the gradient at every pre-activation through hooks. `probe50x256_f64` is the same work
+/// as torch_peer.py's W10 (fresh leaf weights each call); `lab_probe50x256_f64` runs
+/// `myelin_lab::probe` itself, which also draws the tensors and computes its per-layer
+/// statistics (mean square, dead fraction, activation mean and variance).
+fn w10() {
+    let (depth, width, batch) = (50, 256, 256);
+    let mut rng = seeded_rng(5);
+    let std = (2.0 / width as f64).sqrt();
+    let ws: Vec<Tensor<f64>> = (0..depth)
+        .map(|_| Tensor::<f64>::randn(&[width, width], &mut rng).mul_scalar(std))
+        .collect();
+    let x = Tensor::<f64>::randn(&[batch, width], &mut rng);
+    let r = Tensor::<f64>::randn(&[batch, width], &mut rng);
+    let norms = Arc::new(Mutex::new(Vec::with_capacity(depth)));
+    let fb = bench(
+        || {
+            norms.lock().unwrap().clear();
+            let leaves: Vec<Tensor<f64>> =
+                ws.iter().map(|w| w.detach().requires_grad_(true)).collect();
+            let mut y = x.clone();
+            for w in &leaves {
+                let h = y.matmul(&w.t());
+                let store = Arc::clone(&norms);
+                h.register_hook(move |g| {
+                    store.lock().unwrap().push(g.norm().item().unwrap());
+                    None
+                });
+                y = h.relu();
+            }
+            (&r * &y).sum().backward().unwrap();
+            assert_eq!(norms.lock().unwrap().len(), depth);
+        },
+        2,
+        10,
+    );
+    emit("W10", "probe50x256_f64", &[("fwdbwd", fb)]);
+    let config = ProbeConfig::default();
+    assert_eq!(
+        (config.depth, config.width, config.batch, config.precision),
+        (depth, width, batch, Precision::F64)
+    );
+    let lab = bench(|| probe(&config).unwrap(), 2, 10);
+    emit("W10", "lab_probe50x256_f64", &[("fwdbwd", lab)]);
+}
+
 fn main() {
+    // Which code the kernels run: the SIMD level chosen at run time, and whether this
+    // binary was itself built for AVX2 (a native build) or for baseline x86-64.
     println!(
-        "INFO config threads={} peer={PEER}",
-        rayon::current_num_threads()
+        "INFO config threads={} simd={} build_avx2={} peer={PEER}",
+        rayon::current_num_threads(),
+        simd_level(),
+        cfg!(target_feature = "avx2")
     );
     if want("W1") {
         w1();
@@ -392,5 +447,8 @@ fn main() {
     }
     if want("W9") {
         w9();
+    }
+    if want("W10") {
+        w10();
     }
 }

@@ -40,6 +40,7 @@ fn lane_fold<T: Element>(row: &[T], init: T, combine: impl Fn(T, T) -> T) -> T {
 }
 
 /// The maximum of a row, NaN if any element is NaN, `−∞` for an empty row.
+#[inline(always)]
 fn row_maximum<T: Element>(row: &[T]) -> T {
     lane_fold(row, T::neg_infinity(), |maximum, value| {
         maximum.max_nan(value)
@@ -47,11 +48,13 @@ fn row_maximum<T: Element>(row: &[T]) -> T {
 }
 
 /// `Σ row`, with several accumulators.
+#[inline(always)]
 fn row_sum<T: Element>(row: &[T]) -> T {
     lane_fold(row, T::zero(), |acc, value| acc + value)
 }
 
 /// `Σ aᵢbᵢ`, with several accumulators.
+#[inline(always)]
 fn row_dot<T: Element>(a: &[T], b: &[T]) -> T {
     let mut lanes = [T::zero(); LANES];
     let (a_chunks, b_chunks) = (a.chunks_exact(LANES), b.chunks_exact(LANES));
@@ -70,6 +73,7 @@ fn row_dot<T: Element>(a: &[T], b: &[T]) -> T {
 
 /// Writes `exp(x − m)` into `output` and returns `(m, Σ exp(x − m))`, or `None` when the row
 /// has no usable maximum (NaN, all `−∞`, or `+∞`): then `output` is filled with NaN.
+#[inline(always)]
 fn shifted_exponentials<T: Element>(input: &[T], output: &mut [T]) -> Option<(T, T)> {
     assert_eq!(
         input.len(),
@@ -92,6 +96,7 @@ fn shifted_exponentials<T: Element>(input: &[T], output: &mut [T]) -> Option<(T,
 /// Outputs lie in `[0, 1]` and sum to 1. Turns logits into a categorical distribution
 /// (attention weights, classifier outputs). For a loss prefer [`log_softmax_row`], which
 /// keeps precision for tiny probabilities.
+#[inline(always)]
 pub fn softmax_row<T: Element>(input: &[T], output: &mut [T]) {
     if let Some((_, sum)) = shifted_exponentials(input, output) {
         let inverse = T::one() / sum;
@@ -103,6 +108,7 @@ pub fn softmax_row<T: Element>(input: &[T], output: &mut [T]) {
 ///
 /// Outputs lie in `(−∞, 0]`; `exp(y)` sums to 1. Computed without ever forming the
 /// probabilities, so `log_softmax([1000, 1001, 1002]) = [−2.4076…, −1.4076…, −0.4076…]`.
+#[inline(always)]
 pub fn log_softmax_row<T: Element>(input: &[T], output: &mut [T]) {
     if let Some((maximum, sum)) = shifted_exponentials(input, output) {
         let log_sum = sum.vln();
@@ -114,6 +120,7 @@ pub fn log_softmax_row<T: Element>(input: &[T], output: &mut [T]) {
 
 /// Backward of softmax on one row: given the output `y` and upstream gradient `g`,
 /// writes `∂L/∂x = y ⊙ (g − Σⱼ gⱼyⱼ)` (the Jacobian `diag(y) − y yᵀ` applied to `g`).
+#[inline(always)]
 pub fn softmax_row_backward<T: Element>(output: &[T], gradient: &[T], input_gradient: &mut [T]) {
     assert_eq!(
         output.len(),
@@ -133,6 +140,7 @@ pub fn softmax_row_backward<T: Element>(output: &[T], gradient: &[T], input_grad
 
 /// Backward of log-softmax on one row: given the output `y` (log-probabilities) and
 /// upstream gradient `g`, writes `∂L/∂x = g − exp(y)·Σⱼ gⱼ`.
+#[inline(always)]
 pub fn log_softmax_row_backward<T: Element>(
     output: &[T],
     gradient: &[T],

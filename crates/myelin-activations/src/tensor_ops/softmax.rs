@@ -12,7 +12,8 @@
 //! * **Degenerate rows** (all `−∞`, a NaN, or `+∞`) give NaN in that row only; the other
 //!   rows of the batch are unaffected, forward and backward.
 
-use myelin_tensor::kernels::elementwise::PARALLEL_THRESHOLD;
+use myelin_tensor::kernels::dispatch::{dispatch, Kernel};
+use myelin_tensor::kernels::elementwise::{pooled_buffer, PARALLEL_THRESHOLD};
 use myelin_tensor::{with_no_grad, BackwardCtx, BackwardOp, Element, Tensor, TensorError};
 use rayon::prelude::*;
 
@@ -62,28 +63,73 @@ fn permutations(dim: usize, ndim: usize) -> Option<(Vec<usize>, Vec<usize>)> {
     Some((order, inverse))
 }
 
-/// Applies `per_row` to every row of length `row_length`, in parallel for large inputs.
-fn rows<T: Element>(
-    input: &[T],
-    other: Option<&[T]>,
+/// One of the four fused row kernels.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum RowOp {
+    Softmax,
+    LogSoftmax,
+    /// `other` is the saved output.
+    SoftmaxBackward,
+    /// `other` is the saved output.
+    LogSoftmaxBackward,
+}
+
+/// A block of whole rows through one [`RowOp`], as a dispatch kernel (compiled per SIMD
+/// level; the row functions are `#[inline(always)]` so their loops are vectorised for it).
+struct RowBlock<'a, T> {
+    op: RowOp,
+    input: &'a [T],
+    other: &'a [T],
+    output: &'a mut [T],
     row_length: usize,
-    per_row: impl Fn(&[T], Option<&[T]>, &mut [T]) + Sync,
-) -> Vec<T> {
-    let mut output = vec![T::zero(); input.len()];
+}
+
+impl<T: Element> Kernel for RowBlock<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        let n = self.row_length;
+        for (r, out) in self.output.chunks_mut(n).enumerate() {
+            let input = &self.input[r * n..(r + 1) * n];
+            match self.op {
+                RowOp::Softmax => softmax_row(input, out),
+                RowOp::LogSoftmax => log_softmax_row(input, out),
+                RowOp::SoftmaxBackward => {
+                    softmax_row_backward(&self.other[r * n..(r + 1) * n], input, out)
+                }
+                RowOp::LogSoftmaxBackward => {
+                    log_softmax_row_backward(&self.other[r * n..(r + 1) * n], input, out)
+                }
+            }
+        }
+    }
+}
+
+/// Applies `op` to every row of length `row_length` (`other`: the saved output for the
+/// backward ops, empty otherwise), in parallel for large inputs. The output buffer comes
+/// from the tensor pool (every element is written).
+fn rows<T: Element>(input: &[T], other: &[T], row_length: usize, op: RowOp) -> Vec<T> {
+    let mut output = pooled_buffer(input.len());
     if input.is_empty() || row_length == 0 {
+        output.fill(T::zero());
         return output;
     }
     let rows_per_task = (PARALLEL_THRESHOLD / 2 / row_length).max(1);
     let chunk = rows_per_task * row_length;
-    let task = |(index, out): (usize, &mut [T])| {
+    let task = |(index, output): (usize, &mut [T])| {
         let start = index * chunk;
-        let end = start + out.len();
-        let inp = &input[start..end];
-        let oth = other.map(|o| &o[start..end]);
-        for (r, o) in out.chunks_mut(row_length).enumerate() {
-            let range = r * row_length..(r + 1) * row_length;
-            per_row(&inp[range.clone()], oth.map(|o| &o[range]), o);
-        }
+        let end = start + output.len();
+        dispatch(RowBlock {
+            op,
+            input: &input[start..end],
+            other: if other.is_empty() {
+                other
+            } else {
+                &other[start..end]
+            },
+            output,
+            row_length,
+        });
     };
     if input.len() >= PARALLEL_THRESHOLD {
         output.par_chunks_mut(chunk).enumerate().for_each(task);
@@ -129,10 +175,11 @@ fn along_dim<T: Element>(
     let (rows_out, value) = with_no_grad(|| -> myelin_tensor::Result<_> {
         let xr = to_rows(x, &perms);
         let data = xr.with_contiguous_data(|input| {
-            rows(input, None, row_length, |i, _, o| match kind {
-                Kind::Softmax => softmax_row(i, o),
-                Kind::LogSoftmax => log_softmax_row(i, o),
-            })
+            let op = match kind {
+                Kind::Softmax => RowOp::Softmax,
+                Kind::LogSoftmax => RowOp::LogSoftmax,
+            };
+            rows(input, &[], row_length, op)
         });
         let rows_out = Tensor::from_vec(data, xr.shape())?;
         let value = from_rows(rows_out.clone(), &perms);
@@ -201,17 +248,13 @@ impl<T: Element> BackwardOp<T> for SoftmaxBackward<T> {
             return Ok(vec![Some(gx)]);
         }
         let gr = to_rows(grad, &self.perms);
-        let kind = self.kind;
+        let op = match self.kind {
+            Kind::Softmax => RowOp::SoftmaxBackward,
+            Kind::LogSoftmax => RowOp::LogSoftmaxBackward,
+        };
         let data = gr.with_contiguous_data(|g| {
-            self.saved_rows.with_contiguous_data(|y| {
-                rows(g, Some(y), self.row_length, |g, y, o| {
-                    let y = y.expect("saved output rows");
-                    match kind {
-                        Kind::Softmax => softmax_row_backward(y, g, o),
-                        Kind::LogSoftmax => log_softmax_row_backward(y, g, o),
-                    }
-                })
-            })
+            self.saved_rows
+                .with_contiguous_data(|y| rows(g, y, self.row_length, op))
         });
         let rows_grad = Tensor::from_vec(data, self.saved_rows.shape())?;
         Ok(vec![Some(from_rows(rows_grad, &self.perms))])

@@ -8,6 +8,7 @@ use rayon::prelude::*;
 
 use crate::element::Element;
 use crate::error::Result;
+use crate::kernels::dispatch::{dispatch, Kernel};
 use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
@@ -16,6 +17,12 @@ use crate::tensor::Tensor;
 /// a second core costs more than it saves.
 pub const PARALLEL_THRESHOLD: usize = 1 << 15;
 const CHUNK: usize = 1 << 14;
+
+/// A buffer of `len` elements from the tensor buffer pool (no page faults once a shape has
+/// been seen). Its values are unspecified: for kernels that write every element.
+pub fn pooled_buffer<T: Element>(len: usize) -> Vec<T> {
+    alloc(len)
+}
 
 /// Sets every element of `dst` to `value`.
 pub fn fill<T: Element>(dst: &mut [T], value: T) {
@@ -69,25 +76,90 @@ impl<T, C: Fn(T, T, T) -> T + Sync> Fn3<T> for C {
     }
 }
 
+// Each loop is a dispatch `Kernel`: compiled once per SIMD level, the best one chosen at
+// run time (see `dispatch`). Dispatching per chunk costs one relaxed atomic load.
+//
+// The kernels' `run` passes the slices on as *arguments* of the `*_slices` loops: only a
+// function argument carries Rust's no-alias guarantee for `&mut [T]` into LLVM (a struct
+// field does not), and without it a parameter read through `f` (an ELU's alpha) may alias
+// the output, is reloaded on every element, and the loop is not vectorised.
+
 #[inline(always)]
-fn map_loop<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: &F) {
+fn map_slices<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: &F) {
     for (o, &x) in dst.iter_mut().zip(src) {
         *o = f.call(x);
     }
 }
 
 #[inline(always)]
-fn zip_loop<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: &F) {
+fn zip_slices<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: &F) {
     for ((o, &x), &y) in dst.iter_mut().zip(a).zip(b) {
         *o = f.call(x, y);
     }
 }
 
 #[inline(always)]
-fn zip3_loop<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: &F) {
+fn zip3_slices<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: &F) {
     for (((o, &x), &y), &z) in dst.iter_mut().zip(a).zip(b).zip(c) {
         *o = f.call(x, y, z);
     }
+}
+
+struct MapKernel<'a, T, F> {
+    src: &'a [T],
+    dst: &'a mut [T],
+    f: &'a F,
+}
+impl<T: Element, F: Fn1<T>> Kernel for MapKernel<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        map_slices(self.src, self.dst, self.f);
+    }
+}
+
+struct ZipKernel<'a, T, F> {
+    a: &'a [T],
+    b: &'a [T],
+    dst: &'a mut [T],
+    f: &'a F,
+}
+impl<T: Element, F: Fn2<T>> Kernel for ZipKernel<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        zip_slices(self.a, self.b, self.dst, self.f);
+    }
+}
+
+struct Zip3Kernel<'a, T, F> {
+    a: &'a [T],
+    b: &'a [T],
+    c: &'a [T],
+    dst: &'a mut [T],
+    f: &'a F,
+}
+impl<T: Element, F: Fn3<T>> Kernel for Zip3Kernel<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        zip3_slices(self.a, self.b, self.c, self.dst, self.f);
+    }
+}
+
+#[inline(always)]
+fn map_loop<T: Element, F: Fn1<T>>(src: &[T], dst: &mut [T], f: &F) {
+    dispatch(MapKernel { src, dst, f });
+}
+
+#[inline(always)]
+fn zip_loop<T: Element, F: Fn2<T>>(a: &[T], b: &[T], dst: &mut [T], f: &F) {
+    dispatch(ZipKernel { a, b, dst, f });
+}
+
+#[inline(always)]
+fn zip3_loop<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: &F) {
+    dispatch(Zip3Kernel { a, b, c, dst, f });
 }
 
 /// `dst[i] = f(src[i])`.
@@ -288,6 +360,59 @@ pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
     Ok(Tensor::from_data(out, &shape))
 }
 
+/// One run of the broadcasting loop: `dst[i] = f(a[i·sa], b[i·sb])`, where `a` and `b`
+/// start at the run's first element.
+struct BroadcastRun<'a, T, F> {
+    dst: &'a mut [T],
+    a: &'a [T],
+    b: &'a [T],
+    strides: (usize, usize),
+    f: &'a F,
+}
+impl<T: Element, F: Fn(T, T) -> T> Kernel for BroadcastRun<'_, T, F> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        broadcast_run(self.dst, self.a, self.b, self.strides, self.f);
+    }
+}
+
+/// The loop of a [`BroadcastRun`], with the slices as arguments (see `map_slices`).
+#[inline(always)]
+fn broadcast_run<T: Element, F: Fn(T, T) -> T>(
+    dst: &mut [T],
+    a: &[T],
+    b: &[T],
+    strides: (usize, usize),
+    f: &F,
+) {
+    let len = dst.len();
+    match strides {
+        (1, 1) => {
+            for ((d, &x), &y) in dst.iter_mut().zip(&a[..len]).zip(&b[..len]) {
+                *d = f(x, y);
+            }
+        }
+        (1, 0) => {
+            let y = b[0];
+            for (d, &x) in dst.iter_mut().zip(&a[..len]) {
+                *d = f(x, y);
+            }
+        }
+        (0, 1) => {
+            let x = a[0];
+            for (d, &y) in dst.iter_mut().zip(&b[..len]) {
+                *d = f(x, y);
+            }
+        }
+        (sa, sb) => {
+            for (i, d) in dst.iter_mut().enumerate() {
+                *d = f(a[i * sa], b[i * sb]);
+            }
+        }
+    }
+}
+
 /// The serial broadcasting loop: `out` (contiguous, shape of `la`) = f(a, b).
 fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
     la: &Layout,
@@ -302,33 +427,13 @@ fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
         &la.shape,
         [&out_layout, la, lb],
         |[o, ia, ib], len, [_, sa, sb]| {
-            let dst = &mut out[o..o + len];
-            match (sa, sb) {
-                (1, 1) => {
-                    for ((d, &x), &y) in
-                        dst.iter_mut().zip(&da[ia..ia + len]).zip(&db[ib..ib + len])
-                    {
-                        *d = f(x, y);
-                    }
-                }
-                (1, 0) => {
-                    let y = db[ib];
-                    for (d, &x) in dst.iter_mut().zip(&da[ia..ia + len]) {
-                        *d = f(x, y);
-                    }
-                }
-                (0, 1) => {
-                    let x = da[ia];
-                    for (d, &y) in dst.iter_mut().zip(&db[ib..ib + len]) {
-                        *d = f(x, y);
-                    }
-                }
-                _ => {
-                    for (i, d) in dst.iter_mut().enumerate() {
-                        *d = f(da[ia + i * sa], db[ib + i * sb]);
-                    }
-                }
-            }
+            dispatch(BroadcastRun {
+                dst: &mut out[o..o + len],
+                a: &da[ia..],
+                b: &db[ib..],
+                strides: (sa, sb),
+                f,
+            });
         },
     );
 }

@@ -1,7 +1,13 @@
-//! Matrix multiplication: the `gemm` crate for real sizes, a direct loop for tiny ones
+//! Matrix multiplication: the `gemm` crates for real sizes, a direct loop for tiny ones
 //! (where the GEMM's packing and dispatch cost more than the arithmetic).
+//!
+//! We call `gemm-f32` / `gemm-f64` directly rather than the `gemm` facade: the facade
+//! also compiles the complex and f16 kernels (about a fifth of a clean build's time), which
+//! we never use. Both choose AVX-512 / FMA / scalar code at run time on their own.
 
-use gemm::{gemm, Parallelism};
+use std::any::TypeId;
+
+use gemm_common::Parallelism;
 
 use crate::element::Element;
 
@@ -100,30 +106,48 @@ pub(crate) fn gemm_into<T: Element>(
     } else {
         Parallelism::Rayon(0)
     };
+    // The microkernels want a column-major destination; ours is row-major, so compute
+    // dstᵀ = rhsᵀ · lhsᵀ (what the `gemm` facade does): swap the operands and exchange
+    // every row stride with its column stride.
+    let dst_ptr = dst.as_mut_ptr();
     // SAFETY: every pointer/stride pair addresses elements inside its slice: the
     // callers derive (offset, strides) from layouts validated against these buffers, and
-    // `dst` is an exclusive contiguous m×n buffer.
+    // `dst` is an exclusive contiguous m×n buffer (column-major n×m: column stride n, row
+    // stride 1). `T` is f32 or f64 (checked by TypeId), so the casts are identities.
     unsafe {
-        gemm(
-            m,
-            n,
-            k,
-            dst.as_mut_ptr(),
-            1,
-            n as isize,
-            mode.accumulate,
-            lhs_data.as_ptr().add(lhs.offset),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs_data.as_ptr().add(rhs.offset),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            if mode.accumulate { T::one() } else { T::zero() },
-            T::one(),
-            false,
-            false,
-            false,
-            parallelism,
-        );
+        macro_rules! call {
+            ($ty:ty, $get:path) => {
+                // (m, n, k, dst, dst column stride, dst row stride, read dst,
+                //  lhs, its column and row strides, rhs, its column and row strides, ...)
+                $get()(
+                    n,
+                    m,
+                    k,
+                    dst_ptr as *mut $ty,
+                    n as isize,
+                    1,
+                    mode.accumulate,
+                    (rhs_data.as_ptr() as *const $ty).add(rhs.offset),
+                    rhs.row_stride as isize,
+                    rhs.col_stride as isize,
+                    (lhs_data.as_ptr() as *const $ty).add(lhs.offset),
+                    lhs.row_stride as isize,
+                    lhs.col_stride as isize,
+                    if mode.accumulate { 1.0 } else { 0.0 },
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    parallelism,
+                )
+            };
+        }
+        if TypeId::of::<T>() == TypeId::of::<f32>() {
+            call!(f32, gemm_f32::gemm::f32::get_gemm_fn);
+        } else if TypeId::of::<T>() == TypeId::of::<f64>() {
+            call!(f64, gemm_f64::gemm::f64::get_gemm_fn);
+        } else {
+            unreachable!("Element is implemented for f32 and f64 only");
+        }
     }
 }

@@ -4,6 +4,7 @@
 use rayon::prelude::*;
 
 use crate::element::Element;
+use crate::kernels::dispatch::{dispatch, Kernel};
 use crate::kernels::elementwise::{gather, PARALLEL_THRESHOLD};
 use crate::shape::{Dims, Layout};
 use crate::storage::alloc;
@@ -47,23 +48,63 @@ pub(crate) fn reduce_rows<T: Element, R: Send, F: Fn(&[T]) -> R + Sync>(
 }
 
 /// Sum of a slice with eight independent accumulators (vectorisable, and more accurate
-/// than one running sum).
+/// than one running sum), at the dispatched SIMD level. The order of additions is fixed
+/// here, so the result is the same at every level.
 #[inline]
 pub fn sum_slice<T: Element>(values: &[T]) -> T {
-    let mut acc = [T::zero(); 8];
-    let chunks = values.chunks_exact(8);
-    let tail = chunks.remainder();
-    for c in chunks {
-        for i in 0..8 {
-            acc[i] = acc[i] + c[i];
+    dispatch(SumSlice(values))
+}
+
+struct SumSlice<'a, T>(&'a [T]);
+impl<T: Element> Kernel for SumSlice<'_, T> {
+    type Output = T;
+    #[inline(always)]
+    fn run(self) -> T {
+        let mut acc = [T::zero(); 8];
+        let chunks = self.0.chunks_exact(8);
+        let tail = chunks.remainder();
+        for c in chunks {
+            for i in 0..8 {
+                acc[i] = acc[i] + c[i];
+            }
+        }
+        let mut total =
+            ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
+        for &v in tail {
+            total = total + v;
+        }
+        total
+    }
+}
+
+/// `out[j] = Σ_r values[r·inner + start + j]`: the columns `start..start + out.len()` of a
+/// row-major `[outer, inner]` block summed over its rows.
+struct SumRows<'a, T> {
+    values: &'a [T],
+    outer: usize,
+    inner: usize,
+    start: usize,
+    out: &'a mut [T],
+}
+impl<T: Element> Kernel for SumRows<'_, T> {
+    type Output = ();
+    #[inline(always)]
+    fn run(self) {
+        sum_rows(self.values, self.outer, self.inner, self.start, self.out);
+    }
+}
+
+/// The loop of [`SumRows`], with the slices as arguments (no-alias for `out`).
+#[inline(always)]
+fn sum_rows<T: Element>(values: &[T], outer: usize, inner: usize, start: usize, out: &mut [T]) {
+    let end = start + out.len();
+    out.fill(T::zero());
+    for r in 0..outer {
+        let row = &values[r * inner + start..r * inner + end];
+        for (o, &v) in out.iter_mut().zip(row) {
+            *o = *o + v;
         }
     }
-    let mut total =
-        ((acc[0] + acc[4]) + (acc[1] + acc[5])) + ((acc[2] + acc[6]) + (acc[3] + acc[7]));
-    for &v in tail {
-        total = total + v;
-    }
-    total
 }
 
 /// Sum over `dims`. When the reduced dimensions lead a contiguous tensor (a bias
@@ -77,24 +118,23 @@ pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
         let data = x.storage_read();
         let base = x.layout().offset;
         let values = &data[base..base + outer * inner];
-        let accumulate = |range: std::ops::Range<usize>, out: &mut [T]| {
-            out.fill(T::zero());
-            for r in 0..outer {
-                let row = &values[r * inner + range.start..r * inner + range.end];
-                for (o, &v) in out.iter_mut().zip(row) {
-                    *o = *o + v;
-                }
-            }
+        let accumulate = |start: usize, out: &mut [T]| {
+            dispatch(SumRows {
+                values,
+                outer,
+                inner,
+                start,
+                out,
+            })
         };
         let mut out = alloc(inner);
         if outer * inner >= PARALLEL_THRESHOLD && inner >= 64 {
             let chunk = inner.div_ceil(rayon::current_num_threads().max(1)).max(64);
             out.par_chunks_mut(chunk).enumerate().for_each(|(i, o)| {
-                let start = i * chunk;
-                accumulate(start..start + o.len(), o);
+                accumulate(i * chunk, o);
             });
         } else {
-            accumulate(0..inner, &mut out);
+            accumulate(0, &mut out);
         }
         return out;
     }
