@@ -149,8 +149,7 @@ fn split_and_chunk_follow_pytorch() {
     let f = |xs: &[Tensor<f64>]| {
         let p = xs[0].t().split(3, 0)?;
         let c = xs[0].chunk(2, 1)?;
-        p[0]
-            .square()
+        p[0].square()
             .sum()
             .try_add(&p[2].mul_scalar(3.0).sum())?
             .try_add(&p[1].try_mul(&p[1])?.sum())?
