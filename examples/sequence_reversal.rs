@@ -9,8 +9,10 @@
 //! sinusoidal positional encoding → 2 pre-norm `TransformerEncoderLayer`s (d_model 64,
 //! 4 heads, feed-forward 128, GELU) → a final layer norm → a linear read-out, trained with Adam on
 //! cross-entropy over every position (`[N, C, L]` logits against `[N, L]` targets).
-//! Prints the token accuracy on 1000 held-out sequences; expect ≥ 99 % in a few seconds
-//! of a release run.
+//! Prints the token accuracy on 1000 held-out sequences.
+//!
+//! Status: the target is ≥ 99 %; with these settings the run currently plateaus near 29 %
+//! (loss ≈ 1.76 after 600 steps, 20 s release): not yet tuned or diagnosed.
 
 use std::error::Error;
 use std::time::Instant;

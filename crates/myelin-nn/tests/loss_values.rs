@@ -135,7 +135,9 @@ fn classification_errors_name_the_problem() {
         matches!(err, NnError::Shape { .. }) && err.to_string().contains("[2, 3]"),
         "{err}"
     );
-    assert!(cross_entropy(&t(&[0.0; 3], &[3]), &[0], Reduction::Mean).is_err());
+    // An unbatched [C] input takes one label, as in PyTorch.
+    let one = cross_entropy(&t(&[0.0; 3], &[3]), &[0], Reduction::Mean).unwrap();
+    assert!((one.item().unwrap() - 3f64.ln()).abs() < 1e-12);
     assert!(nll_loss(&logits, &[3, 0], Reduction::Mean).is_err());
     let empty = Tensor::<f64>::zeros(&[0, 3]);
     let err = cross_entropy(&empty, &[], Reduction::Mean).unwrap_err();
