@@ -20,7 +20,9 @@
 //! let logs = Trainer::new(200, 16)?
 //!     .shuffle(1)
 //!     .loss(|pred, target| mse_loss(pred, target, Reduction::Mean))
-//!     .metric("mae", |pred, target| Ok((pred - target).abs().mean().item()?.into()))
+//!     .metric("mae", |pred: &Tensor<f32>, target: &Tensor<f32>| {
+//!         Ok(f64::from((pred - target).abs().mean().item()?))
+//!     })
 //!     .callback(EarlyStopping::new("val_loss", 10, 0.0))
 //!     .callback(|log: &myelin_nn::train::EpochLog| {
 //!         if log.epoch % 50 == 0 { println!("{log}"); }
