@@ -71,6 +71,7 @@ fn bench_dtype<T: Element>(c: &mut Criterion, precision: Precision) {
             batch: BATCH,
             seed: 0,
             precision,
+            bias_std: 0.0,
         };
         let (weights, x, r) = draw_tensors::<T>(&config).expect("tensors");
         group.bench_with_input(

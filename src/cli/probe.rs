@@ -35,7 +35,9 @@ pub struct ProbeCommand {
     #[arg(long, default_value = "relu")]
     act: String,
     /// Weight initialiser: xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal,
-    /// lecun_normal, orthogonal, normal(std), torch_default; optionally `(gain=G|auto)`.
+    /// lecun_normal, orthogonal, normal(std), torch_default; optionally
+    /// `(gain=G|auto|critical)`: `critical` solves for the edge of chaos (χ₁ = 1 at the
+    /// variance fixed point) of the activation at the given `--bias-std`.
     #[arg(long, default_value = "kaiming_normal")]
     init: String,
     /// Number of layers L.
@@ -50,6 +52,9 @@ pub struct ProbeCommand {
     /// Seed of weights, input and readout.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Standard deviation σ_b of the biases, drawn N(0, σ_b²) (0: no bias).
+    #[arg(long, default_value_t = 0.0)]
+    bias_std: f64,
     /// Element type.
     #[arg(long, value_enum, default_value = "f64")]
     dtype: ProbeDtype,
@@ -71,6 +76,7 @@ impl Run for ProbeCommand {
                 ProbeDtype::F32 => Precision::F32,
                 ProbeDtype::F64 => Precision::F64,
             },
+            bias_std: self.bias_std,
         };
         let result = probe(&config)?;
         match self.format {

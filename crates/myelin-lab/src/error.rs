@@ -32,6 +32,18 @@ pub enum LabError {
         reason: String,
     },
 
+    /// An activation has no edge of chaos (χ₁ = 1 at an attracting variance fixed point) at
+    /// the requested bias variance.
+    #[error("`{activation}` has no edge of chaos at sigma_b^2 = {sigma_b2}: {reason}")]
+    NoEdgeOfChaos {
+        /// The activation spec.
+        activation: String,
+        /// The bias variance asked for.
+        sigma_b2: f64,
+        /// Why no critical point exists.
+        reason: String,
+    },
+
     /// A plot was asked for with settings that cannot produce a chart.
     #[error("invalid plot configuration: {0}")]
     InvalidPlot(String),

@@ -6,11 +6,15 @@
 //! * [`study`]: the whole comparison (signal propagation grid, training runs on the digits
 //!   data, plots and a written report).
 //! * [`theory`]: the mean-field predictions (Poole et al. 2016, Schoenholz et al. 2017).
+//! * [`critical`]: the edge of chaos (critical initialisation) and depth scales;
+//!   [`phase`]: ordered/chaotic phase diagrams.
 //! * [`plot`]: SVG charts; [`stats`]: overflow-safe norms and moments.
 
+pub mod critical;
 pub mod error;
 pub mod init_spec;
 pub mod json_float;
+pub mod phase;
 pub mod plot;
 pub mod probe;
 pub mod stats;

@@ -1,10 +1,11 @@
 //! `myelin probe`: one deep stack, measured exactly, with the mean-field prediction beside it.
 //!
-//! The network (no biases, every layer square and followed by the activation):
+//! The network (every layer square and followed by the activation):
 //!
 //! ```text
-//! Y_0 = X              X: B×N, entries iid N(0, 1)
-//! H_l = Y_{l−1} W_lᵀ   W_l: N×N (out × in) drawn by the initialiser, l = 1..L
+//! Y_0 = X                  X: B×N, entries iid N(0, 1)
+//! H_l = Y_{l−1} W_lᵀ + b_l  W_l: N×N (out × in) drawn by the initialiser, l = 1..L
+//!                          b_l: N entries iid N(0, σ_b²) (absent when σ_b = 0, the default)
 //! Y_l = φ(H_l)
 //! Loss = Σ_{b,i} R[b,i] · Y_L[b,i]      R: B×N iid N(0, 1), independent of the weights
 //! ```
@@ -14,7 +15,15 @@
 //! `H_l`), `‖∂Loss/∂W_l‖_F` and the fraction of units that are `≤ 0` for the whole batch.
 //! Every norm is accumulated in `f64` with LAPACK-style scaling ([`crate::stats`]).
 //!
-//! Randomness: the weights, `X` and `R` come from three generators derived from the seed,
+//! In f32 a deep stack can overflow: [`ProbeResult::first_nonfinite_layer`] names the first
+//! layer whose pre-activations or activations are not finite, and
+//! [`ProbeResult::first_nonfinite_grad_layer`] the first layer the backward pass reached
+//! (the highest `l`) whose gradient `∂Loss/∂H_l` is not finite.
+//!
+//! `gain=critical` in the initialiser is resolved by [`crate::critical::resolve_init`] for
+//! the activation and σ_b², so the stack starts on the edge of chaos.
+//!
+//! Randomness: the weights, `X`, `R` and the biases come from generators derived from the seed,
 //! so two probes with the same seed see the same input and readout whatever the
 //! initialiser, and a probe is bit-for-bit reproducible.
 
@@ -26,10 +35,11 @@ use myelin_activations::Activation;
 use myelin_tensor::{seeded_rng, Element, Tensor};
 use serde::{Deserialize, Serialize};
 
+use crate::critical::{critical_point, depth_scales, CriticalPoint, DepthScales};
 use crate::error::LabError;
 use crate::init_spec::InitSpec;
 use crate::stats::{dead_fraction, mean_and_variance, tensor_norm, ScaledSumSquares};
-use crate::theory::{predict_activation, Regime};
+use crate::theory::{predict_activation_with_bias, Regime};
 
 /// The element type a probe computes in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -81,10 +91,13 @@ pub struct ProbeConfig {
     pub seed: u64,
     /// Element type.
     pub precision: Precision,
+    /// Standard deviation σ_b of the biases (0: no bias).
+    pub bias_std: f64,
 }
 
 impl Default for ProbeConfig {
-    /// The spec's defaults: ReLU, `kaiming_normal`, L = 50, N = 256, B = 256, seed 0, f64.
+    /// The spec's defaults: ReLU, `kaiming_normal`, L = 50, N = 256, B = 256, seed 0, f64,
+    /// no bias.
     fn default() -> Self {
         Self {
             activation: Activation::Elementwise(myelin_activations::Elementwise::Relu),
@@ -94,6 +107,7 @@ impl Default for ProbeConfig {
             batch: 256,
             seed: 0,
             precision: Precision::F64,
+            bias_std: 0.0,
         }
     }
 }
@@ -139,6 +153,9 @@ pub struct TheorySummary {
     /// `σ_w² = fan_in · Var(W_ij)` of the initialiser.
     #[serde(with = "crate::json_float::scalar")]
     pub sigma_w2: f64,
+    /// `σ_b²`, the bias variance.
+    #[serde(default)]
+    pub sigma_b2: f64,
     /// Predicted `q_l`, `l = 1..L`.
     #[serde(with = "crate::json_float::vec")]
     pub q: Vec<f64>,
@@ -153,6 +170,15 @@ pub struct TheorySummary {
     pub log10_grad_ratio: f64,
     /// Regime of the prediction.
     pub regime: Regime,
+    /// Depth scales at this `(σ_w², σ_b²)`; `None` when the variance has no fixed point.
+    #[serde(default)]
+    pub depth_scales: Option<DepthScales>,
+    /// The edge of chaos of this activation at this `σ_b²`, if it has one.
+    #[serde(default)]
+    pub critical: Option<CriticalPoint>,
+    /// Why there is no edge of chaos, when [`Self::critical`] is `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub no_critical_reason: Option<String>,
 }
 
 /// Everything a probe measured.
@@ -181,6 +207,16 @@ pub struct ProbeResult {
     pub regime: Regime,
     /// The mean-field prediction.
     pub theory: TheorySummary,
+    /// σ_b, the bias standard deviation.
+    #[serde(default)]
+    pub bias_std: f64,
+    /// The first layer `l` whose `H_l` or `Y_l` holds a non-finite value.
+    #[serde(default)]
+    pub first_nonfinite_layer: Option<usize>,
+    /// The first layer reached by the backward pass (highest `l`) whose gradient
+    /// `∂Loss/∂H_l` holds a non-finite value.
+    #[serde(default)]
+    pub first_nonfinite_grad_layer: Option<usize>,
     /// Sampled `Y_l` values, `(layer, values)`, when asked for in [`ProbeOptions`].
     #[serde(
         default,
@@ -229,7 +265,7 @@ impl ProbeResult {
     /// A human-readable table with the prediction beside the measurement.
     pub fn to_table(&self) -> String {
         let mut out = format!(
-            "probe: {} + {}, depth {}, width {}, batch {}, seed {}, {}  (sigma_w^2 = {})\n\n",
+            "probe: {} + {}, depth {}, width {}, batch {}, seed {}, {}  (sigma_w^2 = {}, sigma_b^2 = {})\n\n",
             self.activation,
             self.init,
             self.depth,
@@ -237,7 +273,8 @@ impl ProbeResult {
             self.batch,
             self.seed,
             self.dtype,
-            fmt_short(self.theory.sigma_w2)
+            fmt_short(self.theory.sigma_w2),
+            fmt_short(self.theory.sigma_b2)
         );
         out.push_str(&format!(
             "{:>5}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>10}  {:>6}\n",
@@ -270,6 +307,46 @@ impl ProbeResult {
             "\nlog10(G_1/G_L): measured {:+.3} ({}), mean-field prediction {:+.3} ({})\n",
             self.log10_grad_ratio, self.regime, self.theory.log10_grad_ratio, self.theory.regime
         ));
+        out.push_str(&self.theory_notes());
+        out
+    }
+
+    /// The depth scales, the edge of chaos and the first non-finite layers, as text lines.
+    pub fn theory_notes(&self) -> String {
+        let mut out = String::new();
+        match &self.theory.depth_scales {
+            Some(d) => out.push_str(&format!(
+                "depth scales: q* = {}, chi_1 = {}, xi_q = {}, c* = {}, chi_c = {}, xi_c = {}\n",
+                fmt_short(d.q_star),
+                fmt_short(d.chi_1),
+                fmt_short(d.xi_q),
+                fmt_short(d.c_star),
+                fmt_short(d.chi_c),
+                fmt_short(d.xi_c)
+            )),
+            None => {
+                out.push_str("depth scales: none (the variance map has no finite fixed point)\n")
+            }
+        }
+        match (&self.theory.critical, &self.theory.no_critical_reason) {
+            (Some(c), _) => out.push_str(&format!(
+                "edge of chaos at sigma_b^2 = {}: sigma_w^2 = {} (q* = {}); this run uses sigma_w^2 = {}\n",
+                fmt_short(c.sigma_b2),
+                fmt_short(c.sigma_w2),
+                fmt_short(c.q_star),
+                fmt_short(self.theory.sigma_w2)
+            )),
+            (None, Some(reason)) => out.push_str(&format!("no edge of chaos: {reason}\n")),
+            (None, None) => {}
+        }
+        if let Some(l) = self.first_nonfinite_layer {
+            out.push_str(&format!("first non-finite values: layer {l}\n"));
+        }
+        if let Some(l) = self.first_nonfinite_grad_layer {
+            out.push_str(&format!(
+                "first non-finite gradient (backward order): layer {l}\n"
+            ));
+        }
         out
     }
 }
@@ -307,10 +384,24 @@ pub fn fmt_short(x: f64) -> String {
     }
 }
 
-/// `σ_w² = fan_in · Var(W)` of `init` on an `N×N` layer followed by `activation`.
+/// `σ_w² = fan_in · Var(W)` of `init` on an `N×N` layer followed by `activation`
+/// (`gain=critical` resolved without bias; see [`effective_init`]).
 pub fn sigma_w2(init: &InitSpec, activation: &Activation, width: usize) -> Result<f64, LabError> {
+    let init = crate::critical::resolve_init(init, activation, 0.0, width, width)?;
     let gain = init.gain_for(Some(activation))?;
     Ok(width as f64 * init.kind.weight_variance(width, width, gain))
+}
+
+/// The initialiser the probe samples from: `config.init` with `gain=critical` resolved for
+/// the activation and `σ_b² = bias_std²`.
+pub fn effective_init(config: &ProbeConfig) -> Result<InitSpec, LabError> {
+    crate::critical::resolve_init(
+        &config.init,
+        &config.activation,
+        config.bias_std * config.bias_std,
+        config.width,
+        config.width,
+    )
 }
 
 /// Mixes a seed and a stream number into an independent-looking seed (SplitMix64).
@@ -326,6 +417,7 @@ pub fn derive_seed(seed: u64, stream: u64) -> u64 {
 const WEIGHT_STREAM: u64 = 1;
 const INPUT_STREAM: u64 = 2;
 const READOUT_STREAM: u64 = 3;
+const BIAS_STREAM: u64 = 4;
 
 /// Checks a configuration before running it.
 pub fn validate(config: &ProbeConfig) -> Result<(), LabError> {
@@ -333,6 +425,12 @@ pub fn validate(config: &ProbeConfig) -> Result<(), LabError> {
         return Err(LabError::InvalidConfig(format!(
             "depth, width and batch must all be ≥ 1 (got depth {}, width {}, batch {})",
             config.depth, config.width, config.batch
+        )));
+    }
+    if !(config.bias_std.is_finite() && config.bias_std >= 0.0) {
+        return Err(LabError::InvalidConfig(format!(
+            "bias_std must be finite and ≥ 0 (got {})",
+            config.bias_std
         )));
     }
     if !config.activation.is_elementwise() {
@@ -365,14 +463,13 @@ pub type ProbeTensors<T> = (Vec<Tensor<T>>, Tensor<T>, Tensor<T>);
 /// gradients another way.
 pub fn draw_tensors<T: Element>(config: &ProbeConfig) -> Result<ProbeTensors<T>, LabError> {
     validate(config)?;
+    let init = effective_init(config)?;
     let (n, b) = (config.width, config.batch);
     let mut weight_rng = seeded_rng(derive_seed(config.seed, WEIGHT_STREAM));
     let weights = (0..config.depth)
         .map(|_| {
             let w = Tensor::<T>::zeros(&[n, n]).requires_grad_(true);
-            config
-                .init
-                .init_(&w, Some(&config.activation), &mut weight_rng)?;
+            init.init_(&w, Some(&config.activation), &mut weight_rng)?;
             Ok(w)
         })
         .collect::<Result<Vec<_>, LabError>>()?;
@@ -387,12 +484,31 @@ pub fn draw_tensors<T: Element>(config: &ProbeConfig) -> Result<ProbeTensors<T>,
     Ok((weights, x, r))
 }
 
+/// The probe's biases `b_1..b_L` (each `N` entries iid N(0, σ_b²)), exactly as [`probe`]
+/// draws them; empty when `bias_std == 0` (the stack then has no bias at all).
+pub fn draw_biases<T: Element>(config: &ProbeConfig) -> Vec<Tensor<T>> {
+    if config.bias_std == 0.0 {
+        return Vec::new();
+    }
+    let mut rng = seeded_rng(derive_seed(config.seed, BIAS_STREAM));
+    let scale = Tensor::<T>::scalar(T::from_f64(config.bias_std));
+    (0..config.depth)
+        .map(|_| &Tensor::<T>::randn(&[config.width], &mut rng) * &scale)
+        .collect()
+}
+
+fn all_finite<T: Element>(t: &Tensor<T>) -> bool {
+    t.with_contiguous_data(|data| data.iter().all(|v| Element::to_f64(*v).is_finite()))
+}
+
 fn probe_typed<T: Element>(
     config: &ProbeConfig,
     options: &ProbeOptions,
 ) -> Result<ProbeResult, LabError> {
     let (weights, x, r) = draw_tensors::<T>(config)?;
+    let biases = draw_biases::<T>(config);
     let (depth, n, b) = (config.depth, config.width, config.batch);
+    let mut first_nonfinite_layer = None;
     let grad_norms = Arc::new(Mutex::new(vec![0.0f64; depth]));
     let mut layers = Vec::with_capacity(depth);
     let mut samples = Vec::new();
@@ -400,7 +516,10 @@ fn probe_typed<T: Element>(
     let mut y = x;
     for (index, w) in weights.iter().enumerate() {
         let layer = index + 1;
-        let h = y.try_matmul(&w.t())?;
+        let mut h = y.try_matmul(&w.t())?;
+        if let Some(bias) = biases.get(index) {
+            h = h.try_add(bias)?;
+        }
         let store = Arc::clone(&grad_norms);
         h.register_hook(move |g| {
             store.lock().unwrap_or_else(|e| e.into_inner())[index] = tensor_norm(g);
@@ -413,6 +532,9 @@ fn probe_typed<T: Element>(
         });
         y = config.activation.apply(&h, None)?;
         let (act_mean, act_var) = y.with_contiguous_data(mean_and_variance);
+        if first_nonfinite_layer.is_none() && !(all_finite(&h) && all_finite(&y)) {
+            first_nonfinite_layer = Some(layer);
+        }
         if options.sample_layers.contains(&layer) {
             let values = y.with_contiguous_data(|data| {
                 data.iter()
@@ -441,15 +563,34 @@ fn probe_typed<T: Element>(
         stats.grad_norm = g;
         stats.weight_grad_norm = w.grad().map_or(0.0, |gw| tensor_norm(&gw));
     }
+    let first_nonfinite_grad_layer = layers
+        .iter()
+        .rev()
+        .find(|s| !s.grad_norm.is_finite())
+        .map(|s| s.layer);
     let log10_grad_ratio = log10_ratio(
         layers.first().map_or(f64::NAN, |s| s.grad_norm),
         layers.last().map_or(f64::NAN, |s| s.grad_norm),
     );
 
-    let sigma_w2 = sigma_w2(&config.init, &config.activation, n)?;
-    let prediction = predict_activation(&config.activation, sigma_w2, depth)?;
+    let init = effective_init(config)?;
+    let sigma_w2 = n as f64
+        * init
+            .kind
+            .weight_variance(n, n, init.gain_for(Some(&config.activation))?);
+    let sigma_b2 = config.bias_std * config.bias_std;
+    let prediction = predict_activation_with_bias(&config.activation, sigma_w2, sigma_b2, depth)?;
+    let (critical, no_critical_reason) = match critical_point(&config.activation, sigma_b2) {
+        Ok(point) => (Some(point), None),
+        Err(LabError::NoEdgeOfChaos { reason, .. }) => (None, Some(reason)),
+        Err(other) => return Err(other),
+    };
     let theory = TheorySummary {
         sigma_w2,
+        sigma_b2,
+        depth_scales: depth_scales(&config.activation, sigma_w2, sigma_b2).ok(),
+        critical,
+        no_critical_reason,
         regime: Regime::classify(prediction.log10_grad_ratio),
         q: prediction.q,
         chi: prediction.chi,
@@ -468,6 +609,9 @@ fn probe_typed<T: Element>(
         log10_grad_ratio,
         regime: Regime::classify(log10_grad_ratio),
         theory,
+        bias_std: config.bias_std,
+        first_nonfinite_layer,
+        first_nonfinite_grad_layer,
         samples,
     })
 }

@@ -1,12 +1,13 @@
 //! Mean-field theory of signal and gradient propagation (Poole et al. 2016,
-//! Schoenholz et al. 2017) for a deep stack of square dense layers without bias.
+//! Schoenholz et al. 2017) for a deep stack of square dense layers.
 //!
-//! The network is `Y_0 = X` (entries iid N(0, 1)), `H_l = Y_{l−1} W_lᵀ`, `Y_l = φ(H_l)` for
-//! `l = 1..L`, with iid weights of variance `σ_w²/N`. In the wide limit the pre-activations
-//! of layer `l` are Gaussian with second moment `q_l`:
+//! The network is `Y_0 = X` (entries iid N(0, 1)), `H_l = Y_{l−1} W_lᵀ + b_l`, `Y_l = φ(H_l)`
+//! for `l = 1..L`, with iid weights of variance `σ_w²/N` and iid biases of variance `σ_b²`
+//! (`σ_b = 0`: no bias). In the wide limit the pre-activations of layer `l` are Gaussian with
+//! second moment `q_l`:
 //!
-//! * `q_1 = σ_w² · E[x²] = σ_w²` (the input has unit second moment),
-//! * `q_l = σ_w² · E[φ(√q_{l−1} z)²]` for `l ≥ 2`, `z ~ N(0, 1)`.
+//! * `q_1 = σ_w² · E[x²] + σ_b² = σ_w² + σ_b²` (the input has unit second moment),
+//! * `q_l = σ_w² · E[φ(√q_{l−1} z)²] + σ_b²` for `l ≥ 2`, `z ~ N(0, 1)`.
 //!
 //! Back-propagating, `∂L/∂H_l = φ'(H_l) ⊙ (∂L/∂H_{l+1} W_{l+1})`, so the squared norm of the
 //! gradient with respect to the pre-activations, `G_l²`, obeys `G_l² = χ_l · G_{l+1}²` with
@@ -52,9 +53,15 @@ pub struct MeanFieldPrediction {
     pub log10_grad_ratio: f64,
 }
 
-/// One step of the variance map: `σ_w² · E[φ(√q z)²]`.
-pub fn variance_map(phi: &dyn Fn(f64) -> f64, kinks: &[f64], sigma_w2: f64, q: f64) -> f64 {
-    sigma_w2 * gaussian_expectation(|x| phi(x).powi(2), q.sqrt(), kinks)
+/// One step of the variance map: `σ_w² · E[φ(√q z)²] + σ_b²`.
+pub fn variance_map(
+    phi: &dyn Fn(f64) -> f64,
+    kinks: &[f64],
+    sigma_w2: f64,
+    sigma_b2: f64,
+    q: f64,
+) -> f64 {
+    sigma_w2 * gaussian_expectation(|x| phi(x).powi(2), q.sqrt(), kinks) + sigma_b2
 }
 
 /// The gradient-norm multiplier `χ = σ_w² · E[φ'(√q z)²]` of a layer whose pre-activations
@@ -64,7 +71,7 @@ pub fn chi(dphi: &dyn Fn(f64) -> f64, kinks: &[f64], sigma_w2: f64, q: f64) -> f
 }
 
 /// Predicts moments and gradient norms through `depth` layers of activation `phi`
-/// (derivative `dphi`) with weight variance `σ_w²/N`.
+/// (derivative `dphi`) with weight variance `σ_w²/N` and bias variance `σ_b²`.
 ///
 /// `depth == 0` gives empty vectors and a ratio of 0. Non-finite moments (e.g. a linear
 /// stack whose variance overflows) propagate as non-finite predictions rather than panicking.
@@ -73,15 +80,16 @@ pub fn predict(
     dphi: &dyn Fn(f64) -> f64,
     kinks: &[f64],
     sigma_w2: f64,
+    sigma_b2: f64,
     depth: usize,
 ) -> MeanFieldPrediction {
     let mut q = Vec::with_capacity(depth);
     if depth > 0 {
-        q.push(sigma_w2);
+        q.push(sigma_w2 + sigma_b2);
     }
     while q.len() < depth {
         let previous = *q.last().expect("q is non-empty");
-        q.push(variance_map(phi, kinks, sigma_w2, previous));
+        q.push(variance_map(phi, kinks, sigma_w2, sigma_b2, previous));
     }
     let chi: Vec<f64> = q
         .iter()
@@ -102,8 +110,8 @@ pub fn predict(
     }
 }
 
-/// [`predict`] for an activation spec: `φ`, `φ'` and the kinks come from the activations
-/// crate (learnable parameters at their initial values).
+/// [`predict`] without biases, for an activation spec: `φ`, `φ'` and the kinks come from
+/// the activations crate (learnable parameters at their initial values).
 ///
 /// # Errors
 /// [`LabError::InvalidConfig`] for softmax-like activations, which act on whole rows.
@@ -112,18 +120,62 @@ pub fn predict_activation(
     sigma_w2: f64,
     depth: usize,
 ) -> Result<MeanFieldPrediction, LabError> {
-    let e = activation.as_elementwise().ok_or_else(|| {
-        LabError::InvalidConfig(format!(
-            "`{activation}` is not elementwise; the mean-field theory needs a per-unit activation"
-        ))
-    })?;
-    let kinks = e.meta().kinks;
-    let phi = |x: f64| e.value(x);
-    let dphi = |x: f64| e.derivative(x);
-    Ok(predict(&phi, &dphi, &kinks, sigma_w2, depth))
+    predict_activation_with_bias(activation, sigma_w2, 0.0, depth)
 }
 
-/// Iterates the variance map from `q_1 = σ_w²` until it settles, returning the fixed point `q*`.
+/// [`predict_activation`] with biases of variance `σ_b²`.
+///
+/// # Errors
+/// [`LabError::InvalidConfig`] for softmax-like activations, which act on whole rows.
+pub fn predict_activation_with_bias(
+    activation: &myelin_activations::Activation,
+    sigma_w2: f64,
+    sigma_b2: f64,
+    depth: usize,
+) -> Result<MeanFieldPrediction, LabError> {
+    let f = ScalarActivation::new(activation)?;
+    let (phi, dphi) = (f.phi(), f.dphi());
+    let prediction = predict(&phi, &dphi, &f.kinks, sigma_w2, sigma_b2, depth);
+    Ok(prediction)
+}
+
+/// An elementwise activation as the scalar functions the theory integrates.
+pub struct ScalarActivation {
+    activation: myelin_activations::Elementwise,
+    /// Points where `φ` or `φ'` is not smooth.
+    pub kinks: Vec<f64>,
+}
+
+impl ScalarActivation {
+    /// Wraps `activation`.
+    ///
+    /// # Errors
+    /// [`LabError::InvalidConfig`] for softmax-like activations, which act on whole rows.
+    pub fn new(activation: &myelin_activations::Activation) -> Result<Self, LabError> {
+        let e = activation.as_elementwise().ok_or_else(|| {
+            LabError::InvalidConfig(format!(
+                "`{activation}` is not elementwise; the mean-field theory needs a per-unit activation"
+            ))
+        })?;
+        Ok(Self {
+            kinks: e.meta().kinks,
+            activation: *e,
+        })
+    }
+
+    /// `φ`.
+    pub fn phi(&self) -> impl Fn(f64) -> f64 + '_ {
+        |x| self.activation.value(x)
+    }
+
+    /// `φ'`.
+    pub fn dphi(&self) -> impl Fn(f64) -> f64 + '_ {
+        |x| self.activation.derivative(x)
+    }
+}
+
+/// Iterates the variance map from `q_1 = σ_w² + σ_b²` until it settles, returning the fixed
+/// point `q*`.
 ///
 /// Errors if the variance diverges (e.g. ReLU with σ_w² > 2) or has not settled after
 /// [`FIXED_POINT_MAX_ITERATIONS`] steps.
@@ -131,14 +183,17 @@ pub fn fixed_point_q(
     phi: &dyn Fn(f64) -> f64,
     kinks: &[f64],
     sigma_w2: f64,
+    sigma_b2: f64,
 ) -> Result<f64, LabError> {
     let no_fixed_point = |reason: String| LabError::NoFixedPoint { sigma_w2, reason };
-    if !(sigma_w2.is_finite() && sigma_w2 >= 0.0) {
-        return Err(no_fixed_point("sigma_w^2 must be finite and ≥ 0".into()));
+    if !(sigma_w2.is_finite() && sigma_w2 >= 0.0 && sigma_b2.is_finite() && sigma_b2 >= 0.0) {
+        return Err(no_fixed_point(format!(
+            "sigma_w^2 and sigma_b^2 must be finite and ≥ 0 (sigma_b^2 = {sigma_b2})"
+        )));
     }
-    let mut q = sigma_w2;
+    let mut q = sigma_w2 + sigma_b2;
     for iteration in 1..=FIXED_POINT_MAX_ITERATIONS {
-        let next = variance_map(phi, kinks, sigma_w2, q);
+        let next = variance_map(phi, kinks, sigma_w2, sigma_b2, q);
         if !next.is_finite() || next > DIVERGENCE_LIMIT {
             return Err(no_fixed_point(format!(
                 "the variance diverges (q = {next:e} after {iteration} layers)"
@@ -161,8 +216,9 @@ pub fn chi_at_fixed_point(
     dphi: &dyn Fn(f64) -> f64,
     kinks: &[f64],
     sigma_w2: f64,
+    sigma_b2: f64,
 ) -> Result<f64, LabError> {
-    let q_star = fixed_point_q(phi, kinks, sigma_w2)?;
+    let q_star = fixed_point_q(phi, kinks, sigma_w2, sigma_b2)?;
     Ok(chi(dphi, kinks, sigma_w2, q_star))
 }
 
@@ -262,7 +318,7 @@ mod tests {
     #[test]
     fn relu_chi_is_half_sigma_w2_at_every_layer() {
         for sigma_w2 in [0.5, 1.0, 2.0, 3.0] {
-            let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 12);
+            let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 0.0, 12);
             assert_eq!(prediction.chi.len(), 12);
             for &chi in &prediction.chi {
                 assert_close(chi, sigma_w2 / 2.0, 1e-12);
@@ -272,7 +328,7 @@ mod tests {
 
     #[test]
     fn relu_variance_halves_then_scales() {
-        let prediction = predict(&relu, &relu_derivative, &[0.0], 3.0, 5);
+        let prediction = predict(&relu, &relu_derivative, &[0.0], 3.0, 0.0, 5);
         let mut expected = 3.0;
         for &q in &prediction.q {
             assert_close(q, expected, 1e-10 * expected);
@@ -282,7 +338,7 @@ mod tests {
 
     #[test]
     fn identity_chi_is_sigma_w2_and_variance_is_geometric() {
-        let prediction = predict(&identity, &one, &[], 1.5, 6);
+        let prediction = predict(&identity, &one, &[], 1.5, 0.0, 6);
         for (l, (&q, &chi)) in prediction.q.iter().zip(&prediction.chi).enumerate() {
             assert_close(chi, 1.5, 1e-12);
             let expected_q = 1.5f64.powi(l as i32 + 1);
@@ -297,7 +353,7 @@ mod tests {
             .parse::<InitSpec>()
             .unwrap()
             .sigma_w2(256, 256, 1.0);
-        let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 50);
+        let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 0.0, 50);
         for &q in &prediction.q {
             assert_close(q, 2.0, 1e-10);
         }
@@ -314,7 +370,7 @@ mod tests {
             .parse::<InitSpec>()
             .unwrap()
             .sigma_w2(256, 256, 1.0);
-        let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 50);
+        let prediction = predict(&relu, &relu_derivative, &[0.0], sigma_w2, 0.0, 50);
         let expected = 0.5 * 49.0 * 0.5f64.log10();
         assert_close(prediction.log10_grad_ratio, expected, 1e-9);
         assert_close(expected, -7.375, 1e-3);
@@ -326,7 +382,7 @@ mod tests {
 
     #[test]
     fn per_layer_gradient_prediction_is_a_suffix_sum() {
-        let prediction = predict(&relu, &relu_derivative, &[0.0], 1.0, 4);
+        let prediction = predict(&relu, &relu_derivative, &[0.0], 1.0, 0.0, 4);
         let step = 0.5 * 0.5f64.log10();
         let expected = [3.0 * step, 2.0 * step, step, 0.0];
         for (&actual, &expected) in prediction.predicted_log10_grad_norm.iter().zip(&expected) {
@@ -340,7 +396,7 @@ mod tests {
 
     #[test]
     fn tanh_at_unit_sigma_w2_vanishes_slowly() {
-        let prediction = predict(&f64::tanh, &tanh_derivative, &[], 1.0, 50);
+        let prediction = predict(&f64::tanh, &tanh_derivative, &[], 1.0, 0.0, 50);
         assert_close(prediction.log10_grad_ratio, -0.92, 0.02);
         assert!(
             prediction.q.windows(2).all(|w| w[1] < w[0]),
@@ -350,28 +406,28 @@ mod tests {
 
     #[test]
     fn sigmoid_at_unit_sigma_w2_vanishes_fast() {
-        let prediction = predict(&sigmoid, &sigmoid_derivative, &[], 1.0, 50);
+        let prediction = predict(&sigmoid, &sigmoid_derivative, &[], 1.0, 0.0, 50);
         assert_close(prediction.log10_grad_ratio, -30.8, 0.1);
     }
 
     #[test]
     fn degenerate_depths() {
-        let empty = predict(&relu, &relu_derivative, &[0.0], 2.0, 0);
+        let empty = predict(&relu, &relu_derivative, &[0.0], 2.0, 0.0, 0);
         assert!(empty.q.is_empty() && empty.chi.is_empty());
         assert_eq!(empty.log10_grad_ratio, 0.0);
-        let single = predict(&relu, &relu_derivative, &[0.0], 2.0, 1);
+        let single = predict(&relu, &relu_derivative, &[0.0], 2.0, 0.0, 1);
         assert_eq!(single.q, vec![2.0]);
         assert_eq!(single.predicted_log10_grad_norm, vec![0.0]);
     }
 
     #[test]
     fn relu_fixed_points() {
-        assert_close(fixed_point_q(&relu, &[0.0], 2.0).unwrap(), 2.0, 1e-9);
-        assert!(fixed_point_q(&relu, &[0.0], 1.0).unwrap() < 1e-6);
-        let error = fixed_point_q(&relu, &[0.0], 2.5).unwrap_err();
+        assert_close(fixed_point_q(&relu, &[0.0], 2.0, 0.0).unwrap(), 2.0, 1e-9);
+        assert!(fixed_point_q(&relu, &[0.0], 1.0, 0.0).unwrap() < 1e-6);
+        let error = fixed_point_q(&relu, &[0.0], 2.5, 0.0).unwrap_err();
         assert!(matches!(error, LabError::NoFixedPoint { .. }), "{error}");
         assert_close(
-            chi_at_fixed_point(&relu, &relu_derivative, &[0.0], 2.0).unwrap(),
+            chi_at_fixed_point(&relu, &relu_derivative, &[0.0], 2.0, 0.0).unwrap(),
             1.0,
             1e-12,
         );
@@ -380,25 +436,29 @@ mod tests {
     #[test]
     fn tanh_fixed_points_straddle_the_edge_of_chaos() {
         // σ_w² = 1 is critical: q* = 0 (approached algebraically) and χ* = 1.
-        assert!(fixed_point_q(&f64::tanh, &[], 1.0).unwrap() < 1e-3);
-        let critical = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 1.0).unwrap();
+        assert!(fixed_point_q(&f64::tanh, &[], 1.0, 0.0).unwrap() < 1e-3);
+        let critical = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 1.0, 0.0).unwrap();
         assert_close(critical, 1.0, 1e-2);
         // Below it q* = 0 exactly and χ* = σ_w² φ'(0)² < 1: ordered.
-        let ordered = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 0.5).unwrap();
+        let ordered = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 0.5, 0.0).unwrap();
         assert_close(ordered, 0.5, 1e-6);
         // Above it q* > 0 solves q = σ_w² E[tanh²(√q z)], and χ* > 1: chaotic.
-        let q_star = fixed_point_q(&f64::tanh, &[], 4.0).unwrap();
+        let q_star = fixed_point_q(&f64::tanh, &[], 4.0, 0.0).unwrap();
         assert!(q_star > 1.0);
-        assert_close(variance_map(&f64::tanh, &[], 4.0, q_star), q_star, 1e-8);
-        let chaotic = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 4.0).unwrap();
+        assert_close(
+            variance_map(&f64::tanh, &[], 4.0, 0.0, q_star),
+            q_star,
+            1e-8,
+        );
+        let chaotic = chi_at_fixed_point(&f64::tanh, &tanh_derivative, &[], 4.0, 0.0).unwrap();
         assert!(chaotic > 1.0, "χ* = {chaotic}");
     }
 
     #[test]
     fn identity_variance_has_a_fixed_point_only_at_one() {
-        assert_close(fixed_point_q(&identity, &[], 1.0).unwrap(), 1.0, 1e-12);
-        assert!(fixed_point_q(&identity, &[], 1.1).is_err());
-        assert!(fixed_point_q(&identity, &[], f64::NAN).is_err());
+        assert_close(fixed_point_q(&identity, &[], 1.0, 0.0).unwrap(), 1.0, 1e-12);
+        assert!(fixed_point_q(&identity, &[], 1.1, 0.0).is_err());
+        assert!(fixed_point_q(&identity, &[], f64::NAN, 0.0).is_err());
     }
 
     #[test]

@@ -19,6 +19,7 @@ fn config(act: &str, init: &str, depth: usize, width: usize, seed: u64) -> Probe
         batch: width,
         seed,
         precision: Precision::F64,
+        bias_std: 0.0,
     }
 }
 

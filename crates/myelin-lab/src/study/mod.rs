@@ -142,6 +142,7 @@ pub fn signal_grid(config: &StudyConfig) -> Result<Vec<GridPoint>, LabError> {
                                 batch: config.batch,
                                 seed,
                                 precision: config.dtype,
+                                bias_std: 0.0,
                             },
                             sample_layers: if sampled {
                                 histogram_layers(depth)

@@ -21,6 +21,15 @@
 //! activation", which only the caller knows; it is kept as [`Gain::Auto`] and
 //! resolved by passing that gain to [`InitSpec::weight_variance`], or the activation to
 //! [`InitSpec::init_`] (which asks [`crate::init::auto_gain`]).
+//!
+//! `gain=critical` means "the gain that puts the layer on the edge of chaos": the `g` with
+//! `fan_in · Var(W_ij) = σ_w²*`, where `(σ_w²*, σ_b²)` solves `χ₁ = σ_w² E[φ'(√q* z)²] = 1`
+//! at the fixed point `q*` of the variance map (Schoenholz et al. 2017). Unlike `auto`
+//! (which keeps the *forward* second moment at 1 for a unit input, ignoring where the
+//! variance settles), `critical` keeps *gradient* norms constant through depth, and it
+//! depends on the bias variance σ_b². It is solved by the mean-field theory in
+//! `myelin-lab` (`myelin_lab::critical::resolve_init`), which the lab's probe calls;
+//! resolve the spec there before calling [`InitSpec::init_`], which rejects it.
 
 use std::fmt;
 use std::str::FromStr;
@@ -88,6 +97,9 @@ pub enum Gain {
     Explicit(f64),
     /// `gain=auto`: the recommended gain of the activation, supplied by the caller.
     Auto,
+    /// `gain=critical`: the edge-of-chaos gain of the activation and bias variance, supplied
+    /// by the caller (see the module docs).
+    Critical,
 }
 
 /// A parsed initialiser: family plus gain.
@@ -192,12 +204,13 @@ impl InitSpec {
         Self { gain, ..self }
     }
 
-    /// The numeric gain, using `auto_gain` (the activation's recommended gain) for `gain=auto`.
+    /// The numeric gain, using `auto_gain` (the caller's resolved gain) for `gain=auto`
+    /// and `gain=critical`.
     pub fn resolved_gain(&self, auto_gain: f64) -> f64 {
         match self.gain {
             Gain::Default => self.kind.default_gain(),
             Gain::Explicit(gain) => gain,
-            Gain::Auto => auto_gain,
+            Gain::Auto | Gain::Critical => auto_gain,
         }
     }
 
@@ -232,9 +245,16 @@ impl InitSpec {
     ///
     /// # Errors
     /// [`NnError::InvalidArgument`] when `gain=auto` is used with a softmax-like
-    /// activation.
+    /// activation, and for `gain=critical`, which needs the mean-field solver
+    /// (`myelin_lab::critical::resolve_init`).
     pub fn gain_for(&self, activation: Option<&Activation>) -> Result<f64, NnError> {
         let auto = match (self.gain, activation) {
+            (Gain::Critical, _) => {
+                return Err(NnError::InvalidArgument(format!(
+                    "initialiser `{self}`: gain=critical depends on the activation and the bias \
+                     variance; resolve it with myelin_lab::critical::resolve_init first"
+                )))
+            }
             (Gain::Auto, Some(a)) => crate::init::auto_gain(a)?,
             _ => 1.0,
         };
@@ -300,6 +320,7 @@ impl fmt::Display for InitSpec {
             Gain::Default => {}
             Gain::Explicit(gain) => arguments.push(format!("gain={gain}")),
             Gain::Auto => arguments.push("gain=auto".to_string()),
+            Gain::Critical => arguments.push("gain=critical".to_string()),
         }
         f.write_str(self.kind.base_name())?;
         if !arguments.is_empty() {
@@ -397,6 +418,9 @@ fn parse_gain(value: &str) -> Result<Gain, String> {
     if value == "auto" {
         return Ok(Gain::Auto);
     }
+    if value == "critical" {
+        return Ok(Gain::Critical);
+    }
     let gain = parse_number("gain", value)?;
     if gain <= 0.0 {
         return Err(format!("gain must be > 0, got {gain}"));
@@ -437,6 +461,20 @@ mod tests {
         assert!(
             (actual - expected).abs() <= 1e-12 * expected.abs().max(1.0),
             "expected {expected}, got {actual}"
+        );
+    }
+
+    #[test]
+    fn gain_critical_round_trips_and_init_asks_for_the_lab_solver() {
+        let spec = parse("kaiming_normal(gain=critical)");
+        assert_eq!(spec.gain, Gain::Critical);
+        assert_eq!(spec.to_string(), "kaiming_normal(gain=critical)");
+        assert_eq!(parse(&spec.to_string()), spec);
+        assert_close(spec.resolved_gain(1.25), 1.25);
+        let error = spec.gain_for(None).unwrap_err().to_string();
+        assert!(
+            error.contains("kaiming_normal(gain=critical)") && error.contains("resolve_init"),
+            "{error}"
         );
     }
 
