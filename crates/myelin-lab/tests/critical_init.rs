@@ -191,12 +191,7 @@ fn biases_enter_the_network_and_the_theory() {
         with.layers[0].q
     );
     for (l, (m, t)) in with.layers.iter().zip(&with.theory.q).enumerate() {
-        assert!(
-            (m.q - t).abs() < 0.3 * t,
-            "layer {}: {} vs {t}",
-            l + 1,
-            m.q
-        );
+        assert!((m.q - t).abs() < 0.3 * t, "layer {}: {} vs {t}", l + 1, m.q);
     }
     assert!(with.theory.q[11] > 2.0 * without.theory.q[11]);
     let bad = probe(&config("tanh", "xavier_normal", 12, -1.0)).unwrap_err();
