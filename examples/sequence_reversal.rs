@@ -7,12 +7,18 @@
 //! Data: random sequences of 10 tokens (vocabulary 0–9), generated in code from a seed;
 //! the target at position i is the token at position L − 1 − i. Model: token embedding +
 //! sinusoidal positional encoding → 2 pre-norm `TransformerEncoderLayer`s (d_model 64,
-//! 4 heads, feed-forward 128, GELU) → a final layer norm → a linear read-out, trained with Adam on
-//! cross-entropy over every position (`[N, C, L]` logits against `[N, L]` targets).
-//! Prints the token accuracy on 1000 held-out sequences.
+//! 4 heads, feed-forward 128, GELU, no dropout) → a final layer norm → a linear read-out,
+//! trained with Adam (learning rate 2e-3, no warm-up) for 600 steps of 64 fresh sequences
+//! on cross-entropy over every position (`[N, C, L]` logits against `[N, L]` targets).
+//! Prints the token accuracy on 1000 held-out sequences (a different seed from every
+//! training batch) and exits with an error below 99 %.
 //!
-//! Status: the target is ≥ 99 %; with these settings the run currently plateaus near 29 %
-//! (loss ≈ 1.76 after 600 steps, 20 s release): not yet tuned or diagnosed.
+//! The token embedding is added to the positional encoding *unscaled*: `Embedding` is
+//! initialised N(0, 1), so the `√d_model` factor of the original Transformer (whose
+//! embeddings start near N(0, 1/d_model)) would make the tokens about 8× larger than the
+//! ±1 sinusoids and drown out the position information; with it the model only learns
+//! the bag of tokens and plateaus near 29 % token accuracy. Without it the run reaches
+//! 100 % within a few hundred steps (a few seconds in release).
 
 use std::error::Error;
 use std::time::Instant;
@@ -58,10 +64,7 @@ impl Reverser {
     /// `[N, L]` tokens → `[N, VOCAB, L]` logits (class dimension second, as PyTorch's
     /// cross-entropy wants for sequences).
     fn logits(&self, tokens: &[usize], n: usize) -> Result<Tensor<f32>, Box<dyn Error>> {
-        let x = self
-            .embed
-            .lookup(tokens, &[n, LEN])?
-            .mul_scalar((D_MODEL as f64).sqrt());
+        let x = self.embed.lookup(tokens, &[n, LEN])?;
         let h = self.encoder.forward(&self.position.forward(&x)?)?;
         Ok(self.head.forward(&h)?.transpose(1, 2)?)
     }
@@ -132,13 +135,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         .zip(targets.chunks(LEN))
         .filter(|(p, t)| p == t)
         .count();
+    let accuracy = 100.0 * correct as f64 / targets.len() as f64;
     println!(
         "token accuracy: {:.2}% ({} of {}); whole sequences reversed exactly: {:.1}%; {:.1} s",
-        100.0 * correct as f64 / targets.len() as f64,
+        accuracy,
         correct,
         targets.len(),
         100.0 * exact as f64 / 1000.0,
         start.elapsed().as_secs_f64()
     );
+    if accuracy < 99.0 {
+        return Err(format!("token accuracy {accuracy:.2}% is below the 99% target").into());
+    }
     Ok(())
 }
