@@ -52,13 +52,17 @@ const HOMOGENEOUS_TOLERANCE: f64 = 1e-9;
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct CriticalPoint {
     /// `σ_w² = N · Var(W_ij)` at which `χ₁ = 1`.
+    #[serde(with = "crate::json_float::scalar")]
     pub sigma_w2: f64,
     /// The bias variance the point was solved for.
+    #[serde(with = "crate::json_float::scalar")]
     pub sigma_b2: f64,
     /// The variance fixed point `q*` (for homogeneous activations, where every `q` is a
     /// fixed point, the `q₁ = σ_w²` a unit-variance input produces).
+    #[serde(with = "crate::json_float::scalar")]
     pub q_star: f64,
     /// `χ_q = ∂q_{l+1}/∂q_l` at `q*` (1 when the fixed point is only marginally stable).
+    #[serde(with = "crate::json_float::scalar")]
     pub chi_q: f64,
 }
 
@@ -66,18 +70,25 @@ pub struct CriticalPoint {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct DepthScales {
     /// Variance fixed point `q*`.
+    #[serde(with = "crate::json_float::scalar")]
     pub q_star: f64,
     /// `χ₁ = σ_w² E[φ'(√q* z)²]`: < 1 ordered, > 1 chaotic.
+    #[serde(with = "crate::json_float::scalar")]
     pub chi_1: f64,
     /// `χ_q`, the slope of the variance map at `q*`.
+    #[serde(with = "crate::json_float::scalar")]
     pub chi_q: f64,
     /// `ξ_q = −1/ln χ_q` (∞ when `χ_q ≥ 1`).
+    #[serde(with = "crate::json_float::scalar")]
     pub xi_q: f64,
     /// The correlation fixed point `c*` (1 in the ordered phase).
+    #[serde(with = "crate::json_float::scalar")]
     pub c_star: f64,
     /// `χ_c = σ_w² E[φ'(u₁)φ'(u₂)]` at `c*`.
+    #[serde(with = "crate::json_float::scalar")]
     pub chi_c: f64,
     /// `ξ_c = −1/|ln χ_c|` (∞ on the edge of chaos).
+    #[serde(with = "crate::json_float::scalar")]
     pub xi_c: f64,
 }
 
