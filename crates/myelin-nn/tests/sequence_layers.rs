@@ -17,6 +17,14 @@ use myelin_tensor::{
     TensorError,
 };
 
+/// `live_nodes` counts graph nodes process-wide, and the tests of this file run on parallel
+/// threads: the memory check must not see another test's nodes, so the tests run one at a
+/// time.
+fn serial() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock().unwrap_or_else(|e| e.into_inner())
+}
+
 fn fixture_path(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -52,6 +60,7 @@ fn labels_of(t: &Tensor<f64>) -> Vec<usize> {
 
 #[test]
 fn sdpa_matches_pytorch_values_and_gradients() {
+    let _serial = serial();
     let f = fixtures();
     let additive = f["sdpa.additive_mask"].clone();
     let keep = f["sdpa.bool_mask"].clone();
@@ -126,6 +135,7 @@ fn fixture_mha(f: &HashMap<String, Tensor<f64>>) -> MultiheadAttention<f64> {
 
 #[test]
 fn multihead_attention_matches_pytorch_with_masks_and_weights() {
+    let _serial = serial();
     let f = fixtures();
     let mha = fixture_mha(&f);
     let names: Vec<String> = mha.named_parameters().into_iter().map(|(n, _)| n).collect();
@@ -233,6 +243,7 @@ fn multihead_attention_matches_pytorch_with_masks_and_weights() {
 
 #[test]
 fn fully_padded_sequence_gives_zeros_not_nan() {
+    let _serial = serial();
     let mha = MultiheadAttention::<f64>::new(4, 2, 0.0, true, true, 1).unwrap();
     let x = Tensor::<f64>::randn_seeded(&[2, 3, 4], 2).requires_grad_(true);
     let pad = Tensor::from_vec(vec![1., 1., 1., 0., 0., 1.], &[2, 3]).unwrap();
@@ -268,6 +279,7 @@ fn fixture_layer(tag: &str, norm_first: bool) -> TransformerEncoderLayer<f64> {
 
 #[test]
 fn transformer_encoder_layer_loads_pytorch_checkpoint_and_matches_both_norm_orders() {
+    let _serial = serial();
     let f = fixtures();
     for (tag, norm_first) in [("post", false), ("pre", true)] {
         let layer = fixture_layer(tag, norm_first);
@@ -327,6 +339,7 @@ fn transformer_encoder_layer_loads_pytorch_checkpoint_and_matches_both_norm_orde
 
 #[test]
 fn myelin_checkpoint_has_pytorch_names_and_round_trips() {
+    let _serial = serial();
     let f = fixtures();
     let layer = fixture_layer("post", false);
     let dir = std::env::temp_dir().join(format!("myelin_tel_{}", std::process::id()));
@@ -378,6 +391,7 @@ fn myelin_checkpoint_has_pytorch_names_and_round_trips() {
 
 #[test]
 fn transformer_encoder_stacks_identical_layers_and_memory_stays_flat() {
+    let _serial = serial();
     let mut cfg = EncoderLayerConfig::new(8, 2);
     cfg.dim_feedforward = 16;
     cfg.batch_first = true;
@@ -426,6 +440,7 @@ fn transformer_encoder_stacks_identical_layers_and_memory_stays_flat() {
 
 #[test]
 fn embedding_padding_row_gets_no_gradient_and_bad_indices_are_errors() {
+    let _serial = serial();
     let emb = Embedding::<f64>::new(6, 3, Some(2), 5).unwrap();
     assert_eq!(emb.weight().to_vec()[6..9], [0.0, 0.0, 0.0]);
     let w = emb.weight().to_vec();
@@ -472,6 +487,7 @@ fn embedding_padding_row_gets_no_gradient_and_bad_indices_are_errors() {
 
 #[test]
 fn sinusoidal_encoding_values() {
+    let _serial = serial();
     let pe = sinusoidal_table::<f64>(10, 6);
     for pos in 0..10 {
         for i in 0..3 {
@@ -492,6 +508,7 @@ fn sinusoidal_encoding_values() {
 
 #[test]
 fn cross_entropy_and_nll_match_pytorch_with_weight_ignore_index_smoothing_nd() {
+    let _serial = serial();
     let f = fixtures();
     let labels = labels_of(&f["loss.labels"]);
     let weight = f["loss.weight"].clone();
@@ -605,6 +622,7 @@ fn cross_entropy_and_nll_match_pytorch_with_weight_ignore_index_smoothing_nd() {
 
 #[test]
 fn weighted_nd_cross_entropy_gradchecks() {
+    let _serial = serial();
     let te = |e: NnError| TensorError::GradCheck(e.to_string());
     let x = Tensor::<f64>::randn_seeded(&[2, 3, 2, 2], 60).requires_grad_(true);
     let labels = [0, 2, 1, 7, 2, 2, 0, 1];
@@ -627,6 +645,7 @@ fn weighted_nd_cross_entropy_gradchecks() {
 
 #[test]
 fn bce_with_logits_pos_weight_and_weight_match_pytorch() {
+    let _serial = serial();
     let f = fixtures();
     let x = leaf(&f["loss.bce.x"]);
     let (pw, w) = (
@@ -689,6 +708,7 @@ fn bce_with_logits_pos_weight_and_weight_match_pytorch() {
 #[test]
 #[ignore]
 fn write_reverse_interop_files() {
+    let _serial = serial();
     let dir = PathBuf::from(
         std::env::var("MYELIN_INTEROP_DIR").unwrap_or_else(|_| "/tmp/interop".into()),
     );

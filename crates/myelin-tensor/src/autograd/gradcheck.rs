@@ -286,6 +286,12 @@ fn check_jacobian(
         seed[j] = 1.0;
         analytical.push(vjp(&out, inputs, &Tensor::from_data(seed, out.shape()))?);
     }
+    // The backward must be linear in the upstream gradient (both backwards run before
+    // the numerical pass: perturbing in place bumps the parameters' versions, which the
+    // graph of `out` would then reject).
+    let v = Tensor::<f64>::randn(out.shape(), &mut seeded_rng(0x5eed));
+    let once = vjp(&out, inputs, &v)?;
+    let scaled = vjp(&out, inputs, &(&v * 2.5))?;
     // Numerical Jacobian by central differences, one input element (column) at a time.
     for (i, x) in inputs.iter().enumerate() {
         if !x.requires_grad() {
@@ -308,10 +314,6 @@ fn check_jacobian(
             }
         }
     }
-    // The backward must be linear in the upstream gradient.
-    let v = Tensor::<f64>::randn(out.shape(), &mut seeded_rng(0x5eed));
-    let once = vjp(&out, inputs, &v)?;
-    let scaled = vjp(&out, inputs, &(&v * 2.5))?;
     for (i, (a, b)) in once.iter().zip(&scaled).enumerate() {
         for (k, (&x, &y)) in a.iter().zip(b).enumerate() {
             if (2.5 * x - y).abs() > options.atol + options.rtol * y.abs() {
