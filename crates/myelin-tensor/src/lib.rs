@@ -19,6 +19,7 @@
 #![warn(missing_docs)]
 
 pub mod autograd;
+mod by_dtype;
 mod element;
 mod error;
 mod fastmath;
@@ -40,6 +41,7 @@ pub use autograd::gradcheck::{
     gradcheck, gradcheck_params, gradgradcheck, gradgradcheck_params, GradCheckOptions,
 };
 pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
+pub use by_dtype::TensorByDtype;
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
 pub use ops::attention::{

@@ -14,7 +14,7 @@
 use std::marker::PhantomData;
 use std::sync::Arc;
 
-use myelin_tensor::{Element, Tensor, UnaryFn};
+use myelin_tensor::{Element, Tensor, TensorByDtype, UnaryFn};
 
 use crate::error::ActivationError;
 use crate::functions::step::Surrogate;
@@ -494,6 +494,28 @@ pub fn apply_elementwise<T: Element>(e: &Elementwise, x: &Tensor<T>) -> Tensor<T
 /// [`apply_elementwise`], returning an error for invalid parameters (for example
 /// `HardTanh { min: 2, max: 1 }`) instead of panicking.
 pub fn try_apply_elementwise<T: Element>(
+    e: &Elementwise,
+    x: &Tensor<T>,
+) -> Result<Tensor<T>, ActivationError> {
+    // Branch on the dtype here, so the ~60 fused kernels behind `map_unary` are compiled
+    // once in this crate, not again in every crate that applies an activation.
+    match x.by_dtype() {
+        TensorByDtype::F32(x) => apply_elementwise_f32(e, x).map(Tensor::from_dtype),
+        TensorByDtype::F64(x) => apply_elementwise_f64(e, x).map(Tensor::from_dtype),
+    }
+}
+
+#[inline(never)]
+fn apply_elementwise_f32(e: &Elementwise, x: &Tensor<f32>) -> Result<Tensor<f32>, ActivationError> {
+    apply_elementwise_typed(e, x)
+}
+
+#[inline(never)]
+fn apply_elementwise_f64(e: &Elementwise, x: &Tensor<f64>) -> Result<Tensor<f64>, ActivationError> {
+    apply_elementwise_typed(e, x)
+}
+
+fn apply_elementwise_typed<T: Element>(
     e: &Elementwise,
     x: &Tensor<T>,
 ) -> Result<Tensor<T>, ActivationError> {
