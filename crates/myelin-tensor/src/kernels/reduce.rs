@@ -5,7 +5,7 @@ use rayon::prelude::*;
 
 use crate::element::Element;
 use crate::kernels::dispatch::{dispatch, Kernel};
-use crate::kernels::elementwise::{gather, PARALLEL_THRESHOLD};
+use crate::kernels::elementwise::{gather, par_chunks, PARALLEL_THRESHOLD};
 use crate::shape::{Dims, Layout};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
@@ -130,9 +130,7 @@ pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
         let mut out = alloc(inner);
         if outer * inner >= PARALLEL_THRESHOLD && inner >= 64 {
             let chunk = inner.div_ceil(rayon::current_num_threads().max(1)).max(64);
-            out.par_chunks_mut(chunk).enumerate().for_each(|(i, o)| {
-                accumulate(i * chunk, o);
-            });
+            par_chunks(&mut out, chunk, &|at, o| accumulate(at, o));
         } else {
             accumulate(0, &mut out);
         }
