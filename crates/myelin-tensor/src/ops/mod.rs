@@ -8,6 +8,7 @@ pub mod fold;
 pub mod index;
 pub mod index_ranges;
 pub mod mask;
+pub(crate) mod map;
 pub mod matmul;
 pub mod pad;
 pub mod pool;

@@ -12,7 +12,7 @@ use std::sync::Arc;
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
-use crate::kernels::elementwise::contiguous_values;
+use crate::ops::map::contiguous_values;
 use crate::kernels::pool::{
     max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows,
 };
