@@ -214,8 +214,8 @@ impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
 ///     fn df_da(&self, _a: f64, b: f64) -> f64 { b * b }
 ///     fn df_db(&self, a: f64, b: f64) -> f64 { 2.0 * a * b }
 ///     fn partials(&self) -> Option<[Arc<dyn BinaryFn<f64>>; 2]> {
-///         let da = ClosureBinary::new("b2", |_, b| b * b, |_, _| 0.0, |_, b| 2.0 * b);
-///         let db = ClosureBinary::new("2ab", |a, b| 2.0 * a * b, |_, b| 2.0 * b, |a, _| 2.0 * a);
+///         let da = ClosureBinary::new("b2", |_: f64, b: f64| b * b, |_: f64, _: f64| 0.0, |_: f64, b: f64| 2.0 * b);
+///         let db = ClosureBinary::new("2ab", |a: f64, b: f64| 2.0 * a * b, |_: f64, b: f64| 2.0 * b, |a: f64, _: f64| 2.0 * a);
 ///         Some([Arc::new(da), Arc::new(db)])
 ///     }
 /// }
@@ -266,7 +266,7 @@ type Closure2<T> = Arc<dyn Fn(T, T) -> T + Send + Sync>;
 ///
 /// ```
 /// use myelin_tensor::{ClosureBinary, Tensor};
-/// let hypot2 = ClosureBinary::new("hypot2", |a: f64, b| a * a + b * b, |a, _| 2.0 * a, |_, b| 2.0 * b);
+/// let hypot2 = ClosureBinary::new("hypot2", |a: f64, b: f64| a * a + b * b, |a: f64, _: f64| 2.0 * a, |_: f64, b: f64| 2.0 * b);
 /// let a = Tensor::<f64>::from_vec(vec![3.0, 1.0], &[2]).unwrap();
 /// let y = a.map_binary(&Tensor::scalar(4.0), hypot2).unwrap();
 /// assert_eq!(y.to_vec(), vec![25.0, 17.0]);
