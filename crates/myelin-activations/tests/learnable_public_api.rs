@@ -23,7 +23,9 @@ fn input(shape: &[usize], seed: u64) -> Tensor<f64> {
             }
         })
         .collect();
-    Tensor::from_vec(values, shape).unwrap().requires_grad_(true)
+    Tensor::from_vec(values, shape)
+        .unwrap()
+        .requires_grad_(true)
 }
 
 fn param(values: &[f64], shape: &[usize]) -> Tensor<f64> {
@@ -34,9 +36,7 @@ fn param(values: &[f64], shape: &[usize]) -> Tensor<f64> {
 
 /// A loss that is not linear in the output, so second derivatives of the loss reach the
 /// op's own second derivatives.
-fn squared<F: Clone + BinaryFn<f64>>(
-    func: F,
-) -> impl Fn(&[Tensor<f64>]) -> Result<Tensor<f64>> {
+fn squared<F: Clone + BinaryFn<f64>>(func: F) -> impl Fn(&[Tensor<f64>]) -> Result<Tensor<f64>> {
     move |xs| Ok(xs[0].map_binary(&xs[1], func.clone())?.powi(2).sum())
 }
 
@@ -100,7 +100,11 @@ fn swish_mixed_and_beta_second_derivatives_in_closed_form() {
     assert!((db[0].item().unwrap() - xv * xv * s1).abs() < 1e-12);
     let second = grad(&[db[0].clone()], &[x, beta], None, false).unwrap();
     let mixed = xv * (2.0 * s1 + z * s2);
-    assert!((second[0].to_vec()[0] - mixed).abs() < 1e-12, "{:?}", second[0].to_vec());
+    assert!(
+        (second[0].to_vec()[0] - mixed).abs() < 1e-12,
+        "{:?}",
+        second[0].to_vec()
+    );
     assert!((second[1].item().unwrap() - xv.powi(3) * s2).abs() < 1e-12);
 }
 
@@ -118,5 +122,8 @@ fn third_order_through_learnable_swish_is_an_error_naming_the_partial() {
     let err = grad(&[first()], &[x.clone()], None, true)
         .unwrap_err()
         .to_string();
-    assert!(err.contains("swish_dx") && err.contains("partials"), "{err}");
+    assert!(
+        err.contains("swish_dx") && err.contains("partials"),
+        "{err}"
+    );
 }

@@ -521,7 +521,10 @@ fn engine_sums_broadcast_gradients_to_each_input_shape() {
     let value = myelin_tensor::with_no_grad(|| x.try_mul(&s).unwrap());
     let y = Tensor::from_op(value, &[&x, &s], ScaleBroadcast { wrong: false });
     y.sum().backward().unwrap();
-    assert_eq!(x.grad().unwrap().to_vec(), vec![0.5, -1.0, 2.0, 0.5, -1.0, 2.0]);
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![0.5, -1.0, 2.0, 0.5, -1.0, 2.0]
+    );
     // s's gradient, [2, 3] from the backward, summed over the broadcast batch dim.
     assert_eq!(s.grad().unwrap().shape(), &[3]);
     assert_eq!(s.grad().unwrap().to_vec(), vec![5.0, 7.0, 9.0]);

@@ -779,13 +779,40 @@ impl BinaryFn<f64> for PolyTower {
     }
     fn partials(&self) -> Option<[Arc<dyn BinaryFn<f64>>; 2]> {
         // ∂/∂a = b² + cos a: partials (−sin a, 2b); ∂/∂b = 2ab: partials (2b, 2a).
-        let two_b = || ClosureBinary::new("2b", |_: f64, b: f64| 2.0 * b, |_: f64, _: f64| 0.0, |_: f64, _: f64| 2.0);
-        let two_a = ClosureBinary::new("2a", |a: f64, _: f64| 2.0 * a, |_: f64, _: f64| 2.0, |_: f64, _: f64| 0.0);
-        let neg_sin = ClosureBinary::new("-sin", |a: f64, _: f64| -a.sin(), |a: f64, _: f64| -a.cos(), |_: f64, _: f64| 0.0);
-        let da = ClosureBinary::new("b²+cos", |a: f64, b: f64| b * b + a.cos(), |a: f64, _: f64| -a.sin(), |_: f64, b: f64| 2.0 * b)
-            .with_partials(neg_sin, two_b());
-        let db = ClosureBinary::new("2ab", |a: f64, b: f64| 2.0 * a * b, |_: f64, b: f64| 2.0 * b, |a: f64, _: f64| 2.0 * a)
-            .with_partials(two_b(), two_a);
+        let two_b = || {
+            ClosureBinary::new(
+                "2b",
+                |_: f64, b: f64| 2.0 * b,
+                |_: f64, _: f64| 0.0,
+                |_: f64, _: f64| 2.0,
+            )
+        };
+        let two_a = ClosureBinary::new(
+            "2a",
+            |a: f64, _: f64| 2.0 * a,
+            |_: f64, _: f64| 2.0,
+            |_: f64, _: f64| 0.0,
+        );
+        let neg_sin = ClosureBinary::new(
+            "-sin",
+            |a: f64, _: f64| -a.sin(),
+            |a: f64, _: f64| -a.cos(),
+            |_: f64, _: f64| 0.0,
+        );
+        let da = ClosureBinary::new(
+            "b²+cos",
+            |a: f64, b: f64| b * b + a.cos(),
+            |a: f64, _: f64| -a.sin(),
+            |_: f64, b: f64| 2.0 * b,
+        )
+        .with_partials(neg_sin, two_b());
+        let db = ClosureBinary::new(
+            "2ab",
+            |a: f64, b: f64| 2.0 * a * b,
+            |_: f64, b: f64| 2.0 * b,
+            |a: f64, _: f64| 2.0 * a,
+        )
+        .with_partials(two_b(), two_a);
         Some([Arc::new(da), Arc::new(db)])
     }
 }
@@ -822,10 +849,14 @@ fn user_binary_fn_with_partials_has_second_order_gradients() {
 fn binary_fn_without_partials_refuses_create_graph_naming_the_op() {
     let (a, b) = (rleaf(&[2], 78), rleaf(&[2], 79));
     let y = a.map_binary(&b, Poly).unwrap().sum();
-    let err = myelin_tensor::grad(&[y], &[a], None, true).unwrap_err().to_string();
-    assert!(err.contains("`poly`") && err.contains("BinaryFn::partials"), "{err}");
+    let err = myelin_tensor::grad(&[y], &[a], None, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`poly`") && err.contains("BinaryFn::partials"),
+        "{err}"
+    );
 }
-
 
 // ----- composite expression, non-contiguous everywhere -----------------------------------
 

@@ -36,8 +36,13 @@ impl Default for AdagradConfig {
     }
 }
 
-config_builder!(AdagradConfig { lr_decay: f64, weight_decay: f64, initial_accumulator_value: f64, eps: f64, maximize: bool });
-
+config_builder!(AdagradConfig {
+    lr_decay: f64,
+    weight_decay: f64,
+    initial_accumulator_value: f64,
+    eps: f64,
+    maximize: bool
+});
 
 /// Adagrad: `torch.optim.Adagrad`.
 ///

@@ -44,7 +44,13 @@ impl Default for AdamConfig {
     }
 }
 
-config_builder!(AdamConfig { betas, eps: f64, weight_decay: f64, amsgrad: bool, maximize: bool });
+config_builder!(AdamConfig {
+    betas,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    maximize: bool
+});
 
 impl AdamConfig {
     /// Sets `decoupled_weight_decay` (PyTorch 2.x; `true` makes Adam behave as AdamW).

@@ -35,8 +35,13 @@ impl Default for AdamWConfig {
     }
 }
 
-config_builder!(AdamWConfig { betas, eps: f64, weight_decay: f64, amsgrad: bool, maximize: bool });
-
+config_builder!(AdamWConfig {
+    betas,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    maximize: bool
+});
 
 impl From<AdamWConfig> for AdamConfig {
     fn from(c: AdamWConfig) -> AdamConfig {

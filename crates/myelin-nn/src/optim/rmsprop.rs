@@ -41,8 +41,14 @@ impl Default for RmsPropConfig {
     }
 }
 
-config_builder!(RmsPropConfig { alpha: f64, eps: f64, weight_decay: f64, momentum: f64, centered: bool, maximize: bool });
-
+config_builder!(RmsPropConfig {
+    alpha: f64,
+    eps: f64,
+    weight_decay: f64,
+    momentum: f64,
+    centered: bool,
+    maximize: bool
+});
 
 /// Per-parameter RMSprop state.
 #[derive(Clone, Debug, Default)]

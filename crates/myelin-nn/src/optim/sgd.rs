@@ -37,8 +37,13 @@ impl Default for SgdConfig {
     }
 }
 
-config_builder!(SgdConfig { momentum: f64, dampening: f64, weight_decay: f64, nesterov: bool, maximize: bool });
-
+config_builder!(SgdConfig {
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+    maximize: bool
+});
 
 /// Stochastic gradient descent, optionally with (Nesterov) momentum and weight decay:
 /// `torch.optim.SGD`.

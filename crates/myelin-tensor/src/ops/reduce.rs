@@ -98,7 +98,9 @@ impl<T: Element> Tensor<T> {
             });
         }
         let pick = if is_max { T::max_nan } else { T::min_nan };
-        let values = reduce_rows(self.layout(), &self.storage_read(), &dims, |row| row.iter().copied().fold(row[0], pick));
+        let values = reduce_rows(self.layout(), &self.storage_read(), &dims, |row| {
+            row.iter().copied().fold(row[0], pick)
+        });
         let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
         let saved = out.detach();
         Ok(Tensor::record(out, &[self], move || ExtremumGrad {
@@ -130,19 +132,24 @@ impl<T: Element> Tensor<T> {
                 ),
             });
         }
-        Ok(reduce_rows(self.layout(), &self.storage_read(), &dims, |row| {
-            let mut best = 0;
-            for (i, &v) in row.iter().enumerate() {
-                let b = row[best];
-                if b.is_nan() {
-                    break;
+        Ok(reduce_rows(
+            self.layout(),
+            &self.storage_read(),
+            &dims,
+            |row| {
+                let mut best = 0;
+                for (i, &v) in row.iter().enumerate() {
+                    let b = row[best];
+                    if b.is_nan() {
+                        break;
+                    }
+                    if v.is_nan() || (is_max && v > b) || (!is_max && v < b) {
+                        best = i;
+                    }
                 }
-                if v.is_nan() || (is_max && v > b) || (!is_max && v < b) {
-                    best = i;
-                }
-            }
-            best
-        }))
+                best
+            },
+        ))
     }
 
     /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
