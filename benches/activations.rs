@@ -65,7 +65,7 @@ fn elementwise(c: &mut Criterion) {
             let closure = |x: f32| func.f(x);
             group.bench_function("elu/kernel_map", |b| {
                 b.iter(|| {
-                    myelin::tensor::kernels::elementwise::map(&data, &mut out, closure);
+                    myelin::tensor::simd::map(&data, &mut out, closure);
                     black_box(&out);
                 })
             });

@@ -15,7 +15,7 @@ use myelin::nn::layers::{
 use myelin::nn::loss::{cross_entropy, mse_loss, Reduction};
 use myelin::nn::optim::{Optimizer, Sgd, SgdConfig};
 use myelin::nn::Module;
-use myelin::tensor::kernels::dispatch::simd_level;
+use myelin::tensor::simd::simd_level;
 use myelin::tensor::{grad, no_grad, seeded_rng, Conv2dOptions, MaxPool2dOptions, Tensor};
 
 const PEER: &str = "myelin";

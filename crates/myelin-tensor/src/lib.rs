@@ -14,8 +14,10 @@
 //! ```
 //!
 //! Layout: [`Tensor`] (the handle), `shape` (layouts and broadcasting), `kernels` (raw
-//! loops), `ops` (one file per op family, forward beside backward), [`autograd`] (the
-//! graph, the iterative backward engine, grad modes, the custom-op API, gradcheck).
+//! loops over slices, crate-private; [`simd`] re-exports the few a crate building fused
+//! kernels needs), `ops` (one file per op family, forward beside backward; `ops::map`
+//! runs the elementwise loops over tensors), [`autograd`] (the graph, the iterative
+//! backward engine, grad modes, the custom-op API, gradcheck).
 #![warn(missing_docs)]
 
 pub mod autograd;
@@ -23,15 +25,16 @@ mod by_dtype;
 mod element;
 mod error;
 mod fastmath;
-pub mod kernels;
+mod kernels;
 mod ops;
 mod random;
 mod shape;
+pub mod simd;
 mod storage;
 mod tensor;
 mod tensor_display;
 
-pub use autograd::custom::{BinaryFn, ClosureUnary, UnaryFn};
+pub use autograd::custom::{BinaryFn, ClosureBinary, ClosureUnary, UnaryFn};
 pub use autograd::engine::{grad, grad_with, BackwardOptions, GradOptions};
 pub use autograd::grad_mode::{
     detect_anomaly, is_anomaly_enabled, is_grad_enabled, no_grad, set_grad_enabled, with_no_grad,

@@ -56,18 +56,6 @@ impl<T: Element> Clone for Tensor<T> {
     }
 }
 
-impl<T: Element> Drop for TensorImpl<T> {
-    fn drop(&mut self) {
-        if let Some(node) = self.grad_fn.take() {
-            if let Ok(mut node) = Arc::try_unwrap(node) {
-                let inputs =
-                    std::mem::take(node.inputs.get_mut().unwrap_or_else(|e| e.into_inner()));
-                crate::autograd::node::drop_iteratively(inputs);
-            }
-        }
-    }
-}
-
 impl<T: Element> Tensor<T> {
     // ----- construction -------------------------------------------------------------
 

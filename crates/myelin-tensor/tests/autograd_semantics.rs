@@ -491,3 +491,51 @@ fn views_and_reshape_route_gradients_to_the_right_elements() {
         vec![0.0, 1.0, 2.0, 0.0, 3.0, 4.0]
     );
 }
+
+/// `y = x · s` for a leaf `x` broadcast against `s`, whose backward returns both
+/// gradients at the output's shape (or, for `wrong`, a shape neither input has).
+struct ScaleBroadcast {
+    wrong: bool,
+}
+impl BackwardOp<f64> for ScaleBroadcast {
+    fn name(&self) -> &'static str {
+        "scale_broadcast"
+    }
+    fn backward(
+        &self,
+        ctx: &BackwardCtx<'_, f64>,
+        g: &Tensor<f64>,
+    ) -> Result<Vec<Option<Tensor<f64>>>> {
+        let (x, s) = (ctx.input(0), ctx.input(1));
+        if self.wrong {
+            return Ok(vec![Some(Tensor::zeros(&[5])), None]);
+        }
+        Ok(vec![Some(g.try_mul(s)?), Some(g.try_mul(x)?)])
+    }
+}
+
+#[test]
+fn engine_sums_broadcast_gradients_to_each_input_shape() {
+    let x = leaf(&[1.0, 2.0, 3.0, 4.0, 5.0, 6.0], &[2, 3]);
+    let s = leaf(&[0.5, -1.0, 2.0], &[3]);
+    let value = myelin_tensor::with_no_grad(|| x.try_mul(&s).unwrap());
+    let y = Tensor::from_op(value, &[&x, &s], ScaleBroadcast { wrong: false });
+    y.sum().backward().unwrap();
+    assert_eq!(
+        x.grad().unwrap().to_vec(),
+        vec![0.5, -1.0, 2.0, 0.5, -1.0, 2.0]
+    );
+    // s's gradient, [2, 3] from the backward, summed over the broadcast batch dim.
+    assert_eq!(s.grad().unwrap().shape(), &[3]);
+    assert_eq!(s.grad().unwrap().to_vec(), vec![5.0, 7.0, 9.0]);
+
+    // A gradient of a shape the input cannot broadcast to is an error naming the op.
+    let value = myelin_tensor::with_no_grad(|| x.try_mul(&s).unwrap());
+    let y = Tensor::from_op(value, &[&x, &s], ScaleBroadcast { wrong: true });
+    let err = y.sum().backward().unwrap_err().to_string();
+    assert!(
+        err.contains("scale_broadcast")
+            && err.contains("gradient of shape [5] for input 0 of shape [2, 3]"),
+        "{err}"
+    );
+}

@@ -13,7 +13,9 @@ use common::*;
 
 use std::sync::Arc;
 
-use myelin_tensor::{BackwardCtx, BackwardOp, BinaryFn, ClosureUnary, Result, Tensor, UnaryFn};
+use myelin_tensor::{
+    BackwardCtx, BackwardOp, BinaryFn, ClosureBinary, ClosureUnary, Result, Tensor, UnaryFn,
+};
 
 // ----- broadcasting binary arithmetic ---------------------------------------------------
 
@@ -757,6 +759,103 @@ fn custom_ops() {
         std::slice::from_ref(&x),
     );
     let _: Arc<dyn UnaryFn<f64>> = Arc::new(Softsign);
+}
+
+/// `a·b² + sin(a)` with its partials as a tower of `BinaryFn`s down to constants, so
+/// gradients of any order work.
+struct PolyTower;
+impl BinaryFn<f64> for PolyTower {
+    fn name(&self) -> &'static str {
+        "poly_tower"
+    }
+    fn f(&self, a: f64, b: f64) -> f64 {
+        Poly.f(a, b)
+    }
+    fn df_da(&self, a: f64, b: f64) -> f64 {
+        Poly.df_da(a, b)
+    }
+    fn df_db(&self, a: f64, b: f64) -> f64 {
+        Poly.df_db(a, b)
+    }
+    fn partials(&self) -> Option<[Arc<dyn BinaryFn<f64>>; 2]> {
+        // ∂/∂a = b² + cos a: partials (−sin a, 2b); ∂/∂b = 2ab: partials (2b, 2a).
+        let two_b = || {
+            ClosureBinary::new(
+                "2b",
+                |_: f64, b: f64| 2.0 * b,
+                |_: f64, _: f64| 0.0,
+                |_: f64, _: f64| 2.0,
+            )
+        };
+        let two_a = ClosureBinary::new(
+            "2a",
+            |a: f64, _: f64| 2.0 * a,
+            |_: f64, _: f64| 2.0,
+            |_: f64, _: f64| 0.0,
+        );
+        let neg_sin = ClosureBinary::new(
+            "-sin",
+            |a: f64, _: f64| -a.sin(),
+            |a: f64, _: f64| -a.cos(),
+            |_: f64, _: f64| 0.0,
+        );
+        let da = ClosureBinary::new(
+            "b²+cos",
+            |a: f64, b: f64| b * b + a.cos(),
+            |a: f64, _: f64| -a.sin(),
+            |_: f64, b: f64| 2.0 * b,
+        )
+        .with_partials(neg_sin, two_b());
+        let db = ClosureBinary::new(
+            "2ab",
+            |a: f64, b: f64| 2.0 * a * b,
+            |_: f64, b: f64| 2.0 * b,
+            |a: f64, _: f64| 2.0 * a,
+        )
+        .with_partials(two_b(), two_a);
+        Some([Arc::new(da), Arc::new(db)])
+    }
+}
+
+#[test]
+fn user_binary_fn_with_partials_has_second_order_gradients() {
+    ggc(
+        "map_binary with partials",
+        |xs| xs[0].map_binary(&xs[1], PolyTower),
+        &[rleaf(&[2, 3], 72), rleaf(&[2, 3], 73)],
+    );
+    // Broadcast: b's gradient (and its gradient's gradient) is summed over the batch.
+    ggc(
+        "map_binary with partials, broadcast [2,3]x[3]",
+        |xs| xs[0].map_binary(&xs[1], PolyTower),
+        &[rleaf(&[2, 3], 74), rleaf(&[3], 75)],
+    );
+    ggc(
+        "map_binary with partials, [3,1]x[4] transposed",
+        |xs| xs[0].t().map_binary(&xs[1], PolyTower),
+        &[rleaf(&[1, 3], 76), rleaf(&[4], 77)],
+    );
+    // Closed form at one point: f = a·b² + sin a, ∂²f/∂a∂b = 2b, ∂²f/∂b² = 2a.
+    let a = leaf(&[0.7], &[1]);
+    let b = leaf(&[-1.3], &[1]);
+    let f = a.map_binary(&b, PolyTower).unwrap().sum();
+    let db = myelin_tensor::grad(&[f], &[b.clone()], None, true).unwrap();
+    let second = myelin_tensor::grad(&[db[0].sum()], &[a.clone(), b.clone()], None, false).unwrap();
+    assert_close(&second[0].to_vec(), &[2.0 * -1.3], 1e-12, 0.0);
+    assert_close(&second[1].to_vec(), &[2.0 * 0.7], 1e-12, 0.0);
+}
+
+#[test]
+fn binary_fn_without_partials_refuses_create_graph_naming_the_op() {
+    let (a, b) = (rleaf(&[2], 78), rleaf(&[2], 79));
+    let y = a.map_binary(&b, Poly).unwrap().sum();
+    let err = myelin_tensor::grad(&[y], &[a], None, true)
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`poly`") && err.contains("BinaryFn::partials"),
+        "{err}"
+    );
 }
 
 // ----- composite expression, non-contiguous everywhere -----------------------------------

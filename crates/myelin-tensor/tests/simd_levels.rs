@@ -4,7 +4,7 @@
 //! One test switches the process-wide level, so this file holds a single level-switching
 //! test (tests in one binary run on parallel threads).
 
-use myelin_tensor::kernels::dispatch::{set_simd_level, simd_level, SimdLevel};
+use myelin_tensor::simd::{set_simd_level, simd_level, SimdLevel};
 use myelin_tensor::{grad, Element, Tensor};
 
 /// A sweep over [-110, 110] (exp overflows and underflows at both ends) with odd length,

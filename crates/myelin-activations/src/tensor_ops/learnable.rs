@@ -2,178 +2,172 @@
 //! otherwise) and swish with a learned β (`f(x, β) = x·σ(βx)`).
 //!
 //! Both are a [`BinaryFn`] of the input and a broadcast view of the parameter (PReLU's
-//! per-channel weight reshaped to `[1, C, 1, …]`). The forward is the engine's fused
-//! broadcasting kernel ([`Tensor::map_binary`]); the op is recorded with
-//! [`Tensor::from_op`] and its own backward so that:
-//!
-//! * the ordinary backward is fused (`g·∂f/∂x` and `g·∂f/∂p` in one pass each, the latter
-//!   reduced to the parameter's shape);
-//! * with `create_graph` the two partial derivatives are rebuilt from differentiable
-//!   tensor ops, so gradients of gradients work (PReLU's mixed partial `∂²f/∂x∂w = 1` on
-//!   the negative side, swish's full Hessian). `map_binary` alone refuses `create_graph`.
+//! per-channel weight reshaped to `[1, C, 1, …]`), applied with the engine's public
+//! custom-op API ([`Tensor::map_binary`]): one fused broadcasting forward, one fused
+//! backward per input, the parameter's gradient summed to its shape by the engine.
+//! [`BinaryFn::partials`] gives the partial derivatives as `BinaryFn`s of their own, so
+//! gradients of gradients work: PReLU's tower is exact to any order (its second
+//! derivatives are the indicator of `x ≤ 0` and zero), swish's goes to second order (its
+//! full Hessian in `x` and `β`); a third order through swish is an error naming the op.
 
-use myelin_tensor::kernels::elementwise::zip3;
-use myelin_tensor::{with_no_grad, BackwardCtx, BackwardOp, BinaryFn, Element, Tensor};
+use std::sync::Arc;
 
-use crate::functions::{relu, swish};
+use myelin_tensor::{BinaryFn, Element, Tensor};
 
-/// A [`BinaryFn`] whose partial derivatives can also be written with tensor ops.
-pub(crate) trait LearnableFn<T: Element>: BinaryFn<T> + Clone {
-    /// `(g·∂f/∂x, g·∂f/∂p)` at full (broadcast) shape, built from differentiable ops.
-    fn graph_partials(
-        &self,
-        x: &Tensor<T>,
-        p: &Tensor<T>,
-        g: &Tensor<T>,
-    ) -> myelin_tensor::Result<(Tensor<T>, Tensor<T>)>;
+use crate::functions::{constant, relu, sigmoid_curvature, sigmoid_slope, swish};
+
+/// `Some([∂f/∂a, ∂f/∂b])` for [`BinaryFn::partials`].
+fn partials<T: Element>(
+    df_da: impl BinaryFn<T>,
+    df_db: impl BinaryFn<T>,
+) -> Option<[Arc<dyn BinaryFn<T>>; 2]> {
+    Some([Arc::new(df_da), Arc::new(df_db)])
 }
 
-/// PReLU as a function of the input `a` and the (broadcast) weight `b`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct PreluFn;
+/// A unit struct implementing [`BinaryFn`] for every element type from four expressions
+/// in `(a, b)` (value, `∂f/∂a`, `∂f/∂b`) and its partials.
+macro_rules! binary_fn {
+    ($(#[$doc:meta])* $vis:vis $name:ident = $label:literal,
+     |$a:ident, $b:ident| $f:expr, $da:expr, $db:expr, partials: $partials:expr) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, Default)]
+        $vis struct $name;
 
-impl<T: Element> BinaryFn<T> for PreluFn {
-    fn name(&self) -> &'static str {
-        "prelu"
-    }
-    #[inline(always)]
-    fn f(&self, a: T, b: T) -> T {
-        relu::prelu(a, b)
-    }
-    #[inline(always)]
-    fn df_da(&self, a: T, b: T) -> T {
-        relu::prelu_derivative(a, b)
-    }
-    #[inline(always)]
-    fn df_db(&self, a: T, _b: T) -> T {
-        relu::prelu_weight_derivative(a)
-    }
-}
-
-impl<T: Element> LearnableFn<T> for PreluFn {
-    fn graph_partials(
-        &self,
-        x: &Tensor<T>,
-        w: &Tensor<T>,
-        g: &Tensor<T>,
-    ) -> myelin_tensor::Result<(Tensor<T>, Tensor<T>)> {
-        let positive = x.gt_scalar(T::zero());
-        let gw = g.try_mul(w)?;
-        let dx = Tensor::where_(&positive, g, &gw)?;
-        let gx = g.try_mul(x)?;
-        let dw = Tensor::where_(&positive, &gx.zeros_like(), &gx)?;
-        Ok((dx, dw))
-    }
-}
-
-/// Swish as a function of the input `a` and a learned β `b`.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SwishBetaFn;
-
-impl<T: Element> BinaryFn<T> for SwishBetaFn {
-    fn name(&self) -> &'static str {
-        "swish"
-    }
-    #[inline(always)]
-    fn f(&self, a: T, b: T) -> T {
-        swish::swish(a, b)
-    }
-    #[inline(always)]
-    fn df_da(&self, a: T, b: T) -> T {
-        swish::swish_derivative(a, b)
-    }
-    #[inline(always)]
-    fn df_db(&self, a: T, b: T) -> T {
-        swish::swish_beta_derivative(a, b)
-    }
-}
-
-impl<T: Element> LearnableFn<T> for SwishBetaFn {
-    fn graph_partials(
-        &self,
-        x: &Tensor<T>,
-        beta: &Tensor<T>,
-        g: &Tensor<T>,
-    ) -> myelin_tensor::Result<(Tensor<T>, Tensor<T>)> {
-        // s = σ(βx), s' = s(1 − s); ∂f/∂x = s + βx·s', ∂f/∂β = x²·s'.
-        let z = x.try_mul(beta)?;
-        let s = z.sigmoid();
-        let slope = s.try_mul(&s.rsub_scalar(1.0))?;
-        let dx = s.try_add(&z.try_mul(&slope)?)?;
-        let dbeta = x.try_mul(x)?.try_mul(&slope)?;
-        Ok((g.try_mul(&dx)?, g.try_mul(&dbeta)?))
-    }
-}
-
-struct LearnableBackward<F> {
-    func: F,
-}
-
-impl<T: Element, F: LearnableFn<T>> BackwardOp<T> for LearnableBackward<F> {
-    fn name(&self) -> &'static str {
-        self.func.name()
-    }
-
-    fn backward(
-        &self,
-        ctx: &BackwardCtx<'_, T>,
-        grad: &Tensor<T>,
-    ) -> myelin_tensor::Result<Vec<Option<Tensor<T>>>> {
-        let (x, p) = (ctx.input(0), ctx.input(1));
-        let (want_x, want_p) = (ctx.needs_grad(0), ctx.needs_grad(1));
-        if ctx.create_graph() {
-            let (gx, gp) = self.func.graph_partials(x, p, grad)?;
-            return Ok(vec![
-                want_x.then(|| gx.try_sum_to(x.shape())).transpose()?,
-                want_p.then(|| gp.try_sum_to(p.shape())).transpose()?,
-            ]);
+        #[allow(unused_variables)]
+        impl<T: Element> BinaryFn<T> for $name {
+            fn name(&self) -> &'static str {
+                $label
+            }
+            #[inline(always)]
+            fn f(&self, $a: T, $b: T) -> T {
+                $f
+            }
+            #[inline(always)]
+            fn df_da(&self, $a: T, $b: T) -> T {
+                $da
+            }
+            #[inline(always)]
+            fn df_db(&self, $a: T, $b: T) -> T {
+                $db
+            }
+            fn partials(&self) -> Option<[Arc<dyn BinaryFn<T>>; 2]> {
+                $partials
+            }
         }
-        let shape = grad.shape().to_vec();
-        let xb = x.try_broadcast_to(&shape)?.contiguous();
-        let pb = p.try_broadcast_to(&shape)?.contiguous();
-        let func = &self.func;
-        let gx = if want_x {
-            let full = fused(grad, &xb, &pb, |x, p| func.df_da(x, p))?;
-            Some(full.try_sum_to(x.shape())?)
-        } else {
-            None
-        };
-        let gp = if want_p {
-            let full = fused(grad, &xb, &pb, |x, p| func.df_db(x, p))?;
-            Some(full.try_sum_to(p.shape())?)
-        } else {
-            None
-        };
-        Ok(vec![gx, gp])
+    };
+}
+
+/// `1` for `x ≤ 0`, `0` for `x > 0`: PReLU's mixed partial `∂²f/∂x∂w`.
+#[inline(always)]
+fn negative_side<T: Element>(x: T) -> T {
+    if x > T::zero() {
+        T::zero()
+    } else {
+        T::one()
     }
 }
 
-/// `g·partial(x, p)` elementwise over same-shaped contiguous tensors, in one pass.
-fn fused<T: Element, P: Fn(T, T) -> T + Sync>(
-    grad: &Tensor<T>,
-    x: &Tensor<T>,
-    p: &Tensor<T>,
-    partial: P,
-) -> myelin_tensor::Result<Tensor<T>> {
-    let values = grad.with_contiguous_data(|g| {
-        x.with_contiguous_data(|xs| {
-            p.with_contiguous_data(|ps| {
-                let mut out = vec![T::zero(); g.len()];
-                zip3(g, xs, ps, &mut out, |g, x, p| g * partial(x, p));
-                out
-            })
-        })
-    });
-    Tensor::from_vec(values, grad.shape())
+binary_fn!(
+    /// PReLU as a function of the input `a` and the (broadcast) weight `b`, with partial
+    /// derivatives to any order.
+    ///
+    /// ```
+    /// use myelin_activations::tensor_ops::PreluFn;
+    /// use myelin_tensor::{gradgradcheck, GradCheckOptions, Tensor};
+    /// let x = Tensor::<f64>::from_vec(vec![-1.5, 0.5, -0.2, 2.0], &[2, 2]).unwrap().requires_grad_(true);
+    /// let w = Tensor::<f64>::from_vec(vec![0.25, -0.1], &[1, 2]).unwrap().requires_grad_(true);
+    /// let f = |xs: &[Tensor<f64>]| Ok(xs[0].map_binary(&xs[1], PreluFn)?.powi(2).sum());
+    /// gradgradcheck(f, &[x, w], GradCheckOptions::default()).unwrap();
+    /// ```
+    pub PreluFn = "prelu",
+    |a, b| relu::prelu(a, b),
+    relu::prelu_derivative(a, b),
+    relu::prelu_weight_derivative(a),
+    partials: partials(PreluDx, PreluDw)
+);
+
+binary_fn!(
+    /// PReLU `∂f/∂x`: `1` for `x > 0`, `w` otherwise.
+    PreluDx = "prelu_dx",
+    |a, b| relu::prelu_derivative(a, b),
+    relu::prelu_second_derivative(a),
+    negative_side(a),
+    partials: partials(Zero, NegativeSide)
+);
+
+binary_fn!(
+    /// PReLU `∂f/∂w`: `0` for `x > 0`, `x` otherwise.
+    PreluDw = "prelu_dw",
+    |a, b| relu::prelu_weight_derivative(a),
+    negative_side(a),
+    T::zero(),
+    partials: partials(NegativeSide, Zero)
+);
+
+binary_fn!(
+    /// The indicator of `x ≤ 0` (piecewise constant: zero partials).
+    NegativeSide = "prelu_negative_side",
+    |a, b| negative_side(a),
+    T::zero(),
+    T::zero(),
+    partials: partials(Zero, Zero)
+);
+
+binary_fn!(
+    /// The zero function (its own partials).
+    Zero = "zero",
+    |a, b| T::zero(),
+    T::zero(),
+    T::zero(),
+    partials: partials(Zero, Zero)
+);
+
+/// Swish `∂²f/∂x∂β = x·(2σ'(βx) + βx·σ''(βx))`.
+#[inline(always)]
+fn swish_mixed_derivative<T: Element>(x: T, beta: T) -> T {
+    let z = beta * x;
+    x * (constant::<T>(2.0) * sigmoid_slope(z) + z * sigmoid_curvature(z))
 }
 
-/// `f(x, p)` with `p` already shaped to broadcast against `x`, recorded with a backward
-/// that supports `create_graph`.
-pub(crate) fn apply_learnable<T: Element, F: LearnableFn<T>>(
+/// Swish `∂²f/∂β² = x³·σ''(βx)`.
+#[inline(always)]
+fn swish_beta_second_derivative<T: Element>(x: T, beta: T) -> T {
+    x * x * x * sigmoid_curvature(beta * x)
+}
+
+binary_fn!(
+    /// Swish as a function of the input `a` and a learned β `b`, with partial derivatives
+    /// to second order.
+    pub SwishBetaFn = "swish",
+    |a, b| swish::swish(a, b),
+    swish::swish_derivative(a, b),
+    swish::swish_beta_derivative(a, b),
+    partials: partials(SwishDx, SwishDbeta)
+);
+
+binary_fn!(
+    /// Swish `∂f/∂x = σ(βx) + βx·σ'(βx)`.
+    SwishDx = "swish_dx",
+    |a, b| swish::swish_derivative(a, b),
+    swish::swish_second_derivative(a, b),
+    swish_mixed_derivative(a, b),
+    partials: None
+);
+
+binary_fn!(
+    /// Swish `∂f/∂β = x²·σ'(βx)`.
+    SwishDbeta = "swish_dbeta",
+    |a, b| swish::swish_beta_derivative(a, b),
+    swish_mixed_derivative(a, b),
+    swish_beta_second_derivative(a, b),
+    partials: None
+);
+
+/// `f(x, p)` with `p` already shaped to broadcast against `x`.
+pub(crate) fn apply_learnable<T: Element, F: BinaryFn<T>>(
     x: &Tensor<T>,
     p: &Tensor<T>,
     func: F,
 ) -> myelin_tensor::Result<Tensor<T>> {
-    let value = with_no_grad(|| x.map_binary(p, func.clone()))?;
-    Ok(Tensor::from_op(value, &[x, p], LearnableBackward { func }))
+    x.map_binary(p, func)
 }

@@ -12,8 +12,7 @@
 //! * **Degenerate rows** (all `−∞`, a NaN, or `+∞`) give NaN in that row only; the other
 //!   rows of the batch are unaffected, forward and backward.
 
-use myelin_tensor::kernels::dispatch::{dispatch, Kernel};
-use myelin_tensor::kernels::elementwise::{pooled_buffer, PARALLEL_THRESHOLD};
+use myelin_tensor::simd::{dispatch, pooled_buffer, Kernel, PARALLEL_THRESHOLD};
 use myelin_tensor::{with_no_grad, BackwardCtx, BackwardOp, Element, Tensor, TensorError};
 use rayon::prelude::*;
 

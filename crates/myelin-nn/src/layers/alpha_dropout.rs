@@ -1,11 +1,8 @@
 //! `AlphaDropout`: dropout that keeps SELU's zero mean and unit variance.
 
-use std::sync::Mutex;
+use myelin_tensor::{Element, Tensor};
 
-use myelin_tensor::{seeded_rng, Element, Tensor};
-use rand::rngs::StdRng;
-
-use super::dropout::{check_probability, keep_mask};
+use super::dropout::{dropout_mode, DropoutState};
 use crate::error::Result;
 use crate::module::Module;
 
@@ -29,9 +26,7 @@ const ALPHA_PRIME: f64 = -1.758_099_340_847_376_6;
 /// # Ok::<(), myelin_nn::NnError>(())
 /// ```
 pub struct AlphaDropout {
-    p: f64,
-    rng: Mutex<StdRng>,
-    training: bool,
+    state: DropoutState,
 }
 
 impl AlphaDropout {
@@ -40,11 +35,8 @@ impl AlphaDropout {
     /// # Errors
     /// [`crate::NnError::InvalidArgument`] unless `0 ≤ p ≤ 1`.
     pub fn new(p: f64, seed: u64) -> Result<Self> {
-        check_probability("AlphaDropout", p)?;
         Ok(AlphaDropout {
-            p,
-            rng: Mutex::new(seeded_rng(seed)),
-            training: true,
+            state: DropoutState::new("AlphaDropout", p, seed)?,
         })
     }
 
@@ -55,33 +47,18 @@ impl AlphaDropout {
     }
 }
 
-impl AlphaDropout {
-    /// Sets training mode (same as [`Module::train`], without naming the element type).
-    pub fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    /// Evaluation mode: the identity.
-    pub fn eval(&mut self) {
-        self.training = false;
-    }
-
-    /// Whether the layer is in training mode.
-    pub fn is_training(&self) -> bool {
-        self.training
-    }
-}
+dropout_mode!(AlphaDropout);
 
 impl<T: Element> Module<T> for AlphaDropout {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
-        if !self.training || self.p == 0.0 {
+        if !self.state.active() {
             return Ok(x.clone());
         }
-        if self.p == 1.0 {
+        if self.state.p == 1.0 {
             return Ok(x.mul_scalar(0.0));
         }
-        let (a, b) = Self::affine(self.p);
-        let keep = keep_mask(&self.rng, x.numel(), self.p);
+        let (a, b) = Self::affine(self.state.p);
+        let keep = self.state.keep_mask(x.numel());
         // y = a·(x·m + α'·(1 − m)) + b = x·(a·m) + (a·α'·(1 − m) + b).
         let scale: Vec<T> = keep
             .iter()
@@ -95,15 +72,9 @@ impl<T: Element> Module<T> for AlphaDropout {
         Ok(scaled.try_add(&Tensor::from_vec(shift, x.shape())?)?)
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    dropout_mode!(module);
 
     fn describe(&self) -> String {
-        format!("AlphaDropout(p={})", self.p)
+        format!("AlphaDropout(p={})", self.state.p)
     }
 }

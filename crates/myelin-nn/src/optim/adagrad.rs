@@ -36,40 +36,13 @@ impl Default for AdagradConfig {
     }
 }
 
-impl AdagradConfig {
-    /// The defaults with learning rate `lr`.
-    pub fn new(lr: f64) -> Self {
-        AdagradConfig {
-            lr,
-            ..Default::default()
-        }
-    }
-    /// Sets `lr_decay`.
-    pub fn lr_decay(mut self, lr_decay: f64) -> Self {
-        self.lr_decay = lr_decay;
-        self
-    }
-    /// Sets `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-    /// Sets `initial_accumulator_value`.
-    pub fn initial_accumulator_value(mut self, value: f64) -> Self {
-        self.initial_accumulator_value = value;
-        self
-    }
-    /// Sets `eps`.
-    pub fn eps(mut self, eps: f64) -> Self {
-        self.eps = eps;
-        self
-    }
-    /// Sets `maximize`.
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
-}
+config_builder!(AdagradConfig {
+    lr_decay: f64,
+    weight_decay: f64,
+    initial_accumulator_value: f64,
+    eps: f64,
+    maximize: bool
+});
 
 /// Adagrad: `torch.optim.Adagrad`.
 ///

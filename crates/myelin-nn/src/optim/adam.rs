@@ -44,39 +44,15 @@ impl Default for AdamConfig {
     }
 }
 
+config_builder!(AdamConfig {
+    betas,
+    eps: f64,
+    weight_decay: f64,
+    amsgrad: bool,
+    maximize: bool
+});
+
 impl AdamConfig {
-    /// The defaults with learning rate `lr`.
-    pub fn new(lr: f64) -> Self {
-        AdamConfig {
-            lr,
-            ..Default::default()
-        }
-    }
-    /// Sets `betas`.
-    pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
-        self.betas = (beta1, beta2);
-        self
-    }
-    /// Sets `eps`.
-    pub fn eps(mut self, eps: f64) -> Self {
-        self.eps = eps;
-        self
-    }
-    /// Sets `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-    /// Sets `amsgrad`.
-    pub fn amsgrad(mut self, amsgrad: bool) -> Self {
-        self.amsgrad = amsgrad;
-        self
-    }
-    /// Sets `maximize`.
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
     /// Sets `decoupled_weight_decay` (PyTorch 2.x; `true` makes Adam behave as AdamW).
     ///
     /// ```

@@ -55,6 +55,40 @@ macro_rules! dispatch_bools {
     };
 }
 
+/// The builder methods of an optimiser config, PyTorch's keyword arguments one line
+/// each: `new(lr)` (the defaults with learning rate `lr`), a setter per listed field, and
+/// `betas(beta1, beta2)` where `betas` is listed first.
+macro_rules! config_builder {
+    ($config:ident { betas, $($field:ident: $ty:ty),* $(,)? }) => {
+        impl $config {
+            /// Sets `betas`, the coefficients (β₁, β₂) of the running averages.
+            pub fn betas(mut self, beta1: f64, beta2: f64) -> Self {
+                self.betas = (beta1, beta2);
+                self
+            }
+        }
+        config_builder!($config { $($field: $ty),* });
+    };
+    ($config:ident { $($field:ident: $ty:ty),* $(,)? }) => {
+        impl $config {
+            /// The defaults with learning rate `lr`.
+            pub fn new(lr: f64) -> Self {
+                $config {
+                    lr,
+                    ..Default::default()
+                }
+            }
+            $(
+                #[doc = concat!("Sets `", stringify!($field), "`.")]
+                pub fn $field(mut self, $field: $ty) -> Self {
+                    self.$field = $field;
+                    self
+                }
+            )*
+        }
+    };
+}
+
 mod adagrad;
 mod adam;
 mod adamw;

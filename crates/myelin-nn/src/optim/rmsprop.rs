@@ -41,45 +41,14 @@ impl Default for RmsPropConfig {
     }
 }
 
-impl RmsPropConfig {
-    /// The defaults with learning rate `lr`.
-    pub fn new(lr: f64) -> Self {
-        RmsPropConfig {
-            lr,
-            ..Default::default()
-        }
-    }
-    /// Sets `alpha`.
-    pub fn alpha(mut self, alpha: f64) -> Self {
-        self.alpha = alpha;
-        self
-    }
-    /// Sets `eps`.
-    pub fn eps(mut self, eps: f64) -> Self {
-        self.eps = eps;
-        self
-    }
-    /// Sets `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-    /// Sets `momentum`.
-    pub fn momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
-        self
-    }
-    /// Sets `centered`.
-    pub fn centered(mut self, centered: bool) -> Self {
-        self.centered = centered;
-        self
-    }
-    /// Sets `maximize`.
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
-}
+config_builder!(RmsPropConfig {
+    alpha: f64,
+    eps: f64,
+    weight_decay: f64,
+    momentum: f64,
+    centered: bool,
+    maximize: bool
+});
 
 /// Per-parameter RMSprop state.
 #[derive(Clone, Debug, Default)]

@@ -37,40 +37,13 @@ impl Default for SgdConfig {
     }
 }
 
-impl SgdConfig {
-    /// The defaults with learning rate `lr`.
-    pub fn new(lr: f64) -> Self {
-        SgdConfig {
-            lr,
-            ..Default::default()
-        }
-    }
-    /// Sets `momentum`.
-    pub fn momentum(mut self, momentum: f64) -> Self {
-        self.momentum = momentum;
-        self
-    }
-    /// Sets `dampening`.
-    pub fn dampening(mut self, dampening: f64) -> Self {
-        self.dampening = dampening;
-        self
-    }
-    /// Sets `weight_decay`.
-    pub fn weight_decay(mut self, weight_decay: f64) -> Self {
-        self.weight_decay = weight_decay;
-        self
-    }
-    /// Sets `nesterov`.
-    pub fn nesterov(mut self, nesterov: bool) -> Self {
-        self.nesterov = nesterov;
-        self
-    }
-    /// Sets `maximize`.
-    pub fn maximize(mut self, maximize: bool) -> Self {
-        self.maximize = maximize;
-        self
-    }
-}
+config_builder!(SgdConfig {
+    momentum: f64,
+    dampening: f64,
+    weight_decay: f64,
+    nesterov: bool,
+    maximize: bool
+});
 
 /// Stochastic gradient descent, optionally with (Nesterov) momentum and weight decay:
 /// `torch.optim.SGD`.

@@ -10,6 +10,8 @@
 //! 2. **Elementwise binary** ([`BinaryFn`] + [`Tensor::map_binary`]): `f(a, b)` with
 //!    both partial derivatives; broadcasting and the reduction of gradients to the input
 //!    shapes are handled for you (for example a learnable slope shared across a batch).
+//!    Optionally give [`BinaryFn::partials`], the partial derivatives as `BinaryFn`s, and
+//!    second-order gradients through the op work too.
 //! 3. **Anything** ([`BackwardOp`] + [`Tensor::from_op`]): compute the forward value any
 //!    way you like, then attach a backward written with tensor ops.
 //!
@@ -36,7 +38,8 @@ use std::sync::Arc;
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
-use crate::kernels::elementwise;
+use crate::kernels::elementwise::{Fn1, Fn3};
+use crate::ops::map;
 use crate::tensor::Tensor;
 
 /// An elementwise function with its derivative: the description of a unary op.
@@ -140,7 +143,7 @@ impl<T: Element> UnaryFn<T> for ClosureUnary<T> {
 
 /// `x ↦ f(x)` as a kernel function (a struct, so the kernel loop inlines it).
 struct Value<'a, F>(&'a F);
-impl<T: Element, F: UnaryFn<T>> elementwise::Fn1<T> for Value<'_, F> {
+impl<T: Element, F: UnaryFn<T>> Fn1<T> for Value<'_, F> {
     #[inline(always)]
     fn call(&self, x: T) -> T {
         self.0.f(x)
@@ -149,7 +152,7 @@ impl<T: Element, F: UnaryFn<T>> elementwise::Fn1<T> for Value<'_, F> {
 
 /// `(g, x, y) ↦ g · f'(x)` as a kernel function.
 struct ChainRule<'a, F>(&'a F);
-impl<T: Element, F: UnaryFn<T>> elementwise::Fn3<T> for ChainRule<'_, F> {
+impl<T: Element, F: UnaryFn<T>> Fn3<T> for ChainRule<'_, F> {
     #[inline(always)]
     fn call(&self, g: T, x: T, y: T) -> T {
         g * self.0.df(x, y)
@@ -186,12 +189,41 @@ impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
             })?;
             return Ok(vec![Some(grad.try_mul(&x.map_unary(derivative))?)]);
         }
-        let g = elementwise::ternary(grad, x, &self.output, ChainRule(&self.func));
+        let g = map::ternary(grad, x, &self.output, ChainRule(&self.func));
         Ok(vec![Some(g)])
     }
 }
 
 /// An elementwise function of two arguments with both partial derivatives.
+///
+/// The engine broadcasts the arguments, runs one fused forward kernel, and in the
+/// backward one fused kernel per input (`g · ∂f/∂a`, `g · ∂f/∂b`); the engine reduces each
+/// gradient to its input's shape. Give [`BinaryFn::partials`], the two partial derivatives
+/// as `BinaryFn`s of their own, and gradients of gradients work too (the user-facing
+/// counterpart of [`UnaryFn::derivative`]).
+///
+/// ```
+/// use std::sync::Arc;
+/// use myelin_tensor::{gradgradcheck, BinaryFn, ClosureBinary, GradCheckOptions, Tensor};
+///
+/// /// f(a, b) = a·b², with ∂f/∂a = b² and ∂f/∂b = 2ab (each with its own partials).
+/// struct ScaledSquare;
+/// impl BinaryFn<f64> for ScaledSquare {
+///     fn name(&self) -> &'static str { "scaled_square" }
+///     fn f(&self, a: f64, b: f64) -> f64 { a * b * b }
+///     fn df_da(&self, _a: f64, b: f64) -> f64 { b * b }
+///     fn df_db(&self, a: f64, b: f64) -> f64 { 2.0 * a * b }
+///     fn partials(&self) -> Option<[Arc<dyn BinaryFn<f64>>; 2]> {
+///         let da = ClosureBinary::new("b2", |_: f64, b: f64| b * b, |_: f64, _: f64| 0.0, |_: f64, b: f64| 2.0 * b);
+///         let db = ClosureBinary::new("2ab", |a: f64, b: f64| 2.0 * a * b, |_: f64, b: f64| 2.0 * b, |a: f64, _: f64| 2.0 * a);
+///         Some([Arc::new(da), Arc::new(db)])
+///     }
+/// }
+/// let a = Tensor::<f64>::from_vec(vec![0.5, -1.0, 2.0], &[3]).unwrap().requires_grad_(true);
+/// let b = Tensor::<f64>::scalar(1.5).requires_grad_(true); // broadcast against a
+/// let f = |xs: &[Tensor<f64>]| Ok(xs[0].map_binary(&xs[1], ScaledSquare)?.sum());
+/// gradgradcheck(f, &[a, b], GradCheckOptions::default()).unwrap();
+/// ```
 pub trait BinaryFn<T: Element>: Send + Sync + 'static {
     /// The op's name.
     fn name(&self) -> &'static str;
@@ -201,6 +233,92 @@ pub trait BinaryFn<T: Element>: Send + Sync + 'static {
     fn df_da(&self, a: T, b: T) -> T;
     /// ∂f/∂b.
     fn df_db(&self, a: T, b: T) -> T;
+    /// `[∂f/∂a, ∂f/∂b]` as differentiable functions of `(a, b)` (their `f` is this
+    /// function's `df_da` / `df_db`, their partials the second derivatives). Needed only
+    /// for gradients of gradients through this op; without it `create_graph` through the
+    /// op is an error naming it.
+    fn partials(&self) -> Option<[Arc<dyn BinaryFn<T>>; 2]> {
+        None
+    }
+}
+
+impl<T: Element> BinaryFn<T> for Arc<dyn BinaryFn<T>> {
+    fn name(&self) -> &'static str {
+        (**self).name()
+    }
+    fn f(&self, a: T, b: T) -> T {
+        (**self).f(a, b)
+    }
+    fn df_da(&self, a: T, b: T) -> T {
+        (**self).df_da(a, b)
+    }
+    fn df_db(&self, a: T, b: T) -> T {
+        (**self).df_db(a, b)
+    }
+    fn partials(&self) -> Option<[Arc<dyn BinaryFn<T>>; 2]> {
+        (**self).partials()
+    }
+}
+
+type Closure2<T> = Arc<dyn Fn(T, T) -> T + Send + Sync>;
+
+/// A binary function built from closures (convenient for towers of partial derivatives).
+///
+/// ```
+/// use myelin_tensor::{ClosureBinary, Tensor};
+/// let hypot2 = ClosureBinary::new("hypot2", |a: f64, b: f64| a * a + b * b, |a: f64, _: f64| 2.0 * a, |_: f64, b: f64| 2.0 * b);
+/// let a = Tensor::<f64>::from_vec(vec![3.0, 1.0], &[2]).unwrap();
+/// let y = a.map_binary(&Tensor::scalar(4.0), hypot2).unwrap();
+/// assert_eq!(y.to_vec(), vec![25.0, 17.0]);
+/// ```
+#[derive(Clone)]
+pub struct ClosureBinary<T: Element> {
+    name: &'static str,
+    f: Closure2<T>,
+    df_da: Closure2<T>,
+    df_db: Closure2<T>,
+    partials: Option<[Arc<dyn BinaryFn<T>>; 2]>,
+}
+
+impl<T: Element> ClosureBinary<T> {
+    /// From a value closure and the two partial-derivative closures.
+    pub fn new(
+        name: &'static str,
+        f: impl Fn(T, T) -> T + Send + Sync + 'static,
+        df_da: impl Fn(T, T) -> T + Send + Sync + 'static,
+        df_db: impl Fn(T, T) -> T + Send + Sync + 'static,
+    ) -> Self {
+        ClosureBinary {
+            name,
+            f: Arc::new(f),
+            df_da: Arc::new(df_da),
+            df_db: Arc::new(df_db),
+            partials: None,
+        }
+    }
+    /// Attaches `[∂f/∂a, ∂f/∂b]` as differentiable functions (enables second order).
+    pub fn with_partials(mut self, df_da: impl BinaryFn<T>, df_db: impl BinaryFn<T>) -> Self {
+        self.partials = Some([Arc::new(df_da), Arc::new(df_db)]);
+        self
+    }
+}
+
+impl<T: Element> BinaryFn<T> for ClosureBinary<T> {
+    fn name(&self) -> &'static str {
+        self.name
+    }
+    fn f(&self, a: T, b: T) -> T {
+        (self.f)(a, b)
+    }
+    fn df_da(&self, a: T, b: T) -> T {
+        (self.df_da)(a, b)
+    }
+    fn df_db(&self, a: T, b: T) -> T {
+        (self.df_db)(a, b)
+    }
+    fn partials(&self) -> Option<[Arc<dyn BinaryFn<T>>; 2]> {
+        self.partials.clone()
+    }
 }
 
 struct BinaryBackward<F> {
@@ -211,33 +329,37 @@ impl<T: Element, F: BinaryFn<T>> BackwardOp<T> for BinaryBackward<F> {
     fn name(&self) -> &'static str {
         self.func.name()
     }
+    /// Gradients at the broadcast shape; the engine sums each down to its input's shape.
     fn backward(
         &self,
         ctx: &BackwardCtx<'_, T>,
         grad: &Tensor<T>,
     ) -> Result<Vec<Option<Tensor<T>>>> {
-        if ctx.create_graph() {
-            return Err(TensorError::Autograd(format!(
-                "`{}` is a BinaryFn op: gradients of its gradient (create_graph) are not supported",
-                self.func.name()
-            )));
-        }
         let (a, b) = (ctx.input(0), ctx.input(1));
+        if ctx.create_graph() {
+            let [da, db] = self.func.partials().ok_or_else(|| {
+                TensorError::Autograd(format!(
+                    "`{}` has no differentiable partial derivatives (BinaryFn::partials), so gradients of its gradient (create_graph) are not supported",
+                    self.func.name()
+                ))
+            })?;
+            let chain = |i: usize, partial: Arc<dyn BinaryFn<T>>| -> Result<Option<Tensor<T>>> {
+                if !ctx.needs_grad(i) {
+                    return Ok(None);
+                }
+                Ok(Some(grad.try_mul(&a.map_binary(b, partial)?)?))
+            };
+            return Ok(vec![chain(0, da)?, chain(1, db)?]);
+        }
         let shape = grad.shape();
         let (ab, bb) = (a.try_broadcast_to(shape)?, b.try_broadcast_to(shape)?);
         let func = &self.func;
-        let ga = if ctx.needs_grad(0) {
-            let full = elementwise::ternary(grad, &ab, &bb, |g, a, b| g * func.df_da(a, b));
-            Some(full.try_sum_to(a.shape())?)
-        } else {
-            None
-        };
-        let gb = if ctx.needs_grad(1) {
-            let full = elementwise::ternary(grad, &ab, &bb, |g, a, b| g * func.df_db(a, b));
-            Some(full.try_sum_to(b.shape())?)
-        } else {
-            None
-        };
+        let ga = ctx
+            .needs_grad(0)
+            .then(|| map::ternary(grad, &ab, &bb, |g, a, b| g * func.df_da(a, b)));
+        let gb = ctx
+            .needs_grad(1)
+            .then(|| map::ternary(grad, &ab, &bb, |g, a, b| g * func.df_db(a, b)));
         Ok(vec![ga, gb])
     }
 }
@@ -245,7 +367,7 @@ impl<T: Element, F: BinaryFn<T>> BackwardOp<T> for BinaryBackward<F> {
 impl<T: Element> Tensor<T> {
     /// Applies an elementwise [`UnaryFn`]: one fused forward kernel, one fused backward.
     pub fn map_unary<F: UnaryFn<T>>(&self, func: F) -> Tensor<T> {
-        let output = elementwise::unary(self, Value(&func));
+        let output = map::unary(self, Value(&func));
         let saved = output.detach();
         Tensor::record(output, &[self], move || UnaryBackward {
             func,
@@ -255,7 +377,7 @@ impl<T: Element> Tensor<T> {
 
     /// Applies an elementwise [`BinaryFn`] with NumPy broadcasting.
     pub fn map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Result<Tensor<T>> {
-        let output = elementwise::binary(func.name(), self, other, |a, b| func.f(a, b))?;
+        let output = map::binary(func.name(), self, other, |a, b| func.f(a, b))?;
         Ok(Tensor::record(output, &[self, other], move || {
             BinaryBackward { func }
         }))

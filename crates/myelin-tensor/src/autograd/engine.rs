@@ -2,13 +2,14 @@
 //!
 //! Nothing here recurses, so a graph a million ops deep backpropagates on a small stack.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use crate::autograd::grad_mode::{is_anomaly_enabled, set_grad_enabled};
-use crate::autograd::node::BackwardCtx;
+use crate::autograd::node::{BackwardCtx, Node};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
+use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
 const FREED_GRAPH: &str = "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call backward() or grad(). Specify retain_graph=true if you need to backward through the graph a second time";
@@ -180,10 +181,97 @@ pub fn grad_with<T: Element>(
         .collect()
 }
 
-/// Tensors in topological order (every tensor after all tensors that depend on it is
-/// reversed at the end): iterative post-order depth-first search.
-fn topological_order<T: Element>(roots: &[Tensor<T>]) -> Result<Vec<Tensor<T>>> {
-    let mut visited: HashMap<usize, ()> = HashMap::new();
+/// The engine, in the order it works (micrograd's `backward`, plus what a real engine
+/// must check):
+///
+/// 1. [`check_roots`]: each seed fits its output, each output is on the graph;
+/// 2. [`topological_order`]: every tensor before the tensors it was computed from;
+/// 3. [`Walk::seed`]: the seeds are the first incoming gradients;
+/// 4. for each tensor in order, its total incoming gradient goes through its hooks
+///    ([`apply_hooks`]), is delivered ([`Walk::deliver`]: returned for `grad`, or
+///    accumulated into a leaf's `.grad`), and its node's backward sends one gradient to
+///    each input ([`Walk::backpropagate`]), reduced to that input's shape
+///    ([`reduce_to_input`]) and checked for anomalies ([`check_anomaly`]);
+/// 5. unless `retain_graph`, the node is freed as soon as it has run.
+///
+/// Returns, when `wanted` is given, the gradient for each wanted tensor instead of
+/// accumulating into leaves.
+pub(crate) fn run_backward<T: Element>(
+    roots: &[Tensor<T>],
+    seeds: &[Tensor<T>],
+    wanted: Option<&[Tensor<T>]>,
+    options: BackwardOptions,
+) -> Result<Vec<Option<Tensor<T>>>> {
+    check_roots(roots, seeds)?;
+    let create_graph = options.create_graph;
+    let retain_graph = options.retain_graph || create_graph;
+    let _mode = set_grad_enabled(create_graph);
+    let order = topological_order(roots);
+    let mut walk = Walk::new(&order, wanted, create_graph);
+    walk.seed(roots, seeds)?;
+    for tensor in &order {
+        if !walk.is_needed(tensor) {
+            continue;
+        }
+        let Some(g) = walk.grads.remove(&tensor.id()) else {
+            continue;
+        };
+        let g = apply_hooks(tensor, g)?;
+        walk.deliver(tensor, &g)?;
+        if let Some(node) = tensor.grad_fn() {
+            if walk.backpropagate(tensor, node, &g)? && !retain_graph {
+                node.free();
+            }
+        }
+    }
+    drop(order);
+    Ok(walk.results)
+}
+
+/// Each seed has its output's shape, and each output requires grad.
+fn check_roots<T: Element>(roots: &[Tensor<T>], seeds: &[Tensor<T>]) -> Result<()> {
+    for (root, seed) in roots.iter().zip(seeds) {
+        if root.shape() != seed.shape() {
+            return Err(TensorError::ShapeMismatch {
+                op: "backward",
+                detail: format!(
+                    "seed gradient of shape {:?} for an output of shape {:?}",
+                    seed.shape(),
+                    root.shape()
+                ),
+            });
+        }
+        if !root.requires_grad() {
+            return Err(TensorError::Autograd(format!(
+                "element 0 of tensors does not require grad and does not have a grad_fn (output of shape {:?})",
+                root.shape()
+            )));
+        }
+    }
+    Ok(())
+}
+
+/// The inputs a node links to (empty once freed).
+fn node_inputs<T: Element>(node: &Node<T>) -> Vec<Tensor<T>> {
+    node.inputs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .clone()
+}
+
+/// Whether a node's backward was freed by an earlier backward without `retain_graph`.
+fn is_freed<T: Element>(node: &Node<T>) -> bool {
+    node.op.lock().unwrap_or_else(|e| e.into_inner()).is_none()
+}
+
+fn freed_graph_error<T: Element>(node: &Node<T>) -> TensorError {
+    TensorError::Autograd(format!("{FREED_GRAPH} (op `{}`)", node.name))
+}
+
+/// Tensors in topological order (every tensor before the tensors it was computed from):
+/// iterative post-order depth-first search, reversed.
+fn topological_order<T: Element>(roots: &[Tensor<T>]) -> Vec<Tensor<T>> {
+    let mut visited: HashSet<usize> = HashSet::new();
     let mut order = Vec::new();
     let mut stack: Vec<(Tensor<T>, bool)> =
         roots.iter().rev().map(|r| (r.clone(), false)).collect();
@@ -192,26 +280,271 @@ fn topological_order<T: Element>(roots: &[Tensor<T>]) -> Result<Vec<Tensor<T>>> 
             order.push(tensor);
             continue;
         }
-        if visited.insert(tensor.id(), ()).is_some() {
+        if !visited.insert(tensor.id()) {
             continue;
         }
-        let inputs: Vec<Tensor<T>> = match tensor.grad_fn() {
-            Some(node) => node
-                .inputs
-                .lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .clone(),
-            None => Vec::new(),
-        };
+        let inputs = tensor.grad_fn().map(|n| node_inputs(n)).unwrap_or_default();
         stack.push((tensor, true));
         for input in inputs.into_iter().rev() {
-            if input.requires_grad() && !visited.contains_key(&input.id()) {
+            if input.requires_grad() && !visited.contains(&input.id()) {
                 stack.push((input, false));
             }
         }
     }
     order.reverse();
-    Ok(order)
+    order
+}
+
+/// With explicit inputs, the tensors that lead to them: only that part of the graph runs
+/// (like PyTorch), nodes beyond them are neither executed nor freed.
+fn leading_to<T: Element>(
+    order: &[Tensor<T>],
+    wanted_index: &HashMap<usize, usize>,
+) -> HashSet<usize> {
+    let mut needed = HashSet::new();
+    for tensor in order.iter().rev() {
+        // A freed node's inputs are gone; count it as needed so that reaching it
+        // reports the freed graph instead of silently returning zeros.
+        let leads_to_wanted = wanted_index.contains_key(&tensor.id())
+            || tensor.grad_fn().is_some_and(|node| {
+                is_freed(node)
+                    || node_inputs(node)
+                        .iter()
+                        .any(|input| needed.contains(&input.id()))
+            });
+        if leads_to_wanted {
+            needed.insert(tensor.id());
+        }
+    }
+    needed
+}
+
+/// Hooks see (and may replace) the total gradient flowing into `tensor`.
+fn apply_hooks<T: Element>(tensor: &Tensor<T>, mut g: Tensor<T>) -> Result<Tensor<T>> {
+    let hooks: Vec<_> = tensor.slot().hooks.clone();
+    for hook in hooks {
+        if let Some(replacement) = hook(&g) {
+            if replacement.shape() != g.shape() {
+                return Err(TensorError::ShapeMismatch {
+                    op: "gradient hook",
+                    detail: format!(
+                        "hook returned shape {:?} for a gradient of shape {:?}",
+                        replacement.shape(),
+                        g.shape()
+                    ),
+                });
+            }
+            g = replacement;
+        }
+    }
+    Ok(g)
+}
+
+/// A backward's gradient for input `i`, summed down to the input's shape where the op
+/// broadcast the input (the one place broadcasting is undone, as in tinygrad's
+/// `compute_gradient`); any other shape is an error naming the op.
+fn reduce_to_input<T: Element>(
+    node: &Node<T>,
+    i: usize,
+    input: &Tensor<T>,
+    grad: Tensor<T>,
+) -> Result<Tensor<T>> {
+    if grad.shape() == input.shape() {
+        return Ok(grad);
+    }
+    let broadcast = broadcast_shapes(node.name, input.shape(), grad.shape())
+        .is_ok_and(|shape| shape.as_slice() == grad.shape());
+    if !broadcast {
+        return Err(TensorError::ShapeMismatch {
+            op: node.name,
+            detail: format!(
+                "backward produced a gradient of shape {:?} for input {i} of shape {:?}",
+                grad.shape(),
+                input.shape()
+            ),
+        });
+    }
+    grad.try_sum_to(input.shape())
+}
+
+/// In anomaly mode: the first backward that turns a finite gradient non-finite is an
+/// error naming the op, and the input too when the input itself is non-finite.
+fn check_anomaly<T: Element>(
+    node: &Node<T>,
+    i: usize,
+    input: &Tensor<T>,
+    grad: &Tensor<T>,
+) -> Result<()> {
+    if !has_non_finite(grad) {
+        return Ok(());
+    }
+    let created = node
+        .created_at
+        .as_ref()
+        .map(|bt| format!("; the op was created at:\n{bt}"))
+        .unwrap_or_default();
+    if has_non_finite(input) {
+        let origin = match input.grad_fn_name() {
+            Some(producer) => format!("the output of `{producer}`, shape {:?}", input.shape()),
+            None => format!("a leaf tensor of shape {:?}", input.shape()),
+        };
+        return Err(TensorError::NonFiniteInput {
+            op: node.name.to_string(),
+            input: i,
+            origin,
+            created,
+        });
+    }
+    Err(TensorError::Anomaly {
+        op: node.name.to_string(),
+        input: i,
+        created,
+    })
+}
+
+/// The state of one backward pass: gradients waiting to be consumed, and the answers.
+struct Walk<'a, T: Element> {
+    /// Incoming gradients by tensor id, summed over the tensor's consumers.
+    grads: HashMap<usize, Tensor<T>>,
+    /// `grad`'s inputs (position by tensor id); `None` for `backward`.
+    wanted: Option<&'a [Tensor<T>]>,
+    wanted_index: HashMap<usize, usize>,
+    /// With `wanted`: the tensors that lead to a wanted one.
+    needed: Option<HashSet<usize>>,
+    results: Vec<Option<Tensor<T>>>,
+    create_graph: bool,
+    anomaly: bool,
+}
+
+impl<'a, T: Element> Walk<'a, T> {
+    fn new(order: &[Tensor<T>], wanted: Option<&'a [Tensor<T>]>, create_graph: bool) -> Self {
+        let wanted_index: HashMap<usize, usize> = wanted
+            .map(|w| w.iter().enumerate().map(|(i, t)| (t.id(), i)).collect())
+            .unwrap_or_default();
+        let needed = wanted.map(|_| leading_to(order, &wanted_index));
+        Walk {
+            grads: HashMap::new(),
+            wanted,
+            wanted_index,
+            needed,
+            results: vec![None; wanted.map_or(0, |w| w.len())],
+            create_graph,
+            anomaly: is_anomaly_enabled(),
+        }
+    }
+
+    fn is_needed(&self, t: &Tensor<T>) -> bool {
+        self.needed.as_ref().is_none_or(|n| n.contains(&t.id()))
+    }
+
+    /// Adds `g` to the gradient waiting for tensor `id`.
+    fn send(&mut self, id: usize, g: Tensor<T>) -> Result<()> {
+        let mut slot = self.grads.remove(&id);
+        accumulate(&mut slot, g)?;
+        if let Some(g) = slot {
+            self.grads.insert(id, g);
+        }
+        Ok(())
+    }
+
+    /// The seeds are the outputs' incoming gradients (recorded only with `create_graph`).
+    fn seed(&mut self, roots: &[Tensor<T>], seeds: &[Tensor<T>]) -> Result<()> {
+        for (root, seed) in roots.iter().zip(seeds) {
+            let seed = if self.create_graph {
+                seed.clone()
+            } else {
+                seed.detach()
+            };
+            self.send(root.id(), seed)?;
+        }
+        Ok(())
+    }
+
+    /// Hands a tensor's total gradient to the caller: into the results for a wanted
+    /// tensor, else into `.grad` of a leaf (or a tensor that retains its grad).
+    fn deliver(&mut self, tensor: &Tensor<T>, g: &Tensor<T>) -> Result<()> {
+        if let Some(&i) = self.wanted_index.get(&tensor.id()) {
+            return accumulate(&mut self.results[i], g.clone());
+        }
+        if self.wanted.is_some() || !(tensor.is_leaf() || tensor.slot().retains_grad) {
+            return Ok(());
+        }
+        let stored = if self.create_graph {
+            g.clone()
+        } else {
+            owned_detached(g)
+        };
+        let mut slot = tensor.slot();
+        let mut current = slot.grad.take();
+        // Accumulation into .grad is never recorded unless create_graph.
+        accumulate(&mut current, stored)?;
+        slot.grad = current;
+        Ok(())
+    }
+
+    /// Runs the backward of `tensor`'s node on its gradient `g` and sends each input its
+    /// share. Returns whether the backward ran (so the node may be freed).
+    fn backpropagate(&mut self, tensor: &Tensor<T>, node: &Node<T>, g: &Tensor<T>) -> Result<bool> {
+        let inputs = node_inputs(node);
+        if is_freed(node) {
+            if self.wanted_index.contains_key(&tensor.id()) {
+                // Its gradient is the answer; nothing beyond it needs to run.
+                return Ok(false);
+            }
+            return Err(freed_graph_error(node));
+        }
+        if !inputs
+            .iter()
+            .any(|input| input.requires_grad() && self.is_needed(input))
+        {
+            return Ok(false);
+        }
+        let input_grads = run_op_backward(node, &inputs, g, self.create_graph)?;
+        let check_finite = self.anomaly && !has_non_finite(g);
+        for (i, (input, input_grad)) in inputs.iter().zip(input_grads).enumerate() {
+            let Some(input_grad) = input_grad else {
+                continue;
+            };
+            if !input.requires_grad() || !self.is_needed(input) {
+                continue;
+            }
+            let input_grad = reduce_to_input(node, i, input, input_grad)?;
+            if check_finite {
+                check_anomaly(node, i, input, &input_grad)?;
+            }
+            self.send(input.id(), input_grad)?;
+        }
+        Ok(true)
+    }
+}
+
+/// The node's own backward, after checking that nothing it saved was modified in place;
+/// one gradient (or `None`) per input.
+fn run_op_backward<T: Element>(
+    node: &Node<T>,
+    inputs: &[Tensor<T>],
+    g: &Tensor<T>,
+    create_graph: bool,
+) -> Result<Vec<Option<Tensor<T>>>> {
+    let op_guard = node.op.lock().unwrap_or_else(|e| e.into_inner());
+    let Some(op) = op_guard.as_ref() else {
+        return Err(freed_graph_error(node));
+    };
+    node.check_versions(inputs)?;
+    let ctx = BackwardCtx {
+        inputs,
+        create_graph,
+    };
+    let input_grads = op.backward(&ctx, g)?;
+    if input_grads.len() != inputs.len() {
+        return Err(TensorError::Autograd(format!(
+            "the backward of `{}` returned {} gradients for {} inputs",
+            node.name,
+            input_grads.len(),
+            inputs.len()
+        )));
+    }
+    Ok(input_grads)
 }
 
 fn accumulate<T: Element>(slot: &mut Option<Tensor<T>>, g: Tensor<T>) -> Result<()> {
@@ -237,225 +570,6 @@ fn owned_detached<T: Element>(g: &Tensor<T>) -> Tensor<T> {
 
 fn has_non_finite<T: Element>(t: &Tensor<T>) -> bool {
     t.with_contiguous_data(|d| d.iter().any(|v| !v.is_finite()))
-}
-
-/// The engine. Returns, when `wanted` is given, the gradient for each wanted tensor
-/// instead of accumulating into leaves.
-pub(crate) fn run_backward<T: Element>(
-    roots: &[Tensor<T>],
-    seeds: &[Tensor<T>],
-    wanted: Option<&[Tensor<T>]>,
-    options: BackwardOptions,
-) -> Result<Vec<Option<Tensor<T>>>> {
-    let create_graph = options.create_graph;
-    let retain_graph = options.retain_graph || create_graph;
-    for (root, seed) in roots.iter().zip(seeds) {
-        if root.shape() != seed.shape() {
-            return Err(TensorError::ShapeMismatch {
-                op: "backward",
-                detail: format!(
-                    "seed gradient of shape {:?} for an output of shape {:?}",
-                    seed.shape(),
-                    root.shape()
-                ),
-            });
-        }
-        if !root.requires_grad() {
-            return Err(TensorError::Autograd(format!(
-                "element 0 of tensors does not require grad and does not have a grad_fn (output of shape {:?})",
-                root.shape()
-            )));
-        }
-    }
-    let _mode = set_grad_enabled(create_graph);
-    let anomaly = is_anomaly_enabled();
-    let order = topological_order(roots)?;
-
-    let wanted_index: HashMap<usize, usize> = wanted
-        .map(|w| w.iter().enumerate().map(|(i, t)| (t.id(), i)).collect())
-        .unwrap_or_default();
-    let mut results: Vec<Option<Tensor<T>>> = vec![None; wanted.map_or(0, |w| w.len())];
-
-    let mut grads: HashMap<usize, Tensor<T>> = HashMap::new();
-    for (root, seed) in roots.iter().zip(seeds) {
-        let seed = if create_graph {
-            seed.clone()
-        } else {
-            seed.detach()
-        };
-        let mut slot = grads.remove(&root.id());
-        accumulate(&mut slot, seed)?;
-        if let Some(g) = slot {
-            grads.insert(root.id(), g);
-        }
-    }
-
-    // With explicit inputs, run only the part of the graph that leads to them (like
-    // PyTorch): nodes beyond them are neither executed nor freed.
-    let needed: Option<HashMap<usize, ()>> = wanted.map(|_| {
-        let mut needed = HashMap::new();
-        for tensor in order.iter().rev() {
-            // A freed node's inputs are gone; count it as needed so that reaching it
-            // reports the freed graph instead of silently returning zeros.
-            let leads_to_wanted = wanted_index.contains_key(&tensor.id())
-                || tensor.grad_fn().is_some_and(|node| {
-                    node.op.lock().unwrap_or_else(|e| e.into_inner()).is_none()
-                        || node
-                            .inputs
-                            .lock()
-                            .unwrap_or_else(|e| e.into_inner())
-                            .iter()
-                            .any(|input| needed.contains_key(&input.id()))
-                });
-            if leads_to_wanted {
-                needed.insert(tensor.id(), ());
-            }
-        }
-        needed
-    });
-    let is_needed = |t: &Tensor<T>| needed.as_ref().is_none_or(|n| n.contains_key(&t.id()));
-
-    for tensor in &order {
-        if !is_needed(tensor) {
-            continue;
-        }
-        let Some(mut g) = grads.remove(&tensor.id()) else {
-            continue;
-        };
-        // Hooks see (and may replace) the total gradient flowing into this tensor.
-        let hooks: Vec<_> = tensor.slot().hooks.clone();
-        for hook in hooks {
-            if let Some(replacement) = hook(&g) {
-                if replacement.shape() != g.shape() {
-                    return Err(TensorError::ShapeMismatch {
-                        op: "gradient hook",
-                        detail: format!(
-                            "hook returned shape {:?} for a gradient of shape {:?}",
-                            replacement.shape(),
-                            g.shape()
-                        ),
-                    });
-                }
-                g = replacement;
-            }
-        }
-        if let Some(&i) = wanted_index.get(&tensor.id()) {
-            accumulate(&mut results[i], g.clone())?;
-        } else if wanted.is_none() && (tensor.is_leaf() || tensor.slot().retains_grad) {
-            let stored = if create_graph {
-                g.clone()
-            } else {
-                owned_detached(&g)
-            };
-            let mut slot = tensor.slot();
-            let mut current = slot.grad.take();
-            // Accumulation into .grad is never recorded unless create_graph.
-            accumulate(&mut current, stored)?;
-            slot.grad = current;
-        }
-        let Some(node) = tensor.grad_fn() else {
-            continue;
-        };
-        let inputs: Vec<Tensor<T>> = node
-            .inputs
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone();
-        if node.op.lock().unwrap_or_else(|e| e.into_inner()).is_none() {
-            if wanted_index.contains_key(&tensor.id()) {
-                // Its gradient is the answer; nothing beyond it needs to run.
-                continue;
-            }
-            return Err(TensorError::Autograd(format!(
-                "{FREED_GRAPH} (op `{}`)",
-                node.name
-            )));
-        }
-        if !inputs
-            .iter()
-            .any(|input| input.requires_grad() && is_needed(input))
-        {
-            continue;
-        }
-        let input_grads = {
-            let op_guard = node.op.lock().unwrap_or_else(|e| e.into_inner());
-            let Some(op) = op_guard.as_ref() else {
-                return Err(TensorError::Autograd(format!(
-                    "{FREED_GRAPH} (op `{}`)",
-                    node.name
-                )));
-            };
-            node.check_versions(&inputs)?;
-            let ctx = BackwardCtx {
-                inputs: &inputs,
-                create_graph,
-            };
-            op.backward(&ctx, &g)?
-        };
-        if input_grads.len() != inputs.len() {
-            return Err(TensorError::Autograd(format!(
-                "the backward of `{}` returned {} gradients for {} inputs",
-                node.name,
-                input_grads.len(),
-                inputs.len()
-            )));
-        }
-        let upstream_finite = anomaly && !has_non_finite(&g);
-        for (i, (input, input_grad)) in inputs.iter().zip(input_grads).enumerate() {
-            let Some(input_grad) = input_grad else {
-                continue;
-            };
-            if !input.requires_grad() || !is_needed(input) {
-                continue;
-            }
-            if input_grad.shape() != input.shape() {
-                return Err(TensorError::ShapeMismatch {
-                    op: node.name,
-                    detail: format!(
-                        "backward produced a gradient of shape {:?} for input {i} of shape {:?}",
-                        input_grad.shape(),
-                        input.shape()
-                    ),
-                });
-            }
-            if upstream_finite && has_non_finite(&input_grad) {
-                let created = node
-                    .created_at
-                    .as_ref()
-                    .map(|bt| format!("; the op was created at:\n{bt}"))
-                    .unwrap_or_default();
-                if has_non_finite(input) {
-                    let origin = match input.grad_fn_name() {
-                        Some(producer) => {
-                            format!("the output of `{producer}`, shape {:?}", input.shape())
-                        }
-                        None => format!("a leaf tensor of shape {:?}", input.shape()),
-                    };
-                    return Err(TensorError::NonFiniteInput {
-                        op: node.name.to_string(),
-                        input: i,
-                        origin,
-                        created,
-                    });
-                }
-                return Err(TensorError::Anomaly {
-                    op: node.name.to_string(),
-                    input: i,
-                    created,
-                });
-            }
-            let mut slot = grads.remove(&input.id());
-            accumulate(&mut slot, input_grad)?;
-            if let Some(s) = slot {
-                grads.insert(input.id(), s);
-            }
-        }
-        if !retain_graph {
-            node.free();
-        }
-    }
-    drop(order);
-    Ok(results)
 }
 
 #[doc(hidden)]

@@ -16,8 +16,10 @@ use crate::tensor::Tensor;
 /// [`custom`](crate::autograd::custom) for helpers and an example).
 ///
 /// `backward` receives the gradient of the loss with respect to the op's output and
-/// returns one entry per input: the gradient with respect to that input (same shape as
-/// the input), or `None` where the input does not need one ([`BackwardCtx::needs_grad`]).
+/// returns one entry per input: the gradient with respect to that input, or `None` where
+/// the input does not need one ([`BackwardCtx::needs_grad`]). A gradient has the input's
+/// shape or a shape the input broadcasts to; the engine sums a broadcast gradient down to
+/// the input's shape, so a broadcasting op returns its gradients at the output's shape.
 ///
 /// Write the backward with ordinary tensor ops on `ctx.input(i)` and `grad_output`.
 /// When the caller asked for `create_graph`, those ops are recorded, and the gradient is
@@ -180,38 +182,39 @@ impl<T: Element> Node<T> {
 
     /// Releases the saved state and the links to the inputs.
     pub(crate) fn free(&self) {
-        let op = self.op.lock().unwrap_or_else(|e| e.into_inner()).take();
-        drop(op);
         self.saved_output
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .take();
-        let inputs = std::mem::take(&mut *self.inputs.lock().unwrap_or_else(|e| e.into_inner()));
-        drop_iteratively(inputs);
+        unlink(self.take_links());
+    }
+
+    /// Takes the backward (dropped here) and the input links (returned, for [`unlink`]).
+    fn take_links(&self) -> Vec<Tensor<T>> {
+        drop(self.op.lock().unwrap_or_else(|e| e.into_inner()).take());
+        std::mem::take(&mut *self.inputs.lock().unwrap_or_else(|e| e.into_inner()))
     }
 }
 
 impl<T: Element> Drop for Node<T> {
     fn drop(&mut self) {
         LIVE_NODES.fetch_sub(1, Ordering::Relaxed);
-        // Dropping a long chain recursively (tensor -> node -> input tensor -> node ...)
-        // overflows the stack, so unlink the chain with an explicit work list.
-        let op = self.op.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-        drop(op);
-        let inputs = std::mem::take(self.inputs.get_mut().unwrap_or_else(|e| e.into_inner()));
-        drop_iteratively(inputs);
+        unlink(self.take_links());
     }
 }
 
-/// Drops tensors without recursion through their graph.
-pub(crate) fn drop_iteratively<T: Element>(tensors: Vec<Tensor<T>>) {
+/// Drops tensors and, through them, the graph behind them, without recursion: the one
+/// place the graph is unlinked (by a dropped tensor's node, and by a freed node).
+///
+/// Dropping a long chain recursively (tensor → node → input tensor → node …) overflows
+/// the stack, so a node whose last handle goes away hands its inputs to a work list
+/// instead of dropping them in place.
+fn unlink<T: Element>(tensors: Vec<Tensor<T>>) {
     let mut stack = tensors;
     while let Some(tensor) = stack.pop() {
         if let Some(node) = tensor.take_grad_fn_if_unique() {
-            if let Ok(mut node) = Arc::try_unwrap(node) {
-                let op = node.op.get_mut().unwrap_or_else(|e| e.into_inner()).take();
-                drop(op);
-                stack.append(node.inputs.get_mut().unwrap_or_else(|e| e.into_inner()));
+            if let Ok(node) = Arc::try_unwrap(node) {
+                stack.append(&mut node.take_links());
             }
         }
     }

@@ -25,7 +25,7 @@
 //! this on every level the machine can run.
 //!
 //! ```
-//! use myelin_tensor::kernels::dispatch::{dispatch, Kernel};
+//! use myelin_tensor::simd::{dispatch, Kernel};
 //!
 //! /// Doubles a slice in place.
 //! struct Double<'a>(&'a mut [f32]);

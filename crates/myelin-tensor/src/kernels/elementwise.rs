@@ -1,5 +1,6 @@
 //! The one elementwise kernel path: contiguous slices in chunks, split across threads
 //! above a size threshold, strided and broadcast layouts through one run iterator.
+//! Slices and layouts only; `ops::map` applies these loops to tensors.
 //!
 //! Closures passed here are inlined into straight loops with no branches of their own,
 //! so the compiler vectorises them.
@@ -7,11 +8,9 @@
 use rayon::prelude::*;
 
 use crate::element::Element;
-use crate::error::Result;
 use crate::kernels::dispatch::{dispatch, Kernel};
-use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
+use crate::shape::{for_each_run, Layout};
 use crate::storage::alloc;
-use crate::tensor::Tensor;
 
 /// Tensors with fewer elements than this stay on the calling thread: below it, waking
 /// a second core costs more than it saves.
@@ -254,31 +253,6 @@ pub fn zip3<T: Element, F: Fn3<T>>(a: &[T], b: &[T], c: &[T], dst: &mut [T], f: 
     }
 }
 
-/// A contiguous copy of a tensor's elements (borrowing when already contiguous).
-pub(crate) fn contiguous_values<T: Element>(x: &Tensor<T>) -> ContiguousValues<'_, T> {
-    if x.is_contiguous() {
-        ContiguousValues::Borrowed(x.storage_read(), x.layout().offset, x.numel())
-    } else {
-        ContiguousValues::Owned(gather(x.layout(), &x.storage_read()))
-    }
-}
-
-/// Row-major elements of a tensor, either borrowed from its storage or copied.
-pub(crate) enum ContiguousValues<'a, T: Element> {
-    Borrowed(std::sync::RwLockReadGuard<'a, Vec<T>>, usize, usize),
-    Owned(Vec<T>),
-}
-
-impl<T: Element> std::ops::Deref for ContiguousValues<'_, T> {
-    type Target = [T];
-    fn deref(&self) -> &[T] {
-        match self {
-            ContiguousValues::Borrowed(g, off, n) => &g[*off..*off + *n],
-            ContiguousValues::Owned(v) => v,
-        }
-    }
-}
-
 /// Copies a transposed matrix (`[rows, cols]` whose *rows* are the contiguous direction)
 /// in 32×32 tiles, so both the reads and the writes stay within a few cache lines.
 fn gather_transposed<T: Element>(layout: &Layout, data: &[T], out: &mut [T]) {
@@ -319,72 +293,24 @@ pub(crate) fn gather<T: Element>(layout: &Layout, data: &[T]) -> Vec<T> {
     out
 }
 
-/// `f` applied to every element; the result is contiguous.
-pub(crate) fn unary<T: Element, F: Fn1<T>>(x: &Tensor<T>, f: F) -> Tensor<T> {
-    let src = contiguous_values(x);
-    let mut out = alloc(src.len());
-    map(&src, &mut out, f);
-    drop(src);
-    Tensor::from_data(out, x.shape())
-}
-
-/// The single value of a layout whose every element is the same storage slot (a
-/// broadcast scalar, such as the gradient of a `sum`), if it is one.
-fn uniform_value<T: Element>(x: &Tensor<T>) -> Option<T> {
-    let layout = x.layout();
-    let uniform = layout
-        .shape
-        .iter()
-        .zip(&layout.strides)
-        .all(|(&size, &stride)| size <= 1 || stride == 0);
-    (uniform && layout.numel() > 0).then(|| x.storage_read()[layout.offset])
-}
-
-/// `f` applied pairwise with NumPy broadcasting; the result is contiguous.
-///
-/// Fast paths: equal contiguous shapes, and one side a broadcast scalar (both a plain
-/// vectorised map). Everything else walks runs of the last dimension, split over threads
-/// along the first dimension when large.
-pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
-    op: &'static str,
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    f: F,
-) -> Result<Tensor<T>> {
-    if a.shape() == b.shape() && a.is_contiguous() && b.is_contiguous() {
-        let (va, vb) = (contiguous_values(a), contiguous_values(b));
-        let mut out = alloc(va.len());
-        zip(&va, &vb, &mut out, f);
-        return Ok(Tensor::from_data(out, a.shape()));
-    }
-    let shape = broadcast_shapes(op, a.shape(), b.shape())?;
-    crate::shape::checked_numel::<T>(op, &shape)?;
-    if shape.as_slice() == a.shape() && a.is_contiguous() {
-        if let Some(y) = uniform_value(b) {
-            let va = contiguous_values(a);
-            let mut out = alloc(va.len());
-            map(&va, &mut out, |x| f(x, y));
-            return Ok(Tensor::from_data(out, &shape));
-        }
-    }
-    if shape.as_slice() == b.shape() && b.is_contiguous() {
-        if let Some(x) = uniform_value(a) {
-            let vb = contiguous_values(b);
-            let mut out = alloc(vb.len());
-            map(&vb, &mut out, |y| f(x, y));
-            return Ok(Tensor::from_data(out, &shape));
-        }
-    }
-    let la = broadcast_layout(a.layout(), &shape);
-    let lb = broadcast_layout(b.layout(), &shape);
-    let numel: usize = shape.iter().product();
-    let (da, db) = (a.storage_read(), b.storage_read());
-    let mut out = alloc(numel);
+/// `out = f(a, b)` over a broadcast shape: `la` and `lb` are the operands' layouts
+/// already broadcast to it (stride 0 along broadcast dimensions) over `da` and `db`, and
+/// `out` is contiguous. Large outputs are split across threads along the first dimension.
+pub(crate) fn broadcast_zip<T: Element, F: Fn(T, T) -> T + Sync>(
+    la: &Layout,
+    lb: &Layout,
+    da: &[T],
+    db: &[T],
+    out: &mut [T],
+    f: &F,
+) {
+    let shape = &la.shape;
+    let numel = out.len();
     let rows = shape.first().copied().unwrap_or(1);
     if numel >= PARALLEL_THRESHOLD && rows >= 2 && shape.len() >= 2 {
         let row_len = numel / rows;
         let rows_per_task = rows.div_ceil(4 * rayon::current_num_threads().max(1));
-        par_chunks(&mut out, rows_per_task * row_len, &|at, chunk| {
+        par_chunks(out, rows_per_task * row_len, &|at, chunk| {
             let first = at / row_len;
             let count = chunk.len() / row_len;
             let narrow = |l: &Layout| {
@@ -393,13 +319,11 @@ pub(crate) fn binary<T: Element, F: Fn(T, T) -> T + Sync>(
                 l.shape[0] = count;
                 l
             };
-            broadcast_runs(&narrow(&la), &narrow(&lb), &da, &db, chunk, &f);
+            broadcast_runs(&narrow(la), &narrow(lb), da, db, chunk, f);
         });
     } else {
-        broadcast_runs(&la, &lb, &da, &db, &mut out, &f);
+        broadcast_runs(la, lb, da, db, out, f);
     }
-    drop((da, db));
-    Ok(Tensor::from_data(out, &shape))
 }
 
 /// One run of the broadcasting loop: `dst[i] = f(a[i·sa], b[i·sb])`, where `a` and `b`
@@ -481,9 +405,9 @@ fn broadcast_runs<T: Element, F: Fn(T, T) -> T>(
 }
 
 /// A three-argument function with its first argument fixed.
-struct FixFirst<'a, F, T> {
-    f: &'a F,
-    x: T,
+pub(crate) struct FixFirst<'a, F, T> {
+    pub(crate) f: &'a F,
+    pub(crate) x: T,
 }
 impl<T: Element, F: Fn3<T>> Fn2<T> for FixFirst<'_, F, T> {
     #[inline(always)]
@@ -493,9 +417,9 @@ impl<T: Element, F: Fn3<T>> Fn2<T> for FixFirst<'_, F, T> {
 }
 
 /// A three-argument function with its third argument fixed.
-struct FixThird<'a, F, T> {
-    f: &'a F,
-    z: T,
+pub(crate) struct FixThird<'a, F, T> {
+    pub(crate) f: &'a F,
+    pub(crate) z: T,
 }
 impl<T: Element, F: Fn3<T>> Fn2<T> for FixThird<'_, F, T> {
     #[inline(always)]
@@ -505,10 +429,10 @@ impl<T: Element, F: Fn3<T>> Fn2<T> for FixThird<'_, F, T> {
 }
 
 /// A three-argument function with its first and third arguments fixed.
-struct FixFirstAndThird<'a, F, T> {
-    f: &'a F,
-    x: T,
-    z: T,
+pub(crate) struct FixFirstAndThird<'a, F, T> {
+    pub(crate) f: &'a F,
+    pub(crate) x: T,
+    pub(crate) z: T,
 }
 impl<T: Element, F: Fn3<T>> Fn1<T> for FixFirstAndThird<'_, F, T> {
     #[inline(always)]
@@ -517,62 +441,21 @@ impl<T: Element, F: Fn3<T>> Fn1<T> for FixFirstAndThird<'_, F, T> {
     }
 }
 
-/// `f` applied to three same-shaped tensors (no broadcasting); the result is contiguous.
-pub(crate) fn ternary<T: Element, F: Fn3<T>>(
-    a: &Tensor<T>,
-    b: &Tensor<T>,
-    c: &Tensor<T>,
-    f: F,
-) -> Tensor<T> {
-    debug_assert!(a.shape() == b.shape() && b.shape() == c.shape());
-    // Broadcast scalars (a `sum`'s gradient, a scalar operand) are read once, never
-    // materialised.
-    let (ua, uc) = (uniform_value(a), uniform_value(c));
-    let out = match (ua, uc) {
-        (Some(x), Some(z)) => {
-            let vb = contiguous_values(b);
-            let mut out = alloc(vb.len());
-            map(&vb, &mut out, FixFirstAndThird { f: &f, x, z });
-            out
-        }
-        (Some(x), None) => {
-            let (vb, vc) = (contiguous_values(b), contiguous_values(c));
-            let mut out = alloc(vb.len());
-            zip(&vb, &vc, &mut out, FixFirst { f: &f, x });
-            out
-        }
-        (None, Some(z)) => {
-            let (va, vb) = (contiguous_values(a), contiguous_values(b));
-            let mut out = alloc(va.len());
-            zip(&va, &vb, &mut out, FixThird { f: &f, z });
-            out
-        }
-        (None, None) => {
-            let (va, vb, vc) = (
-                contiguous_values(a),
-                contiguous_values(b),
-                contiguous_values(c),
-            );
-            let mut out = alloc(va.len());
-            zip3(&va, &vb, &vc, &mut out, f);
-            out
-        }
-    };
-    Tensor::from_data(out, a.shape())
-}
-
 #[cfg(test)]
 mod tests {
-    use crate::tensor::Tensor;
+    use super::gather;
+    use crate::shape::Layout;
 
     #[test]
     fn tiled_transpose_copy_matches_index_arithmetic() {
         for (rows, cols) in [(1, 7), (33, 70), (64, 64), (100, 3)] {
             let values: Vec<f32> = (0..rows * cols).map(|i| i as f32).collect();
-            let m = Tensor::from_vec(values, &[rows, cols]).unwrap();
-            let t = m.t().contiguous();
-            assert_eq!(t.shape(), &[cols, rows]);
-            let got = t.to_vec();
+            // The transpose of a row-major [rows, cols] matrix: shape [cols, rows].
+            let mut layout = Layout::contiguous(&[cols, rows]);
+            layout.strides[0] = 1;
+            layout.strides[1] = cols;
+            let got = gather(&layout, &values);
+            assert_eq!(got.len(), rows * cols);
             for c in 0..cols {
                 for r in 0..rows {
                     assert_eq!(got[c * rows + r], (r * cols + c) as f32);

@@ -1,13 +1,13 @@
-//! Raw loops with no autodiff: elementwise maps, reductions, matrix multiplication and
-//! indexing. Ops in [`crate::ops`] call these and record their backward.
+//! Raw loops with no autodiff and no tensors: elementwise maps, reductions, matrix
+//! multiplication and indexing over slices and layouts. Ops in [`crate::ops`] call these
+//! (tensor-level elementwise maps through `ops::map`) and record their backward.
 //!
-//! The elementwise and dispatch modules are public so that crates built on the custom-op
-//! API (the activations) can run their fused kernels through the same path as the
-//! built-in ops, at the same run-time-selected SIMD level.
+//! Crate-private; [`crate::simd`] re-exports the dispatch and elementwise loops for
+//! crates that run fused kernels of their own at the same run-time-selected SIMD level.
 
 pub(crate) mod conv;
-pub mod dispatch;
-pub mod elementwise;
+pub(crate) mod dispatch;
+pub(crate) mod elementwise;
 pub(crate) mod im2col;
 pub(crate) mod matmul;
 pub(crate) mod pool;

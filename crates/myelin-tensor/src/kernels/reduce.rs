@@ -8,16 +8,16 @@ use crate::kernels::dispatch::{dispatch, Kernel};
 use crate::kernels::elementwise::{gather, par_chunks, PARALLEL_THRESHOLD};
 use crate::shape::{Dims, Layout};
 use crate::storage::alloc;
-use crate::tensor::Tensor;
 
-/// Applies `f` to each row of reduced elements; returns one result per kept position, in
-/// row-major order of the kept dimensions. `dims` is sorted and unique.
+/// Applies `f` to each row of reduced elements of `layout` over `data`; returns one
+/// result per kept position, in row-major order of the kept dimensions. `dims` is sorted
+/// and unique.
 pub(crate) fn reduce_rows<T: Element, R: Send, F: Fn(&[T]) -> R + Sync>(
-    x: &Tensor<T>,
+    layout: &Layout,
+    data: &[T],
     dims: &[usize],
     f: F,
 ) -> Vec<R> {
-    let layout = x.layout();
     let kept: Vec<usize> = (0..layout.shape.len())
         .filter(|d| !dims.contains(d))
         .collect();
@@ -32,12 +32,11 @@ pub(crate) fn reduce_rows<T: Element, R: Send, F: Fn(&[T]) -> R + Sync>(
     if row_len == 0 {
         return (0..rows).map(|_| f(&[])).collect();
     }
-    let data = x.storage_read();
     let owned;
     let values: &[T] = if permuted.is_contiguous() {
         &data[permuted.offset..permuted.offset + rows * row_len]
     } else {
-        owned = gather(&permuted, &data);
+        owned = gather(&permuted, data);
         &owned
     };
     if rows * row_len >= PARALLEL_THRESHOLD && rows > 1 {
@@ -107,16 +106,17 @@ fn sum_rows<T: Element>(values: &[T], outer: usize, inner: usize, start: usize, 
     }
 }
 
-/// Sum over `dims`. When the reduced dimensions lead a contiguous tensor (a bias
-/// gradient: sum over the batch), rows are accumulated in place instead of transposed.
-pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
-    let ndim = x.ndim();
+/// Sum over `dims` of `layout` over `data`. When the reduced dimensions lead a
+/// contiguous layout (a bias gradient: sum over the batch), rows are accumulated in place
+/// instead of transposed.
+pub(crate) fn sum<T: Element>(layout: &Layout, data: &[T], dims: &[usize]) -> Vec<T> {
+    let ndim = layout.shape.len();
     let leading = dims.iter().enumerate().all(|(i, &d)| i == d);
-    if leading && !dims.is_empty() && dims.len() < ndim && x.is_contiguous() {
-        let outer: usize = dims.iter().map(|&d| x.shape()[d]).product();
-        let inner: usize = x.shape()[dims.len()..].iter().product();
-        let data = x.storage_read();
-        let base = x.layout().offset;
+    let contiguous = layout.is_contiguous();
+    if leading && !dims.is_empty() && dims.len() < ndim && contiguous {
+        let outer: usize = dims.iter().map(|&d| layout.shape[d]).product();
+        let inner: usize = layout.shape[dims.len()..].iter().product();
+        let base = layout.offset;
         let values = &data[base..base + outer * inner];
         let accumulate = |start: usize, out: &mut [T]| {
             dispatch(SumRows {
@@ -136,14 +136,14 @@ pub(crate) fn sum<T: Element>(x: &Tensor<T>, dims: &[usize]) -> Vec<T> {
         }
         return out;
     }
-    if dims.len() == ndim && x.is_contiguous() && x.numel() >= PARALLEL_THRESHOLD {
+    let numel = layout.numel();
+    if dims.len() == ndim && contiguous && numel >= PARALLEL_THRESHOLD {
         // One long row: partial sums per chunk on all threads.
-        let data = x.storage_read();
-        let values = &data[x.layout().offset..x.layout().offset + x.numel()];
+        let values = &data[layout.offset..layout.offset + numel];
         let partial: Vec<T> = values.par_chunks(1 << 16).map(sum_slice).collect();
         return vec![sum_slice(&partial)];
     }
-    reduce_rows(x, dims, sum_slice)
+    reduce_rows(layout, data, dims, sum_slice)
 }
 
 /// The output shape of a reduction.

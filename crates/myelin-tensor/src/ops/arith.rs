@@ -1,17 +1,20 @@
 //! Broadcasting binary arithmetic: add, sub, mul, div, maximum, minimum, and the
-//! operator overloads. Each backward reduces the gradient back to the input's shape.
+//! operator overloads. Each backward returns gradients at the broadcast shape; the
+//! engine sums them back to each input's shape.
 
 use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
-use crate::kernels::elementwise;
+use crate::kernels::elementwise::Fn3;
+use crate::ops::map;
 use crate::tensor::Tensor;
 
 type Grads<T> = Result<Vec<Option<Tensor<T>>>>;
 
-/// `g` reduced to the shape of input `i` when that input needs a gradient.
+/// `g` for input `i` when that input needs a gradient (the engine reduces it to the
+/// input's shape).
 fn to_input<T: Element>(
     ctx: &BackwardCtx<'_, T>,
     i: usize,
@@ -20,7 +23,7 @@ fn to_input<T: Element>(
     if !ctx.needs_grad(i) {
         return Ok(None);
     }
-    Ok(Some(g()?.try_sum_to(ctx.input(i).shape())?))
+    Ok(Some(g()?))
 }
 
 struct AddBackward;
@@ -141,7 +144,7 @@ enum ShareFn {
     MinB,
 }
 
-impl<T: Element, const MAX: bool, const TO_A: bool> elementwise::Fn3<T> for Share<MAX, TO_A> {
+impl<T: Element, const MAX: bool, const TO_A: bool> Fn3<T> for Share<MAX, TO_A> {
     #[inline(always)]
     fn call(&self, g: T, x: T, y: T) -> T {
         let a_wins = if MAX { x > y } else { x < y };
@@ -161,10 +164,10 @@ impl<T: Element, const MAX: bool, const TO_A: bool> elementwise::Fn3<T> for Shar
 impl ShareFn {
     fn apply<T: Element>(self, g: &Tensor<T>, a: &Tensor<T>, b: &Tensor<T>) -> Tensor<T> {
         match self {
-            ShareFn::MaxA => elementwise::ternary(g, a, b, Share::<true, true>),
-            ShareFn::MaxB => elementwise::ternary(g, a, b, Share::<true, false>),
-            ShareFn::MinA => elementwise::ternary(g, a, b, Share::<false, true>),
-            ShareFn::MinB => elementwise::ternary(g, a, b, Share::<false, false>),
+            ShareFn::MaxA => map::ternary(g, a, b, Share::<true, true>),
+            ShareFn::MaxB => map::ternary(g, a, b, Share::<true, false>),
+            ShareFn::MinA => map::ternary(g, a, b, Share::<false, true>),
+            ShareFn::MinB => map::ternary(g, a, b, Share::<false, false>),
         }
     }
 }
@@ -172,34 +175,34 @@ impl ShareFn {
 impl<T: Element> Tensor<T> {
     /// `self + other` with broadcasting.
     pub fn try_add(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("add", self, other, |a, b| a + b)?;
+        let out = map::binary("add", self, other, |a, b| a + b)?;
         Ok(Tensor::record(out, &[self, other], || AddBackward))
     }
     /// `self − other` with broadcasting.
     pub fn try_sub(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("sub", self, other, |a, b| a - b)?;
+        let out = map::binary("sub", self, other, |a, b| a - b)?;
         Ok(Tensor::record(out, &[self, other], || SubBackward))
     }
     /// `self · other` elementwise with broadcasting.
     pub fn try_mul(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("mul", self, other, |a, b| a * b)?;
+        let out = map::binary("mul", self, other, |a, b| a * b)?;
         Ok(Tensor::record(out, &[self, other], || MulBackward))
     }
     /// `self / other` elementwise with broadcasting.
     pub fn try_div(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("div", self, other, |a, b| a / b)?;
+        let out = map::binary("div", self, other, |a, b| a / b)?;
         Ok(Tensor::record(out, &[self, other], || DivBackward))
     }
     /// Elementwise maximum (NaN-propagating, like PyTorch).
     pub fn try_maximum(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("maximum", self, other, T::max_nan)?;
+        let out = map::binary("maximum", self, other, T::max_nan)?;
         Ok(Tensor::record(out, &[self, other], || ExtremumBackward {
             is_max: true,
         }))
     }
     /// Elementwise minimum (NaN-propagating, like PyTorch).
     pub fn try_minimum(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-        let out = elementwise::binary("minimum", self, other, T::min_nan)?;
+        let out = map::binary("minimum", self, other, T::min_nan)?;
         Ok(Tensor::record(out, &[self, other], || ExtremumBackward {
             is_max: false,
         }))

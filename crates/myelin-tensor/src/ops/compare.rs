@@ -4,14 +4,14 @@
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
-use crate::kernels::elementwise;
+use crate::ops::map;
 use crate::tensor::Tensor;
 
 macro_rules! comparison {
     ($(#[$doc:meta])* $name:ident, $label:literal, $cmp:tt) => {
         $(#[$doc])*
         pub fn $name(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
-            elementwise::binary($label, &self.detach(), &other.detach(), |a, b| {
+            map::binary($label, &self.detach(), &other.detach(), |a, b| {
                 if a $cmp b { T::one() } else { T::zero() }
             })
         }
@@ -46,7 +46,7 @@ impl<T: Element> Tensor<T> {
 
     /// Mask of NaN entries.
     pub fn isnan(&self) -> Tensor<T> {
-        elementwise::unary(&self.detach(), |v: T| {
+        map::unary(&self.detach(), |v: T| {
             if v.is_nan() {
                 T::one()
             } else {
@@ -69,7 +69,7 @@ impl<T: Element> Tensor<T> {
         let m = mask.detach().try_broadcast_to(&shape)?;
         let a = on_true.detach().try_broadcast_to(&shape)?;
         let b = on_false.detach().try_broadcast_to(&shape)?;
-        let out = elementwise::ternary(&m, &a, &b, |m, a, b| if m != T::zero() { a } else { b });
+        let out = map::ternary(&m, &a, &b, |m, a, b| if m != T::zero() { a } else { b });
         let mask = mask.detach();
         Ok(Tensor::record(out, &[on_true, on_false], move || {
             WhereBackward { mask }
@@ -99,7 +99,7 @@ impl<T: Element> BackwardOp<T> for WhereBackward<T> {
             } else {
                 Tensor::where_(&self.mask, &zero, g)?
             };
-            Ok(Some(selected.try_sum_to(ctx.input(i).shape())?))
+            Ok(Some(selected))
         };
         Ok(vec![pick(0)?, pick(1)?])
     }

@@ -17,8 +17,8 @@ use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
 use crate::kernels::conv::{conv_forward, conv_input_grad, conv_weight_grad, ConvShape};
-use crate::kernels::elementwise::contiguous_values;
 use crate::kernels::im2col::Im2col;
+use crate::ops::map::contiguous_values;
 use crate::storage::alloc;
 use crate::tensor::Tensor;
 

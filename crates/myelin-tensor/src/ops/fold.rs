@@ -5,9 +5,9 @@ use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
 use crate::kernels::conv::{fold_batch, unfold_batch};
-use crate::kernels::elementwise::contiguous_values;
 use crate::kernels::im2col::Im2col;
 use crate::ops::conv::{arg_err, batched, check_positive, out_size, shape_err, Spatial};
+use crate::ops::map::contiguous_values;
 use crate::storage::alloc;
 use crate::tensor::Tensor;
 

@@ -6,7 +6,7 @@
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
-use crate::kernels::elementwise::contiguous_values;
+use crate::ops::map::contiguous_values;
 use crate::shape::{checked_numel, normalize_dim};
 use crate::storage::alloc;
 use crate::tensor::Tensor;

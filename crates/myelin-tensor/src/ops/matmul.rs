@@ -16,14 +16,14 @@ impl<T: Element> BackwardOp<T> for MatmulBackward {
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Result<Vec<Option<Tensor<T>>>> {
         let (a, b) = (ctx.input(0), ctx.input(1));
-        // dA = G·Bᵀ, dB = Aᵀ·G, summed over broadcast batch dimensions.
+        // dA = G·Bᵀ, dB = Aᵀ·G; the engine sums them over broadcast batch dimensions.
         let ga = if ctx.needs_grad(0) {
-            Some(g.try_matmul(&b.t())?.try_sum_to(a.shape())?)
+            Some(g.try_matmul(&b.t())?)
         } else {
             None
         };
         let gb = if ctx.needs_grad(1) {
-            Some(a.t().try_matmul(g)?.try_sum_to(b.shape())?)
+            Some(a.t().try_matmul(g)?)
         } else {
             None
         };

@@ -7,6 +7,7 @@ pub mod conv;
 pub mod fold;
 pub mod index;
 pub mod index_ranges;
+pub(crate) mod map;
 pub mod mask;
 pub mod matmul;
 pub mod pad;

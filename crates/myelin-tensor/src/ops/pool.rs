@@ -12,11 +12,11 @@ use std::sync::Arc;
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
-use crate::kernels::elementwise::contiguous_values;
 use crate::kernels::pool::{
     max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows,
 };
 use crate::ops::conv::{arg_err, batched, check_positive, shape_err, Spatial};
+use crate::ops::map::contiguous_values;
 use crate::storage::alloc;
 use crate::tensor::Tensor;
 

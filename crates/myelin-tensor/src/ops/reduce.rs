@@ -38,7 +38,7 @@ impl<T: Element> Tensor<T> {
     /// Sum over `dims` (empty: all), keeping reduced dims as size 1 when `keepdim`.
     pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         let dims = normalize_dims("sum", dims, self.ndim())?;
-        let values = sum(self, &dims);
+        let values = sum(self.layout(), &self.storage_read(), &dims);
         let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
         Ok(Tensor::record(out, &[self], move || SumBackward { dims }))
     }
@@ -98,7 +98,9 @@ impl<T: Element> Tensor<T> {
             });
         }
         let pick = if is_max { T::max_nan } else { T::min_nan };
-        let values = reduce_rows(self, &dims, |row| row.iter().copied().fold(row[0], pick));
+        let values = reduce_rows(self.layout(), &self.storage_read(), &dims, |row| {
+            row.iter().copied().fold(row[0], pick)
+        });
         let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
         let saved = out.detach();
         Ok(Tensor::record(out, &[self], move || ExtremumGrad {
@@ -130,19 +132,24 @@ impl<T: Element> Tensor<T> {
                 ),
             });
         }
-        Ok(reduce_rows(self, &dims, |row| {
-            let mut best = 0;
-            for (i, &v) in row.iter().enumerate() {
-                let b = row[best];
-                if b.is_nan() {
-                    break;
+        Ok(reduce_rows(
+            self.layout(),
+            &self.storage_read(),
+            &dims,
+            |row| {
+                let mut best = 0;
+                for (i, &v) in row.iter().enumerate() {
+                    let b = row[best];
+                    if b.is_nan() {
+                        break;
+                    }
+                    if v.is_nan() || (is_max && v > b) || (!is_max && v < b) {
+                        best = i;
+                    }
                 }
-                if v.is_nan() || (is_max && v > b) || (!is_max && v < b) {
-                    best = i;
-                }
-            }
-            best
-        }))
+                best
+            },
+        ))
     }
 
     /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
@@ -185,7 +192,7 @@ impl<T: Element> Tensor<T> {
             let _guard = crate::no_grad();
             let m = self.max_dims(dims, true)?;
             // A row of −∞ (or +∞) would give ∞ − ∞; shift by 0 there instead.
-            crate::kernels::elementwise::unary(&m, |v: T| if v.is_finite() { v } else { T::zero() })
+            crate::ops::map::unary(&m, |v: T| if v.is_finite() { v } else { T::zero() })
         };
         let lse = self
             .try_sub(&shift)?
@@ -200,7 +207,14 @@ impl<T: Element> Tensor<T> {
         }
     }
 
-    /// Sums a (broadcast) tensor down to `shape`: the adjoint of `broadcast_to`.
+    /// [`try_sum_to`](Self::try_sum_to), panicking with the same message on a shape that
+    /// does not broadcast to `self`'s.
+    pub fn sum_to(&self, shape: &[usize]) -> Tensor<T> {
+        self.try_sum_to(shape).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    /// Sums a (broadcast) tensor down to `shape`: the adjoint of `broadcast_to`
+    /// (PyTorch's `sum_to_size`).
     pub fn try_sum_to(&self, shape: &[usize]) -> Result<Tensor<T>> {
         if self.shape() == shape {
             return Ok(self.clone());
@@ -266,7 +280,7 @@ impl<T: Element> BackwardOp<T> for ExtremumGrad<T> {
         let out = self.output.try_reshape(&keep)?;
         // Positions attaining the extremum, each taking an equal share (not recorded:
         // the mask is piecewise constant).
-        let mask = crate::kernels::elementwise::binary(self.name, &x.detach(), &out, |v, m| {
+        let mask = crate::ops::map::binary(self.name, &x.detach(), &out, |v, m| {
             if v == m || (v.is_nan() && m.is_nan()) {
                 T::one()
             } else {

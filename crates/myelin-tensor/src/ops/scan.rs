@@ -5,8 +5,8 @@
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::Result;
-use crate::kernels::elementwise::contiguous_values;
 use crate::ops::index::split_at_dim;
+use crate::ops::map::contiguous_values;
 use crate::shape::{normalize_dim, normalize_dims};
 use crate::storage::alloc;
 use crate::tensor::Tensor;

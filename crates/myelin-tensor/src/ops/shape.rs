@@ -6,7 +6,8 @@ use std::sync::Arc;
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::{Result, TensorError};
-use crate::kernels::elementwise::{contiguous_values, gather};
+use crate::kernels::elementwise::gather;
+use crate::ops::map::contiguous_values;
 use crate::shape::{
     broadcast_layout, broadcast_shapes, checked_numel, normalize_dim, Dims, Layout,
 };
@@ -73,8 +74,9 @@ impl<T: Element> BackwardOp<T> for BroadcastBackward {
     fn saves_input(&self, _i: usize) -> bool {
         false
     }
-    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
-        Ok(vec![Some(g.try_sum_to(ctx.input(0).shape())?)])
+    /// The engine sums the gradient down to the input's shape.
+    fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+        Ok(vec![Some(g.clone())])
     }
 }
 
@@ -315,6 +317,13 @@ impl<T: Element> Tensor<T> {
     pub fn squeeze_all(&self) -> Tensor<T> {
         let shape: Vec<usize> = self.shape().iter().copied().filter(|&s| s != 1).collect();
         self.reshape(&shape)
+    }
+
+    /// [`try_narrow`](Self::try_narrow), panicking with the same message on a bad
+    /// dimension or range.
+    pub fn narrow(&self, dim: isize, start: usize, len: usize) -> Tensor<T> {
+        self.try_narrow(dim, start, len)
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// `len` entries of dimension `dim` starting at `start` (a view).

@@ -12,7 +12,7 @@ use std::cmp::Ordering;
 
 use crate::element::Element;
 use crate::error::{Result, TensorError};
-use crate::kernels::elementwise::contiguous_values;
+use crate::ops::map::contiguous_values;
 use crate::shape::normalize_dim;
 use crate::tensor::Tensor;
 
