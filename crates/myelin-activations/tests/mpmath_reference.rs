@@ -3,6 +3,8 @@
 
 use myelin_activations::{Elementwise, Smoothness};
 
+// Generated digits, some of which happen to be well-known constants.
+#[allow(clippy::approx_constant)]
 #[path = "fixtures/mpmath_reference.rs"]
 mod fixture;
 
