@@ -12,7 +12,7 @@
 //! for them: every function here returns `None`.
 
 use crate::quadrature::gaussian_expectation;
-use crate::spec::{Activation, Elementwise};
+use crate::spec::Activation;
 
 /// All three gains of an activation.
 #[derive(Clone, Copy, Debug, PartialEq)]
@@ -32,14 +32,7 @@ pub struct Gains {
 /// Note PyTorch's values are conventions, not moment-preserving: tanh's 5/3 and SELU's
 /// 3/4 differ from [`forward_gain`].
 pub fn pytorch_gain(activation: &Activation) -> Option<f64> {
-    match activation.as_elementwise()? {
-        Elementwise::Identity | Elementwise::Sigmoid => Some(1.0),
-        Elementwise::Tanh => Some(5.0 / 3.0),
-        Elementwise::Relu => Some(std::f64::consts::SQRT_2),
-        Elementwise::LeakyRelu { slope } => Some((2.0 / (1.0 + slope * slope)).sqrt()),
-        Elementwise::Selu => Some(0.75),
-        _ => None,
-    }
+    activation.as_elementwise()?.table_pytorch_gain()
 }
 
 /// `1/√E[f(z)²]`, `z ~ N(0, 1)`: the weight gain that keeps the forward second moment at 1.
@@ -141,6 +134,18 @@ mod tests {
         assert!((backward_gain(&tanh).unwrap() - backward).abs() < 1e-11);
         assert!((forward - 1.592_537).abs() < 1e-6, "{forward}");
         assert_eq!(pytorch_gain(&tanh), Some(5.0 / 3.0));
+    }
+
+    #[test]
+    fn squareplus_forward_gain_is_closed_form() {
+        // f² = (x² + 2x√(x²+b) + x² + b)/4 and the middle term is odd: E[f²] = (2 + b)/4.
+        for b in [4.0f64, 0.5, 9.0] {
+            let gain = forward_gain(&parse(&format!("squareplus(b={b})"))).unwrap();
+            assert!(
+                (gain - (4.0 / (2.0 + b)).sqrt()).abs() < 1e-12,
+                "b = {b}: {gain}"
+            );
+        }
     }
 
     #[test]

@@ -36,12 +36,14 @@ pub mod gain;
 pub mod meta;
 pub mod quadrature;
 pub mod spec;
+#[macro_use]
+pub mod table;
 pub mod tensor_ops;
 
 pub use error::ActivationError;
 pub use evaluate::LearnableParameter;
 pub use functions::step::Surrogate;
-pub use meta::{ActivationMeta, Application, OutputRange, Saturation, Smoothness};
+pub use meta::{ActivationMeta, Application, InitFamily, OutputRange, Saturation, Smoothness};
 pub use quadrature::gaussian_expectation;
 pub use spec::{Activation, Elementwise, SwishBeta};
 pub use tensor_ops::{

@@ -13,8 +13,7 @@
 
 use std::fmt;
 
-use crate::functions::elu::{SELU_ALPHA, SELU_SCALE};
-use crate::spec::{Activation, Elementwise, SwishBeta};
+use crate::spec::{Activation, Elementwise};
 
 /// How smooth the function is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -62,6 +61,19 @@ impl fmt::Display for Saturation {
             Saturation::Both => "both sides",
         })
     }
+}
+
+/// The family of weight initialisation practitioners start with for an activation
+/// ([`Elementwise::recommended_init`]; the lab maps it to its initialisers).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum InitFamily {
+    /// He/Kaiming (weight variance 2/fan_in): the ReLU family and the other unbounded
+    /// activations (GELU, SiLU, ELU, …).
+    He,
+    /// Glorot/Xavier: the bounded, saturating activations (sigmoid, tanh, …) and identity.
+    Glorot,
+    /// LeCun normal (variance 1/fan_in): SELU's self-normalising fixed point.
+    LeCun,
 }
 
 /// How the activation is applied to a tensor.
@@ -146,8 +158,8 @@ fn along_dim(dim: isize, module: &str, (low, high): (f64, f64), text: &str) -> A
     }
 }
 
-/// The declared part of the metadata.
-struct Declared {
+/// The declared part of the metadata (each row of [`crate::table`] gives it).
+pub(crate) struct Declared {
     range: (f64, f64, String),
     smoothness: Smoothness,
     saturation: Saturation,
@@ -157,7 +169,7 @@ struct Declared {
 }
 
 /// Formats an interval end: `∞`, `-∞`, or the number.
-fn end(value: f64) -> String {
+pub(crate) fn end(value: f64) -> String {
     if value == f64::INFINITY {
         "∞".to_string()
     } else if value == f64::NEG_INFINITY {
@@ -170,7 +182,12 @@ fn end(value: f64) -> String {
 }
 
 /// `(low, high)` with the given bracket kinds; returns (low, high, text).
-fn interval(low: f64, high: f64, closed_low: bool, closed_high: bool) -> (f64, f64, String) {
+pub(crate) fn interval(
+    low: f64,
+    high: f64,
+    closed_low: bool,
+    closed_high: bool,
+) -> (f64, f64, String) {
     let open = if closed_low && low.is_finite() {
         '['
     } else {
@@ -188,7 +205,7 @@ fn interval(low: f64, high: f64, closed_low: bool, closed_high: bool) -> (f64, f
     )
 }
 
-const REAL_LINE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
+pub(crate) const REAL_LINE: (f64, f64) = (f64::NEG_INFINITY, f64::INFINITY);
 
 impl Elementwise {
     /// The metadata of this elementwise activation with its parameters.
@@ -247,263 +264,71 @@ impl Elementwise {
         }
         self.value(0.5 * (a + b))
     }
+}
 
-    fn declared(&self) -> Declared {
-        use Saturation as S;
-        use Smoothness as M;
-        let module = |text: &str| text.to_string();
-        let declare = |range, smoothness, saturation, pytorch: String, kinks: Vec<f64>| Declared {
-            range,
-            smoothness,
-            saturation,
-            self_gated: false,
-            pytorch,
-            kinks,
-        };
-        let gated = |this: &Elementwise, pytorch: String, smoothness, kinks| Declared {
-            range: interval(this.computed_minimum(), f64::INFINITY, true, false),
-            smoothness,
-            saturation: S::Negative,
-            self_gated: true,
-            pytorch,
-            kinks,
-        };
-        let rectifier_range = |slope: f64| {
-            if slope > 0.0 {
-                interval(REAL_LINE.0, REAL_LINE.1, false, false)
-            } else {
-                interval(0.0, f64::INFINITY, true, false)
-            }
-        };
-        let rectifier = |slope: f64, pytorch: String| {
-            let (smoothness, kinks) = if slope == 1.0 {
-                (M::CInfinity, vec![])
-            } else {
-                (M::C0, vec![0.0])
-            };
-            let saturation = if slope == 0.0 { S::Negative } else { S::None };
-            declare(
-                rectifier_range(slope),
-                smoothness,
-                saturation,
-                pytorch,
-                kinks,
-            )
-        };
-        match *self {
-            Elementwise::Identity => declare(
-                interval(REAL_LINE.0, REAL_LINE.1, false, false),
-                M::CInfinity,
-                S::None,
-                module("torch.nn.Identity()"),
-                vec![],
-            ),
-            Elementwise::Relu => rectifier(0.0, module("torch.nn.ReLU()")),
-            Elementwise::LeakyRelu { slope } => {
-                rectifier(slope, format!("torch.nn.LeakyReLU(negative_slope={slope})"))
-            }
-            Elementwise::Prelu {
-                init,
-                num_parameters,
-            } => rectifier(
-                init,
-                format!("torch.nn.PReLU(num_parameters={num_parameters}, init={init})"),
-            ),
-            Elementwise::Relu6 => declare(
-                interval(0.0, 6.0, true, true),
-                M::C0,
-                S::Both,
-                module("torch.nn.ReLU6()"),
-                vec![0.0, 6.0],
-            ),
-            Elementwise::SquaredRelu => declare(
-                interval(0.0, f64::INFINITY, true, false),
-                M::C1,
-                S::Negative,
-                module("torch.square(torch.relu(x))"),
-                vec![0.0],
-            ),
-            Elementwise::Sigmoid => declare(
-                interval(0.0, 1.0, false, false),
-                M::CInfinity,
-                S::Both,
-                module("torch.nn.Sigmoid()"),
-                vec![],
-            ),
-            Elementwise::LogSigmoid => declare(
-                interval(f64::NEG_INFINITY, 0.0, false, false),
-                M::CInfinity,
-                S::Positive,
-                module("torch.nn.LogSigmoid()"),
-                vec![],
-            ),
-            Elementwise::HardSigmoid => declare(
-                interval(0.0, 1.0, true, true),
-                M::C0,
-                S::Both,
-                module("torch.nn.Hardsigmoid()"),
-                vec![-3.0, 3.0],
-            ),
-            Elementwise::Tanh => declare(
-                interval(-1.0, 1.0, false, false),
-                M::CInfinity,
-                S::Both,
-                module("torch.nn.Tanh()"),
-                vec![],
-            ),
-            Elementwise::TanhShrink => declare(
-                interval(REAL_LINE.0, REAL_LINE.1, false, false),
-                M::CInfinity,
-                S::None,
-                module("torch.nn.Tanhshrink()"),
-                vec![],
-            ),
-            Elementwise::Softsign => declare(
-                interval(-1.0, 1.0, false, false),
-                M::C1,
-                S::Both,
-                module("torch.nn.Softsign()"),
-                vec![0.0],
-            ),
-            Elementwise::HardTanh { min, max } => {
-                let saturation = match (min.is_finite(), max.is_finite()) {
-                    (true, true) => S::Both,
-                    (true, false) => S::Negative,
-                    (false, true) => S::Positive,
-                    (false, false) => S::None,
-                };
-                declare(
-                    interval(min, max, true, true),
-                    M::C0,
-                    saturation,
-                    format!("torch.nn.Hardtanh(min_val={min}, max_val={max})"),
-                    [min, max].into_iter().filter(|v| v.is_finite()).collect(),
-                )
-            }
-            Elementwise::Elu { alpha } => {
-                let range = if alpha > 0.0 {
-                    interval(-alpha, f64::INFINITY, false, false)
-                } else {
-                    interval(0.0, f64::INFINITY, true, false)
-                };
-                let smoothness = if alpha == 1.0 { M::C1 } else { M::C0 };
-                declare(
-                    range,
-                    smoothness,
-                    S::Negative,
-                    format!("torch.nn.ELU(alpha={alpha})"),
-                    vec![0.0],
-                )
-            }
-            Elementwise::Celu { alpha } => declare(
-                interval(-alpha, f64::INFINITY, false, false),
-                M::C1,
-                S::Negative,
-                format!("torch.nn.CELU(alpha={alpha})"),
-                vec![0.0],
-            ),
-            Elementwise::Selu => declare(
-                interval(-SELU_SCALE * SELU_ALPHA, f64::INFINITY, false, false),
-                M::C0,
-                S::Negative,
-                module("torch.nn.SELU()"),
-                vec![0.0],
-            ),
-            Elementwise::Gelu => gated(self, module("torch.nn.GELU()"), M::CInfinity, vec![]),
-            Elementwise::GeluTanh => gated(
-                self,
-                module("torch.nn.GELU(approximate='tanh')"),
-                M::CInfinity,
-                vec![],
-            ),
-            Elementwise::QuickGelu => gated(
-                self,
-                module("x * torch.sigmoid(1.702 * x)"),
-                M::CInfinity,
-                vec![],
-            ),
-            Elementwise::Silu => gated(self, module("torch.nn.SiLU()"), M::CInfinity, vec![]),
-            Elementwise::Swish { beta } => {
-                let pytorch = match beta {
-                    SwishBeta::Fixed(b) => format!("x * torch.sigmoid({b} * x)"),
-                    SwishBeta::Learnable { init } => format!(
-                        "x * torch.sigmoid(beta * x), beta = torch.nn.Parameter(torch.tensor({init}))"
-                    ),
-                };
-                gated(self, pytorch, M::CInfinity, vec![])
-            }
-            Elementwise::Mish => gated(self, module("torch.nn.Mish()"), M::CInfinity, vec![]),
-            Elementwise::HardSwish => {
-                gated(self, module("torch.nn.Hardswish()"), M::C0, vec![-3.0, 3.0])
-            }
-            Elementwise::Softplus { beta, threshold } => {
-                let switch = threshold / beta;
-                let (smoothness, kinks) = if switch.is_finite() {
-                    (M::Discontinuous, vec![switch])
-                } else {
-                    (M::CInfinity, vec![])
-                };
-                declare(
-                    interval(0.0, f64::INFINITY, false, false),
-                    smoothness,
-                    S::Negative,
-                    format!("torch.nn.Softplus(beta={beta}, threshold={threshold})"),
-                    kinks,
-                )
-            }
-            Elementwise::BinaryStep { threshold, .. } => declare(
-                (0.0, 1.0, "{0, 1}".to_string()),
-                M::Discontinuous,
-                S::Both,
-                format!("torch.heaviside(x - {threshold}, torch.tensor(1.0))"),
-                vec![threshold],
-            ),
-            Elementwise::Threshold { threshold, value } => declare(
-                (
-                    value.min(threshold),
-                    f64::INFINITY,
-                    format!("{{{}}} ∪ ({}, ∞)", end(value), end(threshold)),
-                ),
-                if value == threshold {
-                    M::C0
-                } else {
-                    M::Discontinuous
-                },
-                S::Negative,
-                format!("torch.nn.Threshold(threshold={threshold}, value={value})"),
-                vec![threshold],
-            ),
-            Elementwise::SoftShrink { lambda } => declare(
-                interval(REAL_LINE.0, REAL_LINE.1, false, false),
-                M::C0,
-                S::None,
-                format!("torch.nn.Softshrink(lambd={lambda})"),
-                shrink_kinks(lambda),
-            ),
-            Elementwise::HardShrink { lambda } => {
-                let text = if lambda > 0.0 {
-                    format!("(-∞, {}) ∪ {{0}} ∪ ({}, ∞)", end(-lambda), end(lambda))
-                } else {
-                    "(-∞, ∞)".to_string()
-                };
-                declare(
-                    (f64::NEG_INFINITY, f64::INFINITY, text),
-                    if lambda > 0.0 {
-                        M::Discontinuous
-                    } else {
-                        M::CInfinity
-                    },
-                    S::None,
-                    format!("torch.nn.Hardshrink(lambd={lambda})"),
-                    shrink_kinks(lambda),
-                )
-            }
-        }
+/// The plain text of a PyTorch module (or expression).
+pub(crate) fn module(text: &str) -> String {
+    text.to_string()
+}
+
+/// Declared metadata of a function that is not self-gated.
+pub(crate) fn declare(
+    range: (f64, f64, String),
+    smoothness: Smoothness,
+    saturation: Saturation,
+    pytorch: String,
+    kinks: Vec<f64>,
+) -> Declared {
+    Declared {
+        range,
+        smoothness,
+        saturation,
+        self_gated: false,
+        pytorch,
+        kinks,
     }
 }
 
+/// Declared metadata of a self-gated function `x·gate(x)`: its range starts at the computed
+/// minimum, it saturates on the negative side.
+pub(crate) fn gated(
+    this: &Elementwise,
+    pytorch: String,
+    smoothness: Smoothness,
+    kinks: Vec<f64>,
+) -> Declared {
+    Declared {
+        range: interval(this.computed_minimum(), f64::INFINITY, true, false),
+        smoothness,
+        saturation: Saturation::Negative,
+        self_gated: true,
+        pytorch,
+        kinks,
+    }
+}
+
+/// Declared metadata of a (leaky) rectifier with negative-side slope `slope`.
+pub(crate) fn rectifier(slope: f64, pytorch: String) -> Declared {
+    let range = if slope > 0.0 {
+        interval(REAL_LINE.0, REAL_LINE.1, false, false)
+    } else {
+        interval(0.0, f64::INFINITY, true, false)
+    };
+    let (smoothness, kinks) = if slope == 1.0 {
+        (Smoothness::CInfinity, vec![])
+    } else {
+        (Smoothness::C0, vec![0.0])
+    };
+    let saturation = if slope == 0.0 {
+        Saturation::Negative
+    } else {
+        Saturation::None
+    };
+    declare(range, smoothness, saturation, pytorch, kinks)
+}
+
 /// `[−λ, λ]`, or `[0]` when `λ = 0`.
-fn shrink_kinks(lambda: f64) -> Vec<f64> {
+pub(crate) fn shrink_kinks(lambda: f64) -> Vec<f64> {
     if lambda > 0.0 {
         vec![-lambda, lambda]
     } else {

@@ -54,110 +54,53 @@ impl SwishBeta {
     }
 }
 
-/// An activation applied to each element independently, with its parameters.
-///
-/// Defaults (PyTorch's where it has the function) are those of [`Activation::all_defaults`].
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub enum Elementwise {
-    /// `x` (aliases `linear`).
-    Identity,
-    /// `max(x, 0)`.
-    Relu,
-    /// `x` for `x > 0`, `slope·x` otherwise; default slope 0.01.
-    LeakyRelu {
-        /// Slope for `x ≤ 0`, any sign.
-        slope: f64,
-    },
-    /// Leaky ReLU with learned slope(s).
-    Prelu {
-        /// Initial slope (PyTorch: 0.25).
-        init: f64,
-        /// Number of slopes: 1 (shared) or one per channel.
-        num_parameters: usize,
-    },
-    /// `clamp(x, 0, 6)`.
-    Relu6,
-    /// `max(x, 0)²`.
-    SquaredRelu,
-    /// `1/(1 + e^{−x})` (alias `logistic`).
-    Sigmoid,
-    /// `ln σ(x)`.
-    LogSigmoid,
-    /// `clamp(x/6 + 1/2, 0, 1)`.
-    HardSigmoid,
-    /// `tanh x`.
-    Tanh,
-    /// `x − tanh x`.
-    TanhShrink,
-    /// `x/(1 + |x|)`.
-    Softsign,
-    /// `clamp(x, min, max)`.
-    HardTanh {
-        /// Lower bound (default −1).
-        min: f64,
-        /// Upper bound (default 1), `> min`.
-        max: f64,
-    },
-    /// `x` for `x > 0`, `α(eˣ − 1)` otherwise.
-    Elu {
-        /// α (default 1), any finite value.
-        alpha: f64,
-    },
-    /// `max(0, x) + min(0, α(e^{x/α} − 1))`.
-    Celu {
-        /// α (default 1), `> 0`.
-        alpha: f64,
-    },
-    /// Scaled ELU with the self-normalising constants.
-    Selu,
-    /// `x·Φ(x)`.
-    Gelu,
-    /// GELU, tanh approximation.
-    GeluTanh,
-    /// `x·σ(1.702x)`.
-    QuickGelu,
-    /// `x·σ(x)`.
-    Silu,
-    /// `x·σ(βx)`.
-    Swish {
-        /// Fixed or learnable β (`> 0`).
-        beta: SwishBeta,
-    },
-    /// `x·tanh(softplus(x))`.
-    Mish,
-    /// `x·relu6(x + 3)/6`.
-    HardSwish,
-    /// `ln(1 + e^{βx})/β`, linear where `βx > threshold`.
-    Softplus {
-        /// β (default 1), `> 0`.
-        beta: f64,
-        /// Linear above this value of `βx` (default 20).
-        threshold: f64,
-    },
-    /// `1` for `x ≥ threshold`, else `0`, with a chosen backward gradient.
-    BinaryStep {
-        /// Where the step happens (default 0).
-        threshold: f64,
-        /// The gradient reported in backward (default [`Surrogate::None`]).
-        surrogate: Surrogate,
-    },
-    /// `x` for `x > threshold`, else `value` (PyTorch `Threshold`).
-    Threshold {
-        /// The threshold (default 0.1).
-        threshold: f64,
-        /// The replacement value (default 0).
-        value: f64,
-    },
-    /// Soft shrinkage by λ.
-    SoftShrink {
-        /// λ (default 0.5), `≥ 0`.
-        lambda: f64,
-    },
-    /// Hard shrinkage at λ.
-    HardShrink {
-        /// λ (default 0.5), `≥ 0`.
-        lambda: f64,
-    },
+pub use crate::table::{Elementwise, NAMES};
+pub(crate) use parse::Bound;
+pub(crate) use validate::{check, invalid, Rule};
+
+/// A parameter type an activation row can declare: how its text is read (with the row's
+/// default when absent) and printed.
+pub(crate) trait SpecValue: Sized {
+    /// The value given for parameter `name`, or `default` when it was not given.
+    fn read(bound: &Bound, name: &str, default: Self) -> Result<Self, crate::ActivationError>;
+    /// The printed form (the spec text prints then parses back to the same value).
+    fn show(&self) -> String;
+}
+
+impl SpecValue for f64 {
+    fn read(bound: &Bound, name: &str, default: Self) -> Result<Self, crate::ActivationError> {
+        bound.number(name, default)
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SpecValue for usize {
+    fn read(bound: &Bound, name: &str, default: Self) -> Result<Self, crate::ActivationError> {
+        bound.integer(name, default)
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SpecValue for SwishBeta {
+    fn read(bound: &Bound, name: &str, default: Self) -> Result<Self, crate::ActivationError> {
+        bound.swish_beta(name, default)
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
+}
+
+impl SpecValue for Surrogate {
+    fn read(bound: &Bound, name: &str, default: Self) -> Result<Self, crate::ActivationError> {
+        bound.surrogate(name, default)
+    }
+    fn show(&self) -> String {
+        self.to_string()
+    }
 }
 
 /// Any activation: elementwise, or softmax-like along one dimension.
@@ -177,75 +120,7 @@ pub enum Activation {
     },
 }
 
-/// Canonical names, each with its accepted aliases (all lower case; `-` is read as `_`).
-pub const NAMES: &[(&str, &[&str])] = &[
-    ("identity", &["linear"]),
-    ("relu", &[]),
-    ("leaky_relu", &["leakyrelu", "lrelu"]),
-    ("prelu", &[]),
-    ("relu6", &[]),
-    ("squared_relu", &["relu2", "relu_squared", "squaredrelu"]),
-    ("sigmoid", &["logistic"]),
-    ("log_sigmoid", &["logsigmoid"]),
-    ("hardsigmoid", &["hard_sigmoid"]),
-    ("tanh", &[]),
-    ("tanhshrink", &["tanh_shrink"]),
-    ("softsign", &["soft_sign"]),
-    ("hardtanh", &["hard_tanh"]),
-    ("elu", &[]),
-    ("celu", &[]),
-    ("selu", &[]),
-    ("gelu", &[]),
-    ("gelu_tanh", &["gelu_approx", "gelu_new"]),
-    ("quick_gelu", &["quickgelu"]),
-    ("silu", &[]),
-    ("swish", &[]),
-    ("mish", &[]),
-    ("hardswish", &["hard_swish"]),
-    ("softplus", &["soft_plus"]),
-    ("binary_step", &["step", "heaviside"]),
-    ("threshold", &[]),
-    ("softshrink", &["soft_shrink"]),
-    ("hardshrink", &["hard_shrink"]),
-    ("softmax", &[]),
-    ("log_softmax", &["logsoftmax"]),
-];
-
 impl Elementwise {
-    /// The canonical name, e.g. `"leaky_relu"`.
-    pub fn name(&self) -> &'static str {
-        match self {
-            Elementwise::Identity => "identity",
-            Elementwise::Relu => "relu",
-            Elementwise::LeakyRelu { .. } => "leaky_relu",
-            Elementwise::Prelu { .. } => "prelu",
-            Elementwise::Relu6 => "relu6",
-            Elementwise::SquaredRelu => "squared_relu",
-            Elementwise::Sigmoid => "sigmoid",
-            Elementwise::LogSigmoid => "log_sigmoid",
-            Elementwise::HardSigmoid => "hardsigmoid",
-            Elementwise::Tanh => "tanh",
-            Elementwise::TanhShrink => "tanhshrink",
-            Elementwise::Softsign => "softsign",
-            Elementwise::HardTanh { .. } => "hardtanh",
-            Elementwise::Elu { .. } => "elu",
-            Elementwise::Celu { .. } => "celu",
-            Elementwise::Selu => "selu",
-            Elementwise::Gelu => "gelu",
-            Elementwise::GeluTanh => "gelu_tanh",
-            Elementwise::QuickGelu => "quick_gelu",
-            Elementwise::Silu => "silu",
-            Elementwise::Swish { .. } => "swish",
-            Elementwise::Mish => "mish",
-            Elementwise::HardSwish => "hardswish",
-            Elementwise::Softplus { .. } => "softplus",
-            Elementwise::BinaryStep { .. } => "binary_step",
-            Elementwise::Threshold { .. } => "threshold",
-            Elementwise::SoftShrink { .. } => "softshrink",
-            Elementwise::HardShrink { .. } => "hardshrink",
-        }
-    }
-
     /// Every elementwise activation with its default parameters.
     pub fn all_defaults() -> Vec<Elementwise> {
         Activation::all_defaults()
@@ -335,43 +210,7 @@ impl fmt::Display for SwishBeta {
 
 impl fmt::Display for Elementwise {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let args: Vec<(&str, String)> = match *self {
-            Elementwise::LeakyRelu { slope } => vec![("slope", slope.to_string())],
-            Elementwise::Prelu {
-                init,
-                num_parameters,
-            } => vec![
-                ("init", init.to_string()),
-                ("num_parameters", num_parameters.to_string()),
-            ],
-            Elementwise::HardTanh { min, max } => {
-                vec![("min", min.to_string()), ("max", max.to_string())]
-            }
-            Elementwise::Elu { alpha } | Elementwise::Celu { alpha } => {
-                vec![("alpha", alpha.to_string())]
-            }
-            Elementwise::Swish { beta } => vec![("beta", beta.to_string())],
-            Elementwise::Softplus { beta, threshold } => vec![
-                ("beta", beta.to_string()),
-                ("threshold", threshold.to_string()),
-            ],
-            Elementwise::BinaryStep {
-                threshold,
-                surrogate,
-            } => vec![
-                ("threshold", threshold.to_string()),
-                ("surrogate", surrogate.to_string()),
-            ],
-            Elementwise::Threshold { threshold, value } => vec![
-                ("threshold", threshold.to_string()),
-                ("value", value.to_string()),
-            ],
-            Elementwise::SoftShrink { lambda } | Elementwise::HardShrink { lambda } => {
-                vec![("lambda", lambda.to_string())]
-            }
-            _ => Vec::new(),
-        };
-        write_call(f, self.name(), &args)
+        write_call(f, self.name(), &self.spec_arguments())
     }
 }
 

@@ -1,5 +1,6 @@
 //! Parsing and printing activation specs.
 
+use myelin_activations::spec::NAMES;
 use myelin_activations::{Activation, ActivationError, Elementwise, Surrogate, SwishBeta};
 
 fn parse(text: &str) -> Activation {
@@ -15,7 +16,9 @@ fn error(text: &str) -> ActivationError {
 #[test]
 fn every_default_round_trips() {
     let all = Activation::all_defaults();
-    assert_eq!(all.len(), 30);
+    // One per name, in the order of the table, each under its own canonical name.
+    let names: Vec<&str> = NAMES.iter().map(|(name, _)| *name).collect();
+    assert_eq!(all.iter().map(|a| a.name()).collect::<Vec<_>>(), names);
     for activation in all {
         let printed = activation.to_string();
         assert_eq!(parse(&printed), activation, "{printed}");
@@ -243,7 +246,8 @@ fn elementwise_parsing_rejects_softmax() {
     let e = "softmax(dim=1)".parse::<Elementwise>().unwrap_err();
     assert!(matches!(e, ActivationError::NotElementwise { .. }));
     assert_eq!("gelu".parse::<Elementwise>().unwrap(), Elementwise::Gelu);
-    assert_eq!(Elementwise::all_defaults().len(), 28);
+    // Every name but softmax and log_softmax is elementwise.
+    assert_eq!(Elementwise::all_defaults().len(), NAMES.len() - 2);
 }
 
 #[test]

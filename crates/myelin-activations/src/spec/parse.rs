@@ -8,46 +8,16 @@ use crate::error::ActivationError;
 use crate::functions::step::Surrogate;
 
 /// One parameter an activation accepts: its canonical name and accepted aliases.
-struct Parameter {
-    name: &'static str,
-    aliases: &'static [&'static str],
-}
+type Parameter = (&'static str, &'static [&'static str]);
 
-const fn parameter(name: &'static str, aliases: &'static [&'static str]) -> Parameter {
-    Parameter { name, aliases }
-}
-
-/// The parameters of each activation, in positional order.
+/// The parameters of each activation, in positional order (elementwise ones from the
+/// table in [`crate::table`]).
 fn parameters_of(activation: &str) -> &'static [Parameter] {
-    const SLOPE: &[Parameter] = &[parameter("slope", &["negative_slope"])];
-    const PRELU: &[Parameter] = &[
-        parameter("init", &["weight"]),
-        parameter("num_parameters", &[]),
-    ];
-    const HARDTANH: &[Parameter] = &[
-        parameter("min", &["min_val"]),
-        parameter("max", &["max_val"]),
-    ];
-    const ALPHA: &[Parameter] = &[parameter("alpha", &[])];
-    const BETA: &[Parameter] = &[parameter("beta", &[])];
-    const SOFTPLUS: &[Parameter] = &[parameter("beta", &[]), parameter("threshold", &[])];
-    const STEP: &[Parameter] = &[
-        parameter("threshold", &[]),
-        parameter("surrogate", &["gradient"]),
-    ];
-    const THRESHOLD: &[Parameter] = &[parameter("threshold", &[]), parameter("value", &[])];
-    const LAMBDA: &[Parameter] = &[parameter("lambda", &["lambd"])];
-    const DIM: &[Parameter] = &[parameter("dim", &["axis"])];
+    const DIM: &[Parameter] = &[("dim", &["axis"])];
+    if let Some(parameters) = crate::table::elementwise_parameters(activation) {
+        return parameters;
+    }
     match activation {
-        "leaky_relu" => SLOPE,
-        "prelu" => PRELU,
-        "hardtanh" => HARDTANH,
-        "elu" | "celu" => ALPHA,
-        "swish" => BETA,
-        "softplus" => SOFTPLUS,
-        "binary_step" => STEP,
-        "threshold" => THRESHOLD,
-        "softshrink" | "hardshrink" => LAMBDA,
         "softmax" | "log_softmax" => DIM,
         _ => &[],
     }
@@ -60,7 +30,7 @@ struct Argument {
 }
 
 /// Arguments bound to parameters: `values[i]` is the text given for parameter `i`.
-struct Bound {
+pub(crate) struct Bound {
     activation: &'static str,
     parameters: &'static [Parameter],
     values: Vec<Option<String>>,
@@ -239,7 +209,7 @@ fn bind(activation: &'static str, arguments: Vec<Argument>) -> Result<Bound, Act
             None => index,
             Some(key) => parameters
                 .iter()
-                .position(|p| p.name == key || p.aliases.contains(&key.as_str()))
+                .position(|p| p.0 == key || p.1.contains(&key.as_str()))
                 .ok_or_else(|| ActivationError::UnknownArgument {
                     activation: activation.to_string(),
                     argument: key.clone(),
@@ -249,7 +219,7 @@ fn bind(activation: &'static str, arguments: Vec<Argument>) -> Result<Bound, Act
         if values[slot].is_some() {
             return Err(ActivationError::ArgumentCount {
                 activation: activation.to_string(),
-                reason: format!("parameter `{}` given twice", parameters[slot].name),
+                reason: format!("parameter `{}` given twice", parameters[slot].0),
             });
         }
         values[slot] = Some(argument.value);
@@ -267,7 +237,7 @@ fn accepted_names(parameters: &[Parameter]) -> String {
     } else {
         parameters
             .iter()
-            .map(|p| p.name)
+            .map(|p| p.0)
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -285,12 +255,12 @@ impl Bound {
 
     /// The text given for `name`, if any.
     fn text(&self, name: &str) -> Option<&str> {
-        let index = self.parameters.iter().position(|p| p.name == name)?;
+        let index = self.parameters.iter().position(|p| p.0 == name)?;
         self.values[index].as_deref()
     }
 
     /// A number that must not be NaN (infinities allowed).
-    fn number(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
+    pub(crate) fn number(&self, name: &str, default: f64) -> Result<f64, ActivationError> {
         let Some(text) = self.text(name) else {
             return Ok(default);
         };
@@ -304,7 +274,7 @@ impl Bound {
     }
 
     /// A whole number.
-    fn integer<I: FromStr>(&self, name: &str, default: I) -> Result<I, ActivationError> {
+    pub(crate) fn integer<I: FromStr>(&self, name: &str, default: I) -> Result<I, ActivationError> {
         match self.text(name) {
             None => Ok(default),
             Some(text) => text
@@ -313,9 +283,13 @@ impl Bound {
         }
     }
 
-    fn surrogate(&self) -> Result<Surrogate, ActivationError> {
-        let Some(text) = self.text("surrogate") else {
-            return Ok(Surrogate::None);
+    pub(crate) fn surrogate(
+        &self,
+        name: &str,
+        default: Surrogate,
+    ) -> Result<Surrogate, ActivationError> {
+        let Some(text) = self.text(name) else {
+            return Ok(default);
         };
         let lower = text.to_ascii_lowercase().replace(' ', "");
         match lower.as_str() {
@@ -325,7 +299,7 @@ impl Bound {
             _ => {
                 let sharpness = call_argument(&lower, "sigmoid").ok_or_else(|| {
                     self.invalid(
-                        "surrogate",
+                        name,
                         text,
                         "expected `none`, `ste` or `sigmoid(k)` with k > 0",
                     )
@@ -335,9 +309,13 @@ impl Bound {
         }
     }
 
-    fn swish_beta(&self) -> Result<SwishBeta, ActivationError> {
-        let Some(text) = self.text("beta") else {
-            return Ok(SwishBeta::Fixed(1.0));
+    pub(crate) fn swish_beta(
+        &self,
+        name: &str,
+        default: SwishBeta,
+    ) -> Result<SwishBeta, ActivationError> {
+        let Some(text) = self.text(name) else {
+            return Ok(default);
         };
         let lower = text.to_ascii_lowercase().replace(' ', "");
         let (beta, learnable) = if lower == "learnable" {
@@ -345,7 +323,7 @@ impl Bound {
         } else if let Some(init) = call_argument(&lower, "learnable") {
             (init, true)
         } else {
-            (self.number("beta", 1.0)?, false)
+            (self.number(name, default.value())?, false)
         };
         Ok(if learnable {
             SwishBeta::Learnable { init: beta }
@@ -366,74 +344,19 @@ fn call_argument(text: &str, name: &str) -> Option<f64> {
 
 /// Builds the activation from its bound parameters and validates it.
 fn build(bound: &Bound) -> Result<Activation, ActivationError> {
-    use Elementwise as E;
-    let elementwise = match bound.activation {
-        "identity" => E::Identity,
-        "relu" => E::Relu,
-        "leaky_relu" => E::LeakyRelu {
-            slope: bound.number("slope", 0.01)?,
-        },
-        "prelu" => E::Prelu {
-            init: bound.number("init", 0.25)?,
-            num_parameters: bound.integer("num_parameters", 1usize)?,
-        },
-        "relu6" => E::Relu6,
-        "squared_relu" => E::SquaredRelu,
-        "sigmoid" => E::Sigmoid,
-        "log_sigmoid" => E::LogSigmoid,
-        "hardsigmoid" => E::HardSigmoid,
-        "tanh" => E::Tanh,
-        "tanhshrink" => E::TanhShrink,
-        "softsign" => E::Softsign,
-        "hardtanh" => E::HardTanh {
-            min: bound.number("min", -1.0)?,
-            max: bound.number("max", 1.0)?,
-        },
-        "elu" => E::Elu {
-            alpha: bound.number("alpha", 1.0)?,
-        },
-        "celu" => E::Celu {
-            alpha: bound.number("alpha", 1.0)?,
-        },
-        "selu" => E::Selu,
-        "gelu" => E::Gelu,
-        "gelu_tanh" => E::GeluTanh,
-        "quick_gelu" => E::QuickGelu,
-        "silu" => E::Silu,
-        "swish" => E::Swish {
-            beta: bound.swish_beta()?,
-        },
-        "mish" => E::Mish,
-        "hardswish" => E::HardSwish,
-        "softplus" => E::Softplus {
-            beta: bound.number("beta", 1.0)?,
-            threshold: bound.number("threshold", 20.0)?,
-        },
-        "binary_step" => E::BinaryStep {
-            threshold: bound.number("threshold", 0.0)?,
-            surrogate: bound.surrogate()?,
-        },
-        "threshold" => E::Threshold {
-            threshold: bound.number("threshold", 0.1)?,
-            value: bound.number("value", 0.0)?,
-        },
-        "softshrink" => E::SoftShrink {
-            lambda: bound.number("lambda", 0.5)?,
-        },
-        "hardshrink" => E::HardShrink {
-            lambda: bound.number("lambda", 0.5)?,
-        },
-        "softmax" => {
-            return Ok(Activation::Softmax {
-                dim: bound.integer("dim", -1isize)?,
-            })
+    let elementwise = match crate::table::build_elementwise(bound.activation, bound)? {
+        Some(elementwise) => elementwise,
+        None => {
+            return match bound.activation {
+                "softmax" => Ok(Activation::Softmax {
+                    dim: bound.integer("dim", -1isize)?,
+                }),
+                "log_softmax" => Ok(Activation::LogSoftmax {
+                    dim: bound.integer("dim", -1isize)?,
+                }),
+                other => unreachable!("`{other}` is in NAMES but has no builder"),
+            }
         }
-        "log_softmax" => {
-            return Ok(Activation::LogSoftmax {
-                dim: bound.integer("dim", -1isize)?,
-            })
-        }
-        other => unreachable!("`{other}` is in NAMES but has no builder"),
     };
     // The one validation, shared with `apply` and the constructors.
     elementwise.validate()?;

@@ -18,7 +18,7 @@
 
 use std::path::Path;
 
-use myelin_activations::{Activation, Elementwise};
+use myelin_activations::{Activation, InitFamily};
 use serde::{Deserialize, Serialize};
 
 use crate::error::LabError;
@@ -281,21 +281,10 @@ pub fn recommended_init(activation: &Activation) -> InitSpec {
     let Some(e) = activation.as_elementwise() else {
         return InitSpec::new(InitKind::XavierNormal);
     };
-    match e {
-        Elementwise::Relu => InitSpec::new(InitKind::KaimingNormal),
-        Elementwise::Selu => InitSpec::new(InitKind::LecunNormal),
-        Elementwise::Sigmoid
-        | Elementwise::Tanh
-        | Elementwise::Softsign
-        | Elementwise::HardTanh { .. }
-        | Elementwise::HardSigmoid
-        | Elementwise::LogSigmoid
-        | Elementwise::Identity
-        | Elementwise::TanhShrink
-        | Elementwise::BinaryStep { .. }
-        | Elementwise::SoftShrink { .. }
-        | Elementwise::HardShrink { .. } => InitSpec::new(InitKind::XavierNormal),
-        _ => InitSpec::new(InitKind::KaimingNormal),
+    match e.recommended_init() {
+        InitFamily::He => InitSpec::new(InitKind::KaimingNormal),
+        InitFamily::LeCun => InitSpec::new(InitKind::LecunNormal),
+        InitFamily::Glorot => InitSpec::new(InitKind::XavierNormal),
     }
 }
 
