@@ -123,9 +123,12 @@ pub struct Forward<T: Element> {
     pub pre_activations: Vec<Tensor<T>>,
 }
 
-struct Block<T: Element> {
-    norm: Option<LayerNorm<T>>,
-    linear: Linear<T>,
+/// One residual block: optional pre-LayerNorm, then `W φ(·)` added to the stream.
+pub struct Block<T: Element> {
+    /// The block's LayerNorm (pre-LN variant only).
+    pub norm: Option<LayerNorm<T>>,
+    /// `W` (and its bias).
+    pub linear: Linear<T>,
 }
 
 /// A network of one [`Arch`].

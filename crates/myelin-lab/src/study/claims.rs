@@ -454,7 +454,7 @@ fn claim_f(x: &ClaimInputs<'_>) -> Claim {
         let Some(deepest) = deepest else {
             return not_tested("f", TEXT, "no tuned silu/relu pair");
         };
-        ps = pairs(x.tuned, "silu", "relu", |c| c.depth == deepest && !c.arch.is_recurrent());
+        ps = pairs(x.tuned, "silu", "relu", move |c| c.depth == deepest && !c.arch.is_recurrent());
         note = format!(" (no network deeper than {DEEP} was trained; compared at depth {deepest})");
     }
     let worse = ps.iter().filter(|p| p.2 == Some(Ordering::Less)).count();

@@ -507,12 +507,55 @@ pub fn prefers_critical(activation: &Activation) -> bool {
         )
 }
 
+/// Depth at which [`theory_gain`] flattens the mean-field prediction.
+pub const THEORY_GAIN_DEPTH: usize = 50;
+
+/// For activations without an attracting edge of chaos (GELU and SiLU: their only critical
+/// points are repelling): the `kaiming_normal` gain `g` (σ_w² = g², scanned over
+/// 1.00, 1.02, …, 2.20) whose mean-field prediction over [`THEORY_GAIN_DEPTH`] layers keeps
+/// both the gradient ratio and the forward variance flattest, i.e. minimises
+/// `|log10(G_1/G_L)| + |log10 q_L|` (with `σ_b² = bias_std²`).
+///
+/// # Errors
+/// Softmax-like activations (the theory needs elementwise ones).
+pub fn theory_gain(activation: &Activation, bias_std: f64) -> Result<InitSpec, LabError> {
+    type Cache = std::sync::Mutex<BTreeMap<(String, u64), InitSpec>>;
+    static CACHE: std::sync::OnceLock<Cache> = std::sync::OnceLock::new();
+    let key = (activation.to_string(), bias_std.to_bits());
+    let cache = CACHE.get_or_init(Default::default);
+    if let Some(spec) = cache.lock().unwrap_or_else(|e| e.into_inner()).get(&key) {
+        return Ok(*spec);
+    }
+    let mut best = (f64::INFINITY, 2f64.sqrt());
+    for k in 0..=60 {
+        let gain = f64::from(100 + 2 * k) / 100.0;
+        let p = crate::theory::predict_activation_with_bias(
+            activation,
+            gain * gain,
+            bias_std * bias_std,
+            THEORY_GAIN_DEPTH,
+        )?;
+        let q_last = p.q.last().copied().unwrap_or(f64::NAN);
+        let score = p.log10_grad_ratio.abs() + q_last.log10().abs();
+        if score.is_finite() && score < best.0 {
+            best = (score, gain);
+        }
+    }
+    let spec = InitSpec::new(InitKind::KaimingNormal).with_gain(Gain::Explicit(best.1));
+    cache
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(key, spec);
+    Ok(spec)
+}
+
 /// The initialiser a training run of `activation` uses under `policy`:
 ///
-/// * `recommended`: [`recommended_init`], at `gain=critical` where [`prefers_critical`] (and
-///   the activation has an edge of chaos at `σ_b² = bias_std²`);
+/// * `recommended`: [`recommended_init`], except where [`prefers_critical`]: there
+///   `gain=critical` when the activation has an edge of chaos at `σ_b² = bias_std²`, else
+///   the theory's flattest Kaiming gain ([`theory_gain`]; GELU, SiLU);
 /// * `critical`: the recommended family at `gain=critical` for every activation that has
-///   an edge of chaos (the others keep their recommended init);
+///   an edge of chaos (the others as under `recommended`);
 /// * anything else: parsed as one initialiser spec for every activation.
 ///
 /// # Errors
@@ -526,7 +569,10 @@ pub fn training_init(
     let critical = base.with_gain(Gain::Critical);
     let has_edge = crate::critical::critical_point(activation, bias_std * bias_std).is_ok();
     Ok(match policy {
-        "recommended" if prefers_critical(activation) && has_edge => critical,
+        "recommended" | "critical" if prefers_critical(activation) && has_edge => critical,
+        "recommended" | "critical" if prefers_critical(activation) => {
+            theory_gain(activation, bias_std)?
+        }
         "recommended" => base,
         "critical" if has_edge => critical,
         "critical" => base,
@@ -545,9 +591,22 @@ mod tests {
         assert_eq!(t("leaky_relu", "recommended"), "kaiming_normal");
         assert_eq!(t("selu", "recommended"), "lecun_normal");
         assert_eq!(t("tanh", "recommended"), "xavier_normal");
-        assert_eq!(t("gelu", "recommended"), "kaiming_normal(gain=critical)");
-        assert_eq!(t("silu", "recommended"), "kaiming_normal(gain=critical)");
-        assert_eq!(t("elu", "recommended"), "kaiming_normal(gain=critical)");
+        // GELU and SiLU have no attracting edge of chaos: the theory's flattest gain, which
+        // is above He's √2 (plain Kaiming makes their gradients vanish).
+        for a in ["gelu", "silu"] {
+            let spec = training_init(&a.parse().unwrap(), "recommended", 0.0).unwrap();
+            let Gain::Explicit(g) = spec.gain else {
+                panic!("{a}: {spec}")
+            };
+            assert!(g > 2f64.sqrt() && g <= 2.2, "{a}: gain {g}");
+            let act: Activation = a.parse().unwrap();
+            let flat = |g: f64| {
+                let p = crate::theory::predict_activation(&act, g * g, THEORY_GAIN_DEPTH).unwrap();
+                p.log10_grad_ratio.abs() + p.q.last().unwrap().log10().abs()
+            };
+            assert!(flat(g) < flat(2f64.sqrt()), "{a}: flatter than Kaiming");
+            assert!(flat(g) <= flat(g + 0.02) && flat(g) <= flat(g - 0.02), "{a}: a minimum");
+        }
         assert_eq!(t("tanh", "critical"), "xavier_normal(gain=critical)");
         assert_eq!(t("gelu", "orthogonal"), "orthogonal");
         assert!(training_init(&"relu".parse().unwrap(), "nonsense", 0.0).is_err());

@@ -62,7 +62,7 @@ impl std::fmt::Display for OptimizerKind {
 /// Why a training run is part of the study.
 ///
 /// Serialised (JSON, CSV) and printed as the lower-case phrases of the report:
-/// `recommended`, `bad init`, `high lr`, `high lr + clip`.
+/// `recommended`, `bad init`, `high lr`, `high lr + clip`, `sweep`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 pub enum Role {
     /// An activation with its recommended initialiser.
@@ -77,6 +77,9 @@ pub enum Role {
     /// The high-learning-rate run with global-norm gradient clipping.
     #[serde(rename = "high lr + clip")]
     HighLrClip,
+    /// One point of the tuned comparison's sweep (learning rate × seed).
+    #[serde(rename = "sweep")]
+    Sweep,
 }
 
 impl Role {
@@ -535,13 +538,13 @@ fn train_typed<T: Element>(
         let n = steps.max(1) as f64;
         record.train_loss = if steps > 0 { loss_sum / n } else { f64::NAN };
         record.grad_norm_total = (total_sq / n).sqrt();
-        record.layer_grad_norms = sums.map_or_else(Vec::new, |s| {
-            s.lock()
-                .unwrap_or_else(|e| e.into_inner())
-                .iter()
-                .map(|s| (s / n).sqrt())
-                .collect()
-        });
+        record.layer_grad_norms = match &sums {
+            Some(s) => {
+                let guard = s.lock().unwrap_or_else(|e| e.into_inner());
+                guard.iter().map(|s| (s / n).sqrt()).collect()
+            }
+            None => Vec::new(),
+        };
         if diverged_at.is_some() {
             record.train_loss = f64::NAN;
             record.val_loss = f64::NAN;

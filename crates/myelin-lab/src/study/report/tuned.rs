@@ -594,9 +594,9 @@ mod tests {
         assert_eq!(contradictions(&report), Vec::<String>::new());
         let o = report.overall.as_ref().unwrap();
         assert_eq!(o.activation, "gelu", "identity is never recommended");
-        assert_eq!((o.top_cells, o.cells), (2, 2));
+        assert_eq!((o.top_cells, o.cells), (1, 2), "tied with relu shallow, behind identity deep");
         let shallow = &report.per_cell[0];
-        assert_eq!(shallow.tied_with, vec!["relu".to_string()]);
+        assert_eq!(shallow.tied_with, vec!["gelu".to_string()], "equal means: relu first");
         assert_eq!(report.cells[report.per_cell[1].cell].activation, "identity");
         // A recommendation that contradicts the table is caught.
         let mut wrong = report.clone();
