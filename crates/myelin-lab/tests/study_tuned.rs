@@ -23,19 +23,31 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         ..StudyOptions::new(&dir)
     };
     let (results, _) = run_study(&config, &options).unwrap();
-    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
+    let read =
+        |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
     let report = read("report.md");
-    for section in ["## Tuned comparison", "## The seed article's claims, tested", "## Guidance"] {
+    for section in [
+        "## Tuned comparison",
+        "## Claims of the seed article, tested",
+        "## Guidance",
+    ] {
         assert!(report.contains(section), "missing {section}");
     }
     let data = ReportData::new(&results);
-    let sweep_runs = results.training.iter().filter(|r| r.config.role == Role::Sweep).count();
+    let sweep_runs = results
+        .training
+        .iter()
+        .filter(|r| r.config.role == Role::Sweep)
+        .count();
     let u = &config.tuning;
     let cells = data.tuned.cells.len();
     assert_eq!(sweep_runs, cells * u.learning_rates().len() * u.seeds.len());
     // Every architecture of the configuration is there.
     for arch in u.depths.keys() {
-        assert!(data.tuned.cells.iter().any(|c| c.arch == *arch), "{arch} missing");
+        assert!(
+            data.tuned.cells.iter().any(|c| c.arch == *arch),
+            "{arch} missing"
+        );
     }
 
     // tuned.csv and summary.json hold the same numbers as the report data.
@@ -66,11 +78,21 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         let lr: f64 = f[col("chosen_lr")].parse().unwrap();
         assert!((json["chosen_lr"].as_f64().unwrap() - lr).abs() <= 1e-6 * lr);
         assert_eq!(json["chosen_lr"].as_f64().unwrap(), cell.chosen_lr);
-        let seeds: Vec<u64> = json["seeds"].as_array().unwrap().iter().map(|s| s.as_u64().unwrap()).collect();
+        let seeds: Vec<u64> = json["seeds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s.as_u64().unwrap())
+            .collect();
         assert_eq!(seeds, u.seeds);
         assert_eq!(f[col("seeds")], "0;1");
         let mean = json["test_accuracy_mean"].as_f64().unwrap();
-        let per_seed: Vec<f64> = json["test_accuracy"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+        let per_seed: Vec<f64> = json["test_accuracy"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| v.as_f64().unwrap())
+            .collect();
         assert!((mean - per_seed.iter().sum::<f64>() / per_seed.len() as f64).abs() < 1e-12);
         let csv_mean: f64 = f[col("test_accuracy_mean")].parse().unwrap();
         assert!((mean - csv_mean).abs() < 1e-5, "{mean} vs {csv_mean}");
@@ -82,14 +104,21 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         }
         assert_eq!(json["rank"].as_u64().unwrap().to_string(), f[col("rank")]);
         // The chosen rate has the best seed-mean validation accuracy of the sweep.
-        let best_val = cell.sweep.iter().map(|p| p.val_accuracy).fold(f64::MIN, f64::max);
+        let best_val = cell
+            .sweep
+            .iter()
+            .map(|p| p.val_accuracy)
+            .fold(f64::MIN, f64::max);
         let chosen = cell.sweep.iter().find(|p| p.lr == cell.chosen_lr).unwrap();
         assert_eq!(chosen.val_accuracy, best_val);
     }
     // Recommendations and claims.
     assert_eq!(contradictions(&data.tuned), Vec::<String>::new());
     let overall = data.tuned.overall.as_ref().unwrap();
-    assert_eq!(summary["recommendation"]["activation"], overall.activation.as_str());
+    assert_eq!(
+        summary["recommendation"]["activation"],
+        overall.activation.as_str()
+    );
     assert!(report.contains(&format!("**Start with** {}:", overall.activation)));
     let claims = summary["claims"].as_array().unwrap();
     let ids: Vec<&str> = claims.iter().map(|c| c["id"].as_str().unwrap()).collect();
@@ -106,16 +135,31 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         .iter()
         .find(|r| r.config.activation == "identity")
         .unwrap();
-    assert!(identity.midpoint_residual < 1e-4, "{}", identity.midpoint_residual);
+    assert!(
+        identity.midpoint_residual < 1e-4,
+        "{}",
+        identity.midpoint_residual
+    );
     let relu = results
         .training
         .iter()
-        .find(|r| r.config.activation == "relu" && r.config.role == Role::Sweep && r.config.arch == myelin_lab::study::Arch::Mlp)
+        .find(|r| {
+            r.config.activation == "relu"
+                && r.config.role == Role::Sweep
+                && r.config.arch == myelin_lab::study::Arch::Mlp
+        })
         .unwrap();
     assert!(relu.midpoint_residual > 1e-3, "{}", relu.midpoint_residual);
     // Every sweep run records test numbers and stops early or at the budget.
-    for r in results.training.iter().filter(|r| r.config.role == Role::Sweep) {
+    for r in results
+        .training
+        .iter()
+        .filter(|r| r.config.role == Role::Sweep)
+    {
         assert!(r.epochs.len() <= u.epochs + 1);
-        assert!(r.epochs.iter().all(|e| e.test_accuracy.is_finite() || e.val_loss.is_nan()));
+        assert!(r
+            .epochs
+            .iter()
+            .all(|e| e.test_accuracy.is_finite() || e.val_loss.is_nan()));
     }
 }

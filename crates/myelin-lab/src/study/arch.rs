@@ -43,7 +43,13 @@ pub enum Arch {
 
 impl Arch {
     /// Every architecture, in report order.
-    pub const ALL: [Arch; 5] = [Arch::Mlp, Arch::ResMlp, Arch::ResMlpLn, Arch::Cnn, Arch::Rnn];
+    pub const ALL: [Arch; 5] = [
+        Arch::Mlp,
+        Arch::ResMlp,
+        Arch::ResMlpLn,
+        Arch::Cnn,
+        Arch::Rnn,
+    ];
 
     /// The name used in configuration files, CSV and JSON.
     pub fn as_str(self) -> &'static str {
@@ -296,7 +302,8 @@ impl<T: Element> Net<T> {
                 for l in 0..spec.depth {
                     let c_in = if l == 0 { 1 } else { spec.width };
                     let conv = Conv2d::<T>::with_init(c_in, spec.width, 3, pad, true, &mut rng)?;
-                    spec.init.init_(conv.weight(), Some(spec.activation), &mut rng)?;
+                    spec.init
+                        .init_(conv.weight(), Some(spec.activation), &mut rng)?;
                     if let Some(b) = conv.bias() {
                         b.update_data(|d| d.iter_mut().for_each(|v| *v = T::from_f64(0.0)))?;
                     }
@@ -386,7 +393,9 @@ impl<T: Element> Net<T> {
     /// One forward pass.
     pub fn forward(&self, x: &Input<T>) -> Result<Forward<T>, LabError> {
         let wrong = |what: &str| {
-            LabError::InvalidConfig(format!("network input: {what} expected for this architecture"))
+            LabError::InvalidConfig(format!(
+                "network input: {what} expected for this architecture"
+            ))
         };
         match self {
             Net::Mlp(m) => {

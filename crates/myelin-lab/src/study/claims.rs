@@ -111,17 +111,25 @@ pub struct ClaimInputs<'a> {
     pub linearity: Vec<(String, usize, f64)>,
 }
 
+/// Whether the spec `activation` is the activation `name` (`leaky_relu(slope=0.01)` is
+/// `leaky_relu`).
+pub fn is_named(activation: &str, name: &str) -> bool {
+    activation == name || activation.split('(').next() == Some(name)
+}
+
 fn cells_of<'a>(
     tuned: &'a [TunedCell],
     activation: &'a str,
 ) -> impl Iterator<Item = &'a TunedCell> + 'a {
-    tuned.iter().filter(move |c| c.activation == activation)
+    tuned
+        .iter()
+        .filter(move |c| is_named(&c.activation, activation))
 }
 
 fn partner<'a>(tuned: &'a [TunedCell], c: &TunedCell, activation: &str) -> Option<&'a TunedCell> {
     tuned
         .iter()
-        .find(|d| d.arch == c.arch && d.depth == c.depth && d.activation == activation)
+        .find(|d| d.arch == c.arch && d.depth == c.depth && is_named(&d.activation, activation))
 }
 
 fn pct(x: f64) -> String {
@@ -153,8 +161,7 @@ fn pairs<'a>(
     cells_of(tuned, a)
         .filter(|c| keep(c))
         .filter_map(|c| {
-            partner(tuned, c, b)
-                .map(|d| (c, d, welch_compare(&c.test_accuracy, &d.test_accuracy)))
+            partner(tuned, c, b).map(|d| (c, d, welch_compare(&c.test_accuracy, &d.test_accuracy)))
         })
         .collect()
 }
@@ -203,16 +210,23 @@ pub const LINEAR_RESIDUAL: f64 = 1e-3;
 
 fn claim_a(x: &ClaimInputs<'_>) -> Claim {
     const TEXT: &str = "Without a non-linearity, any depth is one linear map.";
-    let identity: Vec<&(String, usize, f64)> =
-        x.linearity.iter().filter(|l| l.0 == "identity").collect();
+    let identity: Vec<&(String, usize, f64)> = x
+        .linearity
+        .iter()
+        .filter(|l| is_named(&l.0, "identity"))
+        .collect();
     if identity.is_empty() {
-        return not_tested("a", TEXT, "no identity MLP was trained (tuning.identity_baseline)");
+        return not_tested(
+            "a",
+            TEXT,
+            "no identity MLP was trained (tuning.identity_baseline)",
+        );
     }
     let worst = identity.iter().map(|l| l.2).fold(0.0, f64::max);
     let nonlinear = x
         .linearity
         .iter()
-        .filter(|l| l.0 != "identity")
+        .filter(|l| !is_named(&l.0, "identity"))
         .map(|l| l.2)
         .fold(f64::NAN, f64::min);
     let linear = worst < LINEAR_RESIDUAL;
@@ -276,8 +290,8 @@ fn claim_b(x: &ClaimInputs<'_>) -> Claim {
             numbers.insert("shallow_test_accuracy".into(), shallow.test_mean);
             numbers.insert("deep_test_accuracy".into(), deep.test_mean);
             let fine = shallow.test_mean >= 0.9;
-            let worse = welch_compare(&deep.test_accuracy, &shallow.test_accuracy)
-                == Some(Ordering::Less);
+            let worse =
+                welch_compare(&deep.test_accuracy, &shallow.test_accuracy) == Some(Ordering::Less);
             let stopped = deep.test_mean < 0.5;
             (
                 (fine && worse && stopped, fine && worse),
@@ -289,7 +303,10 @@ fn claim_b(x: &ClaimInputs<'_>) -> Claim {
                 ),
             )
         }
-        _ => ((false, false), "No shallow/deep pair of sigmoid MLPs was trained.".into()),
+        _ => (
+            (false, false),
+            "No shallow/deep pair of sigmoid MLPs was trained.".into(),
+        ),
     };
     let grid = match x.sigmoid_grad_ratio {
         Some((r, d)) => {
@@ -373,7 +390,10 @@ fn claim_d(x: &ClaimInputs<'_>) -> Claim {
     let relu_cells: Vec<&TunedCell> = cells_of(x.tuned, "relu")
         .filter(|c| c.dead_fraction.is_finite())
         .collect();
-    let trained_dead = relu_cells.iter().map(|c| c.dead_fraction).fold(0.0, f64::max);
+    let trained_dead = relu_cells
+        .iter()
+        .map(|c| c.dead_fraction)
+        .fold(0.0, f64::max);
     let grid_dead = x.relu_dead_signal.map_or(0.0, |d| d.0);
     let dead = trained_dead > DYING_FRACTION || grid_dead > DYING_FRACTION;
     let ps = pairs(x.tuned, "leaky_relu", "relu", |_| true);
@@ -393,7 +413,10 @@ fn claim_d(x: &ClaimInputs<'_>) -> Claim {
         .collect::<Vec<_>>()
         .join("; ");
     let grid = x.relu_dead_signal.map_or(String::new(), |(d, depth)| {
-        format!(" In the signal grid {:.0}% of layer {depth}'s ReLU units are off for the whole batch.", 100.0 * d)
+        format!(
+            " In the signal grid {:.0}% of layer {depth}'s ReLU units are off for the whole batch.",
+            100.0 * d
+        )
     });
     Claim {
         id: "d".into(),
@@ -444,7 +467,9 @@ pub const DEEP: usize = 40;
 
 fn claim_f(x: &ClaimInputs<'_>) -> Claim {
     const TEXT: &str = "Swish (SiLU) matches or beats ReLU on deep networks (> 40 layers).";
-    let mut ps = pairs(x.tuned, "silu", "relu", |c| c.depth > DEEP && !c.arch.is_recurrent());
+    let mut ps = pairs(x.tuned, "silu", "relu", |c| {
+        c.depth > DEEP && !c.arch.is_recurrent()
+    });
     let mut note = String::new();
     if ps.is_empty() {
         let deepest = cells_of(x.tuned, "silu")
@@ -454,7 +479,9 @@ fn claim_f(x: &ClaimInputs<'_>) -> Claim {
         let Some(deepest) = deepest else {
             return not_tested("f", TEXT, "no tuned silu/relu pair");
         };
-        ps = pairs(x.tuned, "silu", "relu", move |c| c.depth == deepest && !c.arch.is_recurrent());
+        ps = pairs(x.tuned, "silu", "relu", move |c| {
+            c.depth == deepest && !c.arch.is_recurrent()
+        });
         note = format!(" (no network deeper than {DEEP} was trained; compared at depth {deepest})");
     }
     let worse = ps.iter().filter(|p| p.2 == Some(Ordering::Less)).count();
@@ -467,7 +494,10 @@ fn claim_f(x: &ClaimInputs<'_>) -> Claim {
         id: "f".into(),
         claim: TEXT.into(),
         verdict: Verdict::from_parts(worse == 0, worse < ps.len()),
-        evidence: format!("Deep networks{note}: {list}. SiLU is worse in {worse} of {} cells.", ps.len()),
+        evidence: format!(
+            "Deep networks{note}: {list}. SiLU is worse in {worse} of {} cells.",
+            ps.len()
+        ),
         numbers: BTreeMap::from([
             ("cells_compared".into(), ps.len() as f64),
             ("cells_silu_worse".into(), worse as f64),
@@ -484,11 +514,26 @@ fn claim_g(x: &ClaimInputs<'_>) -> Claim {
     if comparisons.is_empty() {
         return not_tested("g", TEXT, "no tuned gelu/relu or gelu/elu pair");
     }
-    let better = comparisons.iter().filter(|p| p.2 == Some(Ordering::Greater)).count();
-    let worse = comparisons.iter().filter(|p| p.2 == Some(Ordering::Less)).count();
+    let better = comparisons
+        .iter()
+        .filter(|p| p.2 == Some(Ordering::Greater))
+        .count();
+    let worse = comparisons
+        .iter()
+        .filter(|p| p.2 == Some(Ordering::Less))
+        .count();
     let list = comparisons
         .iter()
-        .map(|(a, b, o)| format!("{} d{} vs {} {} ({})", a.arch, a.depth, b.activation, pct(b.test_mean), word(*o)))
+        .map(|(a, b, o)| {
+            format!(
+                "{} d{} vs {} {} ({})",
+                a.arch,
+                a.depth,
+                b.activation,
+                pct(b.test_mean),
+                word(*o)
+            )
+        })
         .collect::<Vec<_>>()
         .join("; ");
     Claim {
@@ -543,10 +588,21 @@ fn claim_i(x: &ClaimInputs<'_>) -> Claim {
     let mut top = 0usize;
     let mut ranks = Vec::new();
     for g in &groups {
-        if let Some(row) = g.rows.iter().find(|r| x.tuned[r.cell].activation == "relu") {
+        if let Some(row) = g
+            .rows
+            .iter()
+            .find(|r| is_named(&x.tuned[r.cell].activation, "relu"))
+        {
             total += 1;
             top += usize::from(row.top);
-            ranks.push(format!("{} d{}: #{} of {}{}", g.arch, g.depth, row.rank, g.rows.len(), if row.top { " (top group)" } else { "" }));
+            ranks.push(format!(
+                "{} d{}: #{} of {}{}",
+                g.arch,
+                g.depth,
+                row.rank,
+                g.rows.len(),
+                if row.top { " (top group)" } else { "" }
+            ));
         }
     }
     if total == 0 {
@@ -579,10 +635,15 @@ fn claim_j() -> Claim {
     let sigmoid_max = sig.value(40.0f64);
     let regression_ok = sigmoid_max <= 1.0 && 2.0 > sigmoid_max;
     // Binary: sigmoid maps any logit into (0, 1), a probability.
-    let binary_ok = sig.value(-30.0f64) > 0.0 && sig.value(30.0f64) < 1.0 && (sig.value(0.0f64) - 0.5).abs() < 1e-12;
+    let binary_ok = sig.value(-30.0f64) > 0.0
+        && sig.value(30.0f64) < 1.0
+        && (sig.value(0.0f64) - 0.5).abs() < 1e-12;
     // Multi-class: softmax rows are a distribution.
-    let logits = Tensor::<f64>::from_vec(vec![3.0, -1.0, 0.5, 2.0, 2.0, -4.0], &[2, 3]).expect("2×3");
-    let p = softmax(&logits, 1).expect("softmax of a 2×3 tensor").to_vec();
+    let logits =
+        Tensor::<f64>::from_vec(vec![3.0, -1.0, 0.5, 2.0, 2.0, -4.0], &[2, 3]).expect("2×3");
+    let p = softmax(&logits, 1)
+        .expect("softmax of a 2×3 tensor")
+        .to_vec();
     let row_sums = [p[0] + p[1] + p[2], p[3] + p[4] + p[5]];
     let multiclass_ok = row_sums.iter().all(|s| (s - 1.0).abs() < 1e-12);
     // Multi-label with two true labels: softmax can give at most 0.5 to each (they share
@@ -643,6 +704,7 @@ mod tests {
 
     #[test]
     fn crafted_results_give_the_expected_verdicts() {
+        assert!(is_named("leaky_relu(slope=0.01)", "leaky_relu") && !is_named("selu", "elu"));
         let tuned = vec![
             cell("sigmoid", Arch::Mlp, 4, &HIGH, 0.0),
             cell("sigmoid", Arch::Mlp, 48, &LOW, 0.0),
@@ -650,11 +712,11 @@ mod tests {
             cell("tanh", Arch::Mlp, 48, &MID, 0.0),
             cell("relu", Arch::Mlp, 4, &HIGH, 0.2),
             cell("relu", Arch::Mlp, 48, &MID, 0.3),
-            cell("leaky_relu", Arch::Mlp, 4, &HIGH, 0.0),
-            cell("leaky_relu", Arch::Mlp, 48, &HIGH, 0.0),
+            cell("leaky_relu(slope=0.01)", Arch::Mlp, 4, &HIGH, 0.0),
+            cell("leaky_relu(slope=0.01)", Arch::Mlp, 48, &HIGH, 0.0),
             cell("silu", Arch::Mlp, 48, &HIGH, 0.0),
             cell("gelu", Arch::Mlp, 48, &LOW, 0.0),
-            cell("elu", Arch::Mlp, 48, &MID, 0.0),
+            cell("elu(alpha=1)", Arch::Mlp, 48, &MID, 0.0),
             cell("identity", Arch::Mlp, 4, &MID, 0.0),
             cell("identity", Arch::Mlp, 48, &MID, 0.0),
         ];
@@ -665,8 +727,16 @@ mod tests {
             selu_moments: Some((0.02, 0.9, 1.1, 50)),
             relu_dead_signal: Some((0.38, 50)),
             high_lr: Some((
-                ContrastOutcome { lr: 0.2, diverged_at: Some((1, 3)), accuracy: 0.1 },
-                ContrastOutcome { lr: 0.2, diverged_at: None, accuracy: 0.9 },
+                ContrastOutcome {
+                    lr: 0.2,
+                    diverged_at: Some((1, 3)),
+                    accuracy: 0.1,
+                },
+                ContrastOutcome {
+                    lr: 0.2,
+                    diverged_at: None,
+                    accuracy: 0.9,
+                },
             )),
             linearity: vec![("identity".into(), 48, 1e-7), ("relu".into(), 48, 0.4)],
         };
@@ -689,7 +759,10 @@ mod tests {
         assert_eq!(v("j"), Verdict::Holds);
         let b = by_id(&claims, "b");
         let w = b.numbers["significant_window_halfwidth"];
-        assert!((w - 3.63).abs() < 0.01, "σ' ≥ 0.025 for |x| ≤ 3.63, got {w}");
+        assert!(
+            (w - 3.63).abs() < 0.01,
+            "σ' ≥ 0.025 for |x| ≤ 3.63, got {w}"
+        );
         assert!((by_id(&claims, "c").numbers["derivative_ratio_at_0"] - 4.0).abs() < 1e-12);
     }
 
@@ -709,8 +782,16 @@ mod tests {
             tuned: &tuned,
             selu_moments: Some((0.5, 0.2, 3.0, 50)),
             high_lr: Some((
-                ContrastOutcome { lr: 0.2, diverged_at: None, accuracy: 0.9 },
-                ContrastOutcome { lr: 0.2, diverged_at: None, accuracy: 0.9 },
+                ContrastOutcome {
+                    lr: 0.2,
+                    diverged_at: None,
+                    accuracy: 0.9,
+                },
+                ContrastOutcome {
+                    lr: 0.2,
+                    diverged_at: None,
+                    accuracy: 0.9,
+                },
             )),
             linearity: vec![("identity".into(), 48, 0.5)],
             ..ClaimInputs::default()
@@ -728,7 +809,12 @@ mod tests {
         assert_eq!(v("f"), Verdict::DoesNotHold);
         assert_eq!(v("g"), Verdict::Holds);
         assert_eq!(v("h"), Verdict::DoesNotHold);
-        assert_eq!(v("i"), Verdict::DoesNotHold, "{}", by_id(&claims, "i").evidence);
+        assert_eq!(
+            v("i"),
+            Verdict::DoesNotHold,
+            "{}",
+            by_id(&claims, "i").evidence
+        );
         let empty = evaluate_claims(&ClaimInputs::default());
         for id in ["a", "c", "d", "e", "f", "g", "h", "i"] {
             assert_eq!(by_id(&empty, id).verdict, Verdict::NotTested, "{id}");

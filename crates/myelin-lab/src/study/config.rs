@@ -19,14 +19,14 @@
 //! optimizer = "adamw"          # or "sgd" (with `momentum`)
 //! lrs = [1e-4, 3e-4, 1e-3, 3e-3, 1e-2]
 //! seeds = [0, 1, 2]
-//! epochs = 15
-//! patience = 3
+//! epochs = 20
+//! patience = 4
 //! init = "recommended"         # or "critical", or one spec for every activation
 //!
 //! [tuning.depths]
 //! mlp = [4, 48]
 //! resmlp_ln = [16]
-//! rnn = [10]                   # sequence lengths of the adding problem
+//! rnn = [10, 30]               # sequence lengths of the adding problem
 //! ```
 
 use std::collections::BTreeMap;
@@ -130,7 +130,7 @@ impl Default for TuningConfig {
                 (Arch::ResMlp, vec![16]),
                 (Arch::ResMlpLn, vec![16]),
                 (Arch::Cnn, vec![3]),
-                (Arch::Rnn, vec![20]),
+                (Arch::Rnn, vec![10, 30]),
             ]
             .into_iter()
             .collect(),
@@ -140,14 +140,14 @@ impl Default for TuningConfig {
             optimizer: OptimizerKind::AdamW,
             lrs: Vec::new(),
             seeds: vec![0, 1, 2],
-            epochs: 12,
-            patience: 3,
+            epochs: 20,
+            patience: 4,
             batch_size: 64,
             momentum: 0.9,
             weight_decay: 0.01,
             init: "recommended".into(),
             max_train_samples: 0,
-            rnn_train_sequences: 600,
+            rnn_train_sequences: 2000,
             dtype: Precision::F32,
         }
     }
@@ -164,9 +164,7 @@ impl TuningConfig {
             OptimizerKind::AdamW => 1e-4,
             OptimizerKind::Sgd => 1e-3,
         };
-        (0..5)
-            .map(|k| base * 10f64.powf(k as f64 / 2.0))
-            .collect()
+        (0..5).map(|k| base * 10f64.powf(k as f64 / 2.0)).collect()
     }
 
     /// The width of an architecture's hidden layers.
@@ -388,7 +386,9 @@ impl StudyConfig {
         if u.enabled {
             self.tuning_activations()?;
             if u.seeds.is_empty() || u.epochs == 0 || u.batch_size == 0 {
-                return bad("tuning seeds must not be empty, and epochs and batch_size must be positive");
+                return bad(
+                    "tuning seeds must not be empty, and epochs and batch_size must be positive",
+                );
             }
             if u.depths.values().any(|d| d.contains(&0)) {
                 return bad("tuning depths must be positive");
@@ -396,7 +396,10 @@ impl StudyConfig {
             if u.width == 0 || u.cnn_channels == 0 || u.rnn_hidden == 0 {
                 return bad("tuning width, cnn_channels and rnn_hidden must be positive");
             }
-            if u.learning_rates().iter().any(|lr| !(lr.is_finite() && *lr > 0.0)) {
+            if u.learning_rates()
+                .iter()
+                .any(|lr| !(lr.is_finite() && *lr > 0.0))
+            {
                 return Err(LabError::InvalidConfig(format!(
                     "tuning lrs must be positive and finite (got {:?})",
                     u.lrs
@@ -586,7 +589,11 @@ mod tests {
 
     #[test]
     fn training_inits_follow_the_theory() {
-        let t = |a: &str, p: &str| training_init(&a.parse().unwrap(), p, 0.0).unwrap().to_string();
+        let t = |a: &str, p: &str| {
+            training_init(&a.parse().unwrap(), p, 0.0)
+                .unwrap()
+                .to_string()
+        };
         assert_eq!(t("relu", "recommended"), "kaiming_normal");
         assert_eq!(t("leaky_relu", "recommended"), "kaiming_normal");
         assert_eq!(t("selu", "recommended"), "lecun_normal");
@@ -605,7 +612,10 @@ mod tests {
                 p.log10_grad_ratio.abs() + p.q.last().unwrap().log10().abs()
             };
             assert!(flat(g) < flat(2f64.sqrt()), "{a}: flatter than Kaiming");
-            assert!(flat(g) <= flat(g + 0.02) && flat(g) <= flat(g - 0.02), "{a}: a minimum");
+            assert!(
+                flat(g) <= flat(g + 0.02) && flat(g) <= flat(g - 0.02),
+                "{a}: a minimum"
+            );
         }
         assert_eq!(t("tanh", "critical"), "xavier_normal(gain=critical)");
         assert_eq!(t("gelu", "orthogonal"), "orthogonal");
@@ -621,7 +631,10 @@ mod tests {
         c.validate().unwrap();
         assert_eq!(c.bias_std, 0.05);
         assert_eq!(c.tuning.optimizer, OptimizerKind::Sgd);
-        assert_eq!(c.tuning.depths.keys().copied().collect::<Vec<_>>(), vec![Arch::Mlp, Arch::Rnn]);
+        assert_eq!(
+            c.tuning.depths.keys().copied().collect::<Vec<_>>(),
+            vec![Arch::Mlp, Arch::Rnn]
+        );
         let lrs = c.tuning.learning_rates();
         assert_eq!(lrs.len(), 5);
         assert!((lrs[0] - 1e-3).abs() < 1e-15 && (lrs[4] - 1e-1).abs() < 1e-12);

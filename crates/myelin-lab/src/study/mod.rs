@@ -568,20 +568,32 @@ mod tests {
         assert_eq!(signal_grid(&c).unwrap().len(), 8 * 5 * 4 * 3);
         let runs = training_runs(&c).unwrap();
         // Fixed-lr: 2 depths × 8 activations + 4 contrasts. Sweep: (8 + identity) × 2 MLP
-        // depths + 8 × (resmlp, resmlp_ln, cnn, rnn), × 5 learning rates × 3 seeds.
-        let sweep = (9 * 2 + 8 * 4) * 5 * 3;
+        // depths + 8 × (resmlp, resmlp_ln, cnn, 2 rnn lengths), × 5 learning rates × 3 seeds.
+        let sweep = (9 * 2 + 8 * 5) * 5 * 3;
         assert_eq!(runs.len(), 2 * 8 + 4 + sweep);
         assert_eq!(sweep_runs(&c).unwrap().len(), sweep);
         assert!(runs[..20].iter().all(|r| r.role != Role::Sweep));
-        assert!(runs[20..].iter().all(|r| r.role == Role::Sweep && r.patience == Some(3)));
+        assert!(runs[20..]
+            .iter()
+            .all(|r| r.role == Role::Sweep && r.patience == Some(4)));
         let gelu = runs
             .iter()
             .find(|r| r.role == Role::Sweep && r.activation == "gelu")
             .unwrap();
-        assert!(gelu.init.starts_with("kaiming_normal(gain="), "{}", gelu.init);
-        assert_ne!(gelu.init, "kaiming_normal(gain=critical)", "GELU has no edge of chaos");
+        assert!(
+            gelu.init.starts_with("kaiming_normal(gain="),
+            "{}",
+            gelu.init
+        );
+        assert_ne!(
+            gelu.init, "kaiming_normal(gain=critical)",
+            "GELU has no edge of chaos"
+        );
         let rnn = runs.iter().find(|r| r.arch == Arch::Rnn).unwrap();
-        assert_eq!((rnn.depth, rnn.width, rnn.max_train_samples), (20, 32, 600));
+        assert_eq!(
+            (rnn.depth, rnn.width, rnn.max_train_samples),
+            (10, 32, 2000)
+        );
         let mut names: Vec<_> = runs.iter().map(|r| r.name.clone()).collect();
         names.sort();
         names.dedup();

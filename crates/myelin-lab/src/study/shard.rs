@@ -105,7 +105,11 @@ pub fn training_cost(run: &TrainRunConfig) -> f64 {
             } else {
                 super::training::ADDING_TRAIN as f64
             };
-            (n, super::training::ADDING_EVAL as f64, d * (2.0 * w + w * w) + w)
+            (
+                n,
+                super::training::ADDING_EVAL as f64,
+                d * (2.0 * w + w * w) + w,
+            )
         }
         arch => {
             let n = if run.max_train_samples > 0 {

@@ -585,8 +585,11 @@ fn midpoint_residual<T: Element>(model: &Net<T>, x: &Tensor<T>) -> Result<f64, L
     let _guard = no_grad();
     let (rows, cols) = (x.shape()[0], x.shape()[1]);
     let a: Vec<f64> = x.to_vec().into_iter().map(Element::to_f64).collect();
-    let shifted: Vec<f64> = (0..rows * cols).map(|i| a[(i + cols) % (rows * cols)]).collect();
-    let to = |v: Vec<f64>| Tensor::from_vec(v.into_iter().map(T::from_f64).collect(), &[rows, cols]);
+    let shifted: Vec<f64> = (0..rows * cols)
+        .map(|i| a[(i + cols) % (rows * cols)])
+        .collect();
+    let to =
+        |v: Vec<f64>| Tensor::from_vec(v.into_iter().map(T::from_f64).collect(), &[rows, cols]);
     let mid: Vec<f64> = a.iter().zip(&shifted).map(|(p, q)| 0.5 * (p + q)).collect();
     let out = |v: Vec<f64>| -> Result<Vec<f64>, LabError> {
         let f = model.forward(&Input::Flat(to(v)?))?;

@@ -91,8 +91,8 @@ pub fn regularized_incomplete_beta(a: f64, b: f64, x: f64) -> f64 {
     if x >= 1.0 {
         return 1.0;
     }
-    let front = (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln())
-        .exp();
+    let front =
+        (ln_gamma(a + b) - ln_gamma(a) - ln_gamma(b) + a * x.ln() + b * (1.0 - x).ln()).exp();
     if x < (a + 1.0) / (a + b + 2.0) {
         front * beta_continued_fraction(a, b, x) / a
     } else {
@@ -151,7 +151,10 @@ fn mean_var(values: &[f64]) -> (f64, f64) {
     if values.len() < 2 {
         return (m, f64::NAN);
     }
-    (m, values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0))
+    (
+        m,
+        values.iter().map(|x| (x - m).powi(2)).sum::<f64>() / (n - 1.0),
+    )
 }
 
 /// Mean and the half-width of its 95% confidence interval, `t_{0.975, n−1} · s / √n`
@@ -184,8 +187,7 @@ pub fn welch_compare(a: &[f64], b: &[f64]) -> Option<std::cmp::Ordering> {
     let distinguishable = if se2 == 0.0 {
         diff != 0.0
     } else {
-        let df = se2 * se2
-            / (sa * sa / (a.len() - 1) as f64 + sb * sb / (b.len() - 1) as f64);
+        let df = se2 * se2 / (sa * sa / (a.len() - 1) as f64 + sb * sb / (b.len() - 1) as f64);
         diff.abs() / se2.sqrt() > student_t_quantile(0.975, df)
     };
     distinguishable.then(|| diff.total_cmp(&0.0))
@@ -329,8 +331,16 @@ fn mean(values: impl Iterator<Item = f64>) -> f64 {
 pub fn select_lr(points: &[LrPoint]) -> Option<usize> {
     let key = |p: &LrPoint| {
         (
-            if p.val_accuracy.is_finite() { p.val_accuracy } else { -1.0 },
-            if p.val_loss.is_finite() { -p.val_loss } else { f64::NEG_INFINITY },
+            if p.val_accuracy.is_finite() {
+                p.val_accuracy
+            } else {
+                -1.0
+            },
+            if p.val_loss.is_finite() {
+                -p.val_loss
+            } else {
+                f64::NEG_INFINITY
+            },
         )
     };
     let mut best: Option<usize> = None;
@@ -339,7 +349,9 @@ pub fn select_lr(points: &[LrPoint]) -> Option<usize> {
             None => best = Some(i),
             Some(b) => {
                 let (ka, kb) = (key(p), key(&points[b]));
-                if ka.0 > kb.0 || (ka.0 == kb.0 && (ka.1 > kb.1 || (ka.1 == kb.1 && p.lr < points[b].lr))) {
+                if ka.0 > kb.0
+                    || (ka.0 == kb.0 && (ka.1 > kb.1 || (ka.1 == kb.1 && p.lr < points[b].lr)))
+                {
                     best = Some(i);
                 }
             }
@@ -403,7 +415,12 @@ pub fn tune_cell(
 pub fn tune_all(runs: &[&TrainRunResult]) -> Vec<TunedCell> {
     let mut keys: Vec<(Arch, usize, String, String)> = Vec::new();
     for r in runs {
-        let k = (r.config.arch, r.config.depth, r.config.activation.clone(), r.config.init.clone());
+        let k = (
+            r.config.arch,
+            r.config.depth,
+            r.config.activation.clone(),
+            r.config.init.clone(),
+        );
         if !keys.contains(&k) {
             keys.push(k);
         }
@@ -514,7 +531,10 @@ mod tests {
         }
         assert!((student_t_quantile(0.025, 2.0) + 4.302_652_73).abs() < 1e-6);
         assert!((student_t_cdf(0.0, 3.0) - 0.5).abs() < 1e-15);
-        assert!((student_t_cdf(1.0, 1.0) - 0.75).abs() < 1e-12, "Cauchy: 1/2 + atan(1)/π");
+        assert!(
+            (student_t_cdf(1.0, 1.0) - 0.75).abs() < 1e-12,
+            "Cauchy: 1/2 + atan(1)/π"
+        );
         assert!(student_t_quantile(1.0, 2.0).is_nan() && student_t_quantile(0.5, 0.0).is_nan());
         assert!((ln_gamma(5.0) - 24f64.ln()).abs() < 1e-13);
         assert!((ln_gamma(0.5) - std::f64::consts::PI.sqrt().ln()).abs() < 1e-13);
@@ -525,15 +545,34 @@ mod tests {
         let (m, h) = mean_ci95(&[1.0, 2.0, 3.0, 4.0, 5.0]);
         // s = √2.5, t_{0.975,4} = 2.776445.
         assert!((m - 3.0).abs() < 1e-12);
-        assert!((h - 2.776_445_105 * (2.5f64 / 5.0).sqrt()).abs() < 1e-7, "{h}");
+        assert!(
+            (h - 2.776_445_105 * (2.5f64 / 5.0).sqrt()).abs() < 1e-7,
+            "{h}"
+        );
         assert!(mean_ci95(&[0.7]).1.is_nan());
         use std::cmp::Ordering::*;
-        assert_eq!(welch_compare(&[0.9, 0.91, 0.92], &[0.5, 0.51, 0.52]), Some(Greater));
-        assert_eq!(welch_compare(&[0.5, 0.51, 0.52], &[0.9, 0.91, 0.92]), Some(Less));
-        assert_eq!(welch_compare(&[0.90, 0.95, 0.85], &[0.91, 0.86, 0.93]), None);
+        assert_eq!(
+            welch_compare(&[0.9, 0.91, 0.92], &[0.5, 0.51, 0.52]),
+            Some(Greater)
+        );
+        assert_eq!(
+            welch_compare(&[0.5, 0.51, 0.52], &[0.9, 0.91, 0.92]),
+            Some(Less)
+        );
+        assert_eq!(
+            welch_compare(&[0.90, 0.95, 0.85], &[0.91, 0.86, 0.93]),
+            None
+        );
         assert_eq!(welch_compare(&[1.0, 1.0, 1.0], &[1.0, 1.0, 1.0]), None);
-        assert_eq!(welch_compare(&[1.0, 1.0, 1.0], &[0.9, 0.9, 0.9]), Some(Greater));
-        assert_eq!(welch_compare(&[1.0], &[0.1, 0.1]), None, "one seed cannot decide");
+        assert_eq!(
+            welch_compare(&[1.0, 1.0, 1.0], &[0.9, 0.9, 0.9]),
+            Some(Greater)
+        );
+        assert_eq!(
+            welch_compare(&[1.0], &[0.1, 0.1]),
+            None,
+            "one seed cannot decide"
+        );
     }
 
     fn outcome(lr: f64, seed: u64, val: f64, test: f64) -> RunOutcome {
@@ -571,9 +610,15 @@ mod tests {
         assert!((cell.sweep[2].test_accuracy - 0.99).abs() < 1e-12);
         // Equal validation accuracy: the lower validation loss wins, then the smaller rate.
         let mut tie = vec![outcome(0.1, 0, 0.9, 0.1), outcome(0.01, 0, 0.9, 0.2)];
-        assert_eq!(tune_cell("a", "i", Arch::Mlp, 1, &tie).unwrap().chosen_lr, 0.01);
+        assert_eq!(
+            tune_cell("a", "i", Arch::Mlp, 1, &tie).unwrap().chosen_lr,
+            0.01
+        );
         tie[0].val_loss = 0.01;
-        assert_eq!(tune_cell("a", "i", Arch::Mlp, 1, &tie).unwrap().chosen_lr, 0.1);
+        assert_eq!(
+            tune_cell("a", "i", Arch::Mlp, 1, &tie).unwrap().chosen_lr,
+            0.1
+        );
     }
 
     fn record(epoch: usize, val_accuracy: f64, val_loss: f64, test_accuracy: f64) -> EpochRecord {
@@ -623,7 +668,10 @@ mod tests {
         let groups = rank_groups(&cells);
         assert_eq!(groups.len(), 1);
         let rows = &groups[0].rows;
-        let names: Vec<&str> = rows.iter().map(|r| cells[r.cell].activation.as_str()).collect();
+        let names: Vec<&str> = rows
+            .iter()
+            .map(|r| cells[r.cell].activation.as_str())
+            .collect();
         assert_eq!(names, ["relu", "gelu", "tanh"]);
         assert_eq!(rows[0].tied_with, vec!["gelu".to_string()]);
         assert!(rows[1].top && !rows[2].top);

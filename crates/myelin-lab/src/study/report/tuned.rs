@@ -271,7 +271,9 @@ pub fn contradictions(report: &TunedReport) -> Vec<String> {
     let skip = usize::from(report.overall.is_some());
     for (r, text) in report.per_cell.iter().zip(guidance.iter().skip(skip)) {
         if !text.contains(&format!(": use {} +", report.cells[r.cell].activation)) {
-            found.push(format!("guidance `{text}` does not name the recommended activation"));
+            found.push(format!(
+                "guidance `{text}` does not name the recommended activation"
+            ));
         }
     }
     found.sort();
@@ -327,7 +329,9 @@ pub fn tuned_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
                 .ranking
                 .iter()
                 .find(|v| v.activation == c.activation)
-                .map_or("—".to_string(), |v| format!("{} ({})", signed(v.measured), v.regime));
+                .map_or("—".to_string(), |v| {
+                    format!("{} ({})", signed(v.measured), v.regime)
+                });
             table.row(vec![
                 r.rank.to_string(),
                 c.activation.clone(),
@@ -355,7 +359,11 @@ pub fn tuned_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
             ))
             .table(table);
     }
-    Some(section.paragraph("Recommendations generated from these tables:").list(t.guidance()))
+    Some(
+        section
+            .paragraph("Recommendations generated from these tables:")
+            .list(t.guidance()),
+    )
 }
 
 /// The claims section.
@@ -373,7 +381,7 @@ pub fn claims_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
         ]);
     }
     Some(
-        Section::new(ids::CLAIMS, "The seed article's claims, tested")
+        Section::new(ids::CLAIMS, "Claims of the seed article, tested")
             .paragraph("Each verdict is computed from this run's numbers (thresholds stated in the evidence); \"better\"/\"worse\" mean distinguishable at the 5% level over seeds, otherwise tied.")
             .table(table),
     )
@@ -594,16 +602,29 @@ mod tests {
         assert_eq!(contradictions(&report), Vec::<String>::new());
         let o = report.overall.as_ref().unwrap();
         assert_eq!(o.activation, "gelu", "identity is never recommended");
-        assert_eq!((o.top_cells, o.cells), (1, 2), "tied with relu shallow, behind identity deep");
+        assert_eq!(
+            (o.top_cells, o.cells),
+            (1, 2),
+            "tied with relu shallow, behind identity deep"
+        );
         let shallow = &report.per_cell[0];
-        assert_eq!(shallow.tied_with, vec!["gelu".to_string()], "equal means: relu first");
+        assert_eq!(
+            shallow.tied_with,
+            vec!["gelu".to_string()],
+            "equal means: relu first"
+        );
         assert_eq!(report.cells[report.per_cell[1].cell].activation, "identity");
         // A recommendation that contradicts the table is caught.
         let mut wrong = report.clone();
         wrong.per_cell[1].cell = 3; // relu at depth 48, behind gelu and identity
         wrong.overall.as_mut().unwrap().activation = "tanh".into();
         let found = contradictions(&wrong);
-        assert!(found.iter().any(|f| f.contains("relu is recommended for mlp d48")), "{found:?}");
+        assert!(
+            found
+                .iter()
+                .any(|f| f.contains("relu is recommended for mlp d48")),
+            "{found:?}"
+        );
         assert!(found.iter().any(|f| f.contains("overall")), "{found:?}");
     }
 }
