@@ -118,7 +118,8 @@ fn three_shards_merge_into_exactly_the_one_machine_run() {
             serde_json::from_str(&read(dir, "manifest.json")).unwrap();
         assert_eq!(manifest["shard"]["index"], i + 1);
     }
-    let total = 4 * 2 * 2 + 8;
+    // Probes, fixed-lr runs, and the tuned comparison's sweep.
+    let total = 4 * 2 * 2 + 8 + myelin_lab::study::sweep_runs(&config).unwrap().len();
     assert_eq!(
         owned.iter().sum::<usize>(),
         total,

@@ -12,11 +12,15 @@
 //! interrupted study leaves its completed results on disk; with `resume` a rerun reuses
 //! them. Results are deterministic per seed.
 
+pub mod adding;
+pub mod arch;
+pub mod claims;
 pub mod config;
 pub mod manifest;
 pub mod report;
 pub mod shard;
 pub mod training;
+pub mod tuning;
 
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -25,10 +29,13 @@ use indicatif::{ProgressBar, ProgressStyle};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use config::{recommended_init, StudyConfig, TrainingConfig};
+pub use arch::Arch;
+pub use config::{recommended_init, training_init, StudyConfig, TrainingConfig, TuningConfig};
 pub use manifest::RunManifest;
 pub use shard::{merge_shards, shard_plan, ShardPlan, ShardSpec};
-pub use training::{load_digits, train_run, EpochRecord, Role, TrainRunConfig, TrainRunResult};
+pub use training::{
+    load_digits, train_run, EpochRecord, OptimizerKind, Role, TrainRunConfig, TrainRunResult,
+};
 
 use crate::error::LabError;
 use crate::plot::write_atomically;
@@ -142,7 +149,7 @@ pub fn signal_grid(config: &StudyConfig) -> Result<Vec<GridPoint>, LabError> {
                                 batch: config.batch,
                                 seed,
                                 precision: config.dtype,
-                                bias_std: 0.0,
+                                bias_std: config.bias_std,
                             },
                             sample_layers: if sampled {
                                 histogram_layers(depth)
@@ -161,9 +168,80 @@ pub fn signal_grid(config: &StudyConfig) -> Result<Vec<GridPoint>, LabError> {
 /// The training runs of a study, in a fixed order.
 pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabError> {
     let t = &config.training;
-    if !t.enabled {
+    let mut runs = if t.enabled {
+        fixed_lr_runs(config)?
+    } else {
+        Vec::new()
+    };
+    runs.extend(sweep_runs(config)?);
+    Ok(runs)
+}
+
+/// The tuned comparison's runs: every (architecture, depth, activation) × learning rate ×
+/// seed, in that order.
+pub fn sweep_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabError> {
+    let u = &config.tuning;
+    if !u.enabled {
         return Ok(Vec::new());
     }
+    let mut runs = Vec::new();
+    let activations = config.tuning_activations()?;
+    for (&arch, depths) in &u.depths {
+        let mut acts: Vec<myelin_activations::Activation> = activations.clone();
+        if arch == Arch::Mlp && u.identity_baseline {
+            let identity: myelin_activations::Activation = "identity".parse()?;
+            if !acts.contains(&identity) {
+                acts.push(identity);
+            }
+        }
+        for &depth in depths {
+            for activation in &acts {
+                let init = training_init(activation, &u.init, config.bias_std)?;
+                for &lr in &u.learning_rates() {
+                    for &seed in &u.seeds {
+                        runs.push(TrainRunConfig {
+                            name: format!(
+                                "sweep-{arch}-d{depth}-{}-lr{lr:e}-s{seed}",
+                                slug(&activation.to_string())
+                            ),
+                            role: Role::Sweep,
+                            activation: activation.to_string(),
+                            init: init.to_string(),
+                            depth,
+                            width: u.width_of(arch),
+                            epochs: u.epochs,
+                            batch_size: u.batch_size,
+                            lr,
+                            momentum: u.momentum,
+                            clip_norm: None,
+                            seed,
+                            dtype: u.dtype,
+                            max_train_samples: if arch.is_recurrent() {
+                                u.rnn_train_sequences
+                            } else {
+                                u.max_train_samples
+                            },
+                            arch,
+                            optimizer: u.optimizer,
+                            weight_decay: match u.optimizer {
+                                OptimizerKind::AdamW => u.weight_decay,
+                                OptimizerKind::Sgd => 0.0,
+                            },
+                            patience: Some(u.patience),
+                            bias_std: config.bias_std,
+                        });
+                    }
+                }
+            }
+        }
+    }
+    Ok(runs)
+}
+
+/// The fixed-learning-rate runs: each activation with its training initialiser, and the
+/// contrasts (bad initialisers; a too-high learning rate with and without clipping).
+fn fixed_lr_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabError> {
+    let t = &config.training;
     let base =
         |name: String, role: Role, activation: String, init: String, depth: usize| TrainRunConfig {
             name,
@@ -180,11 +258,16 @@ pub fn training_runs(config: &StudyConfig) -> Result<Vec<TrainRunConfig>, LabErr
             seed: t.seed,
             dtype: t.dtype,
             max_train_samples: t.max_train_samples,
+            arch: Arch::Mlp,
+            optimizer: OptimizerKind::Sgd,
+            weight_decay: 0.0,
+            patience: None,
+            bias_std: config.bias_std,
         };
     let mut runs = Vec::new();
     for &depth in &t.depths {
         for activation in config.training_activations()? {
-            let init = recommended_init(&activation);
+            let init = training_init(&activation, "recommended", config.bias_std)?;
             runs.push(base(
                 format!("{}-d{depth}", slug(&activation.to_string())),
                 Role::Recommended,
@@ -484,7 +567,33 @@ mod tests {
         let c = StudyConfig::default();
         assert_eq!(signal_grid(&c).unwrap().len(), 8 * 5 * 4 * 3);
         let runs = training_runs(&c).unwrap();
-        assert_eq!(runs.len(), 2 * 8 + 4);
+        // Fixed-lr: 2 depths × 8 activations + 4 contrasts. Sweep: (8 + identity) × 2 MLP
+        // depths + 8 × (resmlp, resmlp_ln, cnn, 2 rnn lengths), × 5 learning rates × 3 seeds.
+        let sweep = (9 * 2 + 8 * 5) * 5 * 3;
+        assert_eq!(runs.len(), 2 * 8 + 4 + sweep);
+        assert_eq!(sweep_runs(&c).unwrap().len(), sweep);
+        assert!(runs[..20].iter().all(|r| r.role != Role::Sweep));
+        assert!(runs[20..]
+            .iter()
+            .all(|r| r.role == Role::Sweep && r.patience == Some(4)));
+        let gelu = runs
+            .iter()
+            .find(|r| r.role == Role::Sweep && r.activation == "gelu")
+            .unwrap();
+        assert!(
+            gelu.init.starts_with("kaiming_normal(gain="),
+            "{}",
+            gelu.init
+        );
+        assert_ne!(
+            gelu.init, "kaiming_normal(gain=critical)",
+            "GELU has no edge of chaos"
+        );
+        let rnn = runs.iter().find(|r| r.arch == Arch::Rnn).unwrap();
+        assert_eq!(
+            (rnn.depth, rnn.width, rnn.max_train_samples),
+            (10, 32, 2000)
+        );
         let mut names: Vec<_> = runs.iter().map(|r| r.name.clone()).collect();
         names.sort();
         names.dedup();

@@ -16,6 +16,7 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Serialize};
 
+use super::arch::Arch;
 use super::config::StudyConfig;
 use super::manifest::{config_hash, ManifestBuilder, RunManifest};
 use super::training::{TrainRunConfig, TrainRunResult};
@@ -89,19 +90,42 @@ pub fn probe_cost(point: &GridPoint) -> f64 {
 }
 
 /// Estimated cost of a training run: forward and backward over the training samples per
-/// epoch, plus an evaluation of the validation set (digits: 1797 samples, 70/15/15).
+/// epoch, plus evaluations of the validation and test sets (digits: 1797 samples,
+/// 70/15/15; adding problem: the run's sequences and 2 × 250 for evaluation), times the
+/// multiply-adds per sample of its architecture.
 pub fn training_cost(run: &TrainRunConfig) -> f64 {
     const TRAIN: f64 = 1258.0;
     const VALIDATION: f64 = 270.0;
-    let samples = if run.max_train_samples > 0 {
-        (run.max_train_samples as f64).min(TRAIN)
-    } else {
-        TRAIN
-    };
     let w = run.width as f64;
-    let weights = 64.0 * w + (run.depth.saturating_sub(1)) as f64 * w * w + 10.0 * w;
-    let per_epoch = 6.0 * samples + 2.0 * VALIDATION;
-    element_factor(run.dtype) * weights * (run.epochs as f64 * per_epoch + 2.0 * VALIDATION)
+    let d = run.depth as f64;
+    let (samples, eval, per_sample) = match run.arch {
+        Arch::Rnn => {
+            let n = if run.max_train_samples > 0 {
+                run.max_train_samples as f64
+            } else {
+                super::training::ADDING_TRAIN as f64
+            };
+            (
+                n,
+                super::training::ADDING_EVAL as f64,
+                d * (2.0 * w + w * w) + w,
+            )
+        }
+        arch => {
+            let n = if run.max_train_samples > 0 {
+                (run.max_train_samples as f64).min(TRAIN)
+            } else {
+                TRAIN
+            };
+            let per = match arch {
+                Arch::Cnn => 64.0 * 9.0 * w + (d - 1.0).max(0.0) * 16.0 * 9.0 * w * w + 160.0 * w,
+                _ => 64.0 * w + (run.depth.saturating_sub(1)) as f64 * w * w + 10.0 * w,
+            };
+            (n, VALIDATION, per)
+        }
+    };
+    let per_epoch = 6.0 * samples + 4.0 * eval;
+    element_factor(run.dtype) * per_sample * (run.epochs as f64 * per_epoch + 4.0 * eval)
 }
 
 /// Deals the study's probes and training runs to `count` shards, balanced by estimated

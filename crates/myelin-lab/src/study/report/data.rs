@@ -201,8 +201,12 @@ pub struct ReportData<'a> {
     pub config: &'a StudyConfig,
     /// Every probe, in grid order.
     pub signal: &'a [ProbeResult],
-    /// Every training run, in order.
+    /// The fixed-learning-rate training runs (recommended and contrasts), in order.
     pub training: &'a [TrainRunResult],
+    /// The tuned comparison's sweep runs, in order.
+    pub sweep: &'a [TrainRunResult],
+    /// The tuned comparison, its recommendations and the article's claims.
+    pub tuned: super::tuned::TunedReport,
     /// Seconds of the signal part.
     pub signal_seconds: f64,
     /// Seconds of the training part.
@@ -252,7 +256,13 @@ impl<'a> ReportData<'a> {
     /// Computes every number of the report.
     pub fn new(results: &'a StudyResults) -> Self {
         let signal = &results.signal[..];
-        let training = &results.training[..];
+        // The sweep runs come after the fixed-lr runs (see `training_runs`).
+        let fixed = results
+            .training
+            .iter()
+            .take_while(|r| r.config.role != Role::Sweep)
+            .count();
+        let (training, sweep) = results.training.split_at(fixed);
         let cells = cells(signal);
         let activations = unique(signal.iter().map(|r| r.activation.clone()));
         let inits = unique(signal.iter().map(|r| r.init.clone()));
@@ -268,6 +278,8 @@ impl<'a> ReportData<'a> {
             config: &results.config,
             signal,
             training,
+            sweep,
+            tuned: Default::default(),
             signal_seconds: results.signal_seconds,
             training_seconds: results.training_seconds,
             cells,
@@ -289,6 +301,7 @@ impl<'a> ReportData<'a> {
         data.regimes = data.compute_regimes();
         data.theory_error = data.compute_theory_error();
         data.facts = data.compute_facts();
+        data.tuned = super::tuned::TunedReport::new(&data);
         data
     }
 

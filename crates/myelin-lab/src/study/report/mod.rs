@@ -19,6 +19,7 @@ pub mod plots;
 pub mod sections;
 pub mod summary;
 pub mod tables;
+pub mod tuned;
 
 use std::path::Path;
 
@@ -45,6 +46,7 @@ pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabErr
             }
         }
     }
+    tuned::write_tuned_tables(out, &data)?;
     let document = sections::document(&data, &drawn);
     tables::write_text(&out.join("report.md"), &document.to_markdown())?;
     tables::write_text(&out.join("report.html"), &html::to_html(&document, &drawn))?;

@@ -57,6 +57,26 @@ pub fn terminal_summary(data: &ReportData<'_>, out: &Path) -> String {
         };
         let _ = writeln!(t, "  {:<28} {outcome}", r.config.name);
     }
+    if let Some(o) = &data.tuned.overall {
+        let _ = writeln!(
+            t,
+            "\nTuned comparison ({} cells): start with {} (top group in {} of {} cells, mean test accuracy {:.1}%).",
+            data.tuned.cells.len(),
+            o.activation,
+            o.top_cells,
+            o.cells,
+            100.0 * o.mean_accuracy
+        );
+    }
+    if !data.tuned.claims.is_empty() {
+        let verdicts: Vec<String> = data
+            .tuned
+            .claims
+            .iter()
+            .map(|c| format!("({}) {}", c.id, c.verdict))
+            .collect();
+        let _ = writeln!(t, "Claims: {}.", verdicts.join(", "));
+    }
     let _ = writeln!(
         t,
         "\nReport: {} (and {})",
