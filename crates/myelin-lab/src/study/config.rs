@@ -32,7 +32,7 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use myelin_activations::{Activation, InitFamily};
+use myelin_activations::{Activation, Elementwise, InitFamily};
 use serde::{Deserialize, Serialize};
 
 use super::arch::Arch;
