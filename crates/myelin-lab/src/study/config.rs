@@ -24,6 +24,8 @@ use serde::{Deserialize, Serialize};
 use crate::error::LabError;
 use crate::init_spec::{InitKind, InitSpec};
 use crate::probe::Precision;
+use crate::spectrum::SpectrumStudyConfig;
+use crate::trainability::TrainabilityConfig;
 
 /// The whole study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -47,6 +49,10 @@ pub struct StudyConfig {
     pub histogram_samples: usize,
     /// The training runs.
     pub training: TrainingConfig,
+    /// Singular values of input–output Jacobians (dynamical isometry).
+    pub spectrum: SpectrumStudyConfig,
+    /// The trainability heat map (accuracy over σ_w² × depth against 6 ξ_c).
+    pub trainability: TrainabilityConfig,
 }
 
 /// Training deep MLPs on the embedded digits data.
@@ -119,6 +125,8 @@ impl Default for StudyConfig {
             dtype: Precision::F64,
             histogram_samples: 8192,
             training: TrainingConfig::default(),
+            spectrum: SpectrumStudyConfig::default(),
+            trainability: TrainabilityConfig::default(),
         }
     }
 }
@@ -172,6 +180,8 @@ impl StudyConfig {
                 max_train_samples: 400,
                 ..TrainingConfig::default()
             },
+            spectrum: SpectrumStudyConfig::quick(),
+            trainability: TrainabilityConfig::quick(),
         }
     }
 
@@ -221,6 +231,12 @@ impl StudyConfig {
             if !(t.lr.is_finite() && t.lr > 0.0 && t.high_lr.is_finite() && t.high_lr > 0.0) {
                 return bad("training learning rates must be positive");
             }
+        }
+        if self.spectrum.enabled && (self.spectrum.width == 0 || self.spectrum.depths.contains(&0)) {
+            return bad("spectrum width and depths must be positive");
+        }
+        if self.trainability.enabled {
+            self.trainability.validate()?;
         }
         Ok(())
     }

@@ -39,6 +39,8 @@ pub const SECTIONS: &[SectionFn] = &[
     regimes,
     ranking,
     training,
+    super::isometry::isometry_section,
+    super::isometry::trainability_section,
     guidance,
     plots,
     files,
@@ -353,6 +355,8 @@ fn files(_: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
     Some(Section::new(ids::FILES, "Files").list(vec![
         "`signal_summary.csv`, `signal_layers.csv`, `signal.json`: every probe (per layer: q, act_mean, act_var, grad_norm, weight_grad_norm, dead_fraction, and the prediction).".into(),
         "`training_curves.csv`, `training_layers.csv`, `training.json`: every training run.".into(),
+        "`spectra_summary.csv`, `spectra_singular_values.csv`, `spectra.json`: the Jacobian spectra (moments measured and predicted, every singular value).".into(),
+        "`trainability.csv`, `trainability.json`: the trainability heat map (accuracy per σ_w² and depth, ξ_c and 6 ξ_c).".into(),
         "`runs/`: one JSON file per finished configuration (written as each finishes).".into(),
         "`manifest.json`: how this directory was made (version, git revision, configuration, seeds, threads, CPU, times per phase).".into(),
         "`report.html`: this report as one self-contained web page, the plots inline.".into(),
