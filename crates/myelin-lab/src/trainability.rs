@@ -15,11 +15,11 @@
 //! seed.
 
 use myelin_activations::Activation;
+use myelin_nn::data::MiniBatches;
 use myelin_nn::layers::{ActivationLayer, Linear, Sequential};
 use myelin_nn::loss::{cross_entropy, Reduction};
 use myelin_nn::optim::{Sgd, SgdConfig};
 use myelin_nn::train::{accuracy, batch_to_tensor, dataset_to_tensor};
-use myelin_nn::data::MiniBatches;
 use myelin_nn::{Module, Optimizer};
 use myelin_tensor::{no_grad, seeded_rng, Element, Tensor};
 use rayon::prelude::*;
@@ -122,7 +122,10 @@ impl TrainabilityConfig {
             ));
         }
         if !(self.sigma_b2.is_finite() && self.sigma_b2 >= 0.0) {
-            return bad(format!("sigma_b^2 must be finite and ≥ 0, got {}", self.sigma_b2));
+            return bad(format!(
+                "sigma_b^2 must be finite and ≥ 0, got {}",
+                self.sigma_b2
+            ));
         }
         if !(self.lr.is_finite() && self.lr > 0.0) {
             return bad(format!("lr must be finite and > 0, got {}", self.lr));
@@ -181,7 +184,8 @@ pub struct TrainabilityResult {
 }
 
 /// Header of [`TrainabilityResult::to_csv`].
-pub const CSV_HEADER: &str = "sigma_w2,depth,accuracy,initial_accuracy,train_loss,diverged,xi_c,six_xi_c";
+pub const CSV_HEADER: &str =
+    "sigma_w2,depth,accuracy,initial_accuracy,train_loss,diverged,xi_c,six_xi_c";
 
 impl TrainabilityResult {
     /// The cell at `(σ_w², depth)`.
@@ -272,7 +276,11 @@ impl TrainabilityResult {
             for &s in &c.sigma_w2 {
                 let text = match self.cell(s, d) {
                     Some(cell) => {
-                        let mark = if d as f64 > 6.0 * self.xi_c(s) { "*" } else { " " };
+                        let mark = if d as f64 > 6.0 * self.xi_c(s) {
+                            "*"
+                        } else {
+                            " "
+                        };
                         format!("{:.1}{mark}", 100.0 * cell.accuracy)
                     }
                     None => "—".into(),
@@ -462,7 +470,8 @@ mod tests {
 
     #[test]
     fn network_has_the_requested_weight_and_bias_variances() {
-        let model = build_network::<f64>("tanh".parse().unwrap(), &[400, 300, 10], 2.0, 0.05, 1).unwrap();
+        let model =
+            build_network::<f64>("tanh".parse().unwrap(), &[400, 300, 10], 2.0, 0.05, 1).unwrap();
         let params = model.parameters();
         assert_eq!(params.len(), 4);
         let var = |t: &Tensor<f64>| {
@@ -521,20 +530,29 @@ mod tests {
 
     #[test]
     fn bad_grids_are_errors() {
-        let e = TrainabilityConfig { depths: vec![], ..TrainabilityConfig::quick() }
-            .validate()
-            .unwrap_err()
-            .to_string();
+        let e = TrainabilityConfig {
+            depths: vec![],
+            ..TrainabilityConfig::quick()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("trainability") && e.contains("0 depths"), "{e}");
-        let e = TrainabilityConfig { sigma_w2: vec![1.0, -2.0], ..TrainabilityConfig::quick() }
-            .validate()
-            .unwrap_err()
-            .to_string();
+        let e = TrainabilityConfig {
+            sigma_w2: vec![1.0, -2.0],
+            ..TrainabilityConfig::quick()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("-2"), "{e}");
-        let e = TrainabilityConfig { activation: "softmax".into(), ..TrainabilityConfig::quick() }
-            .validate()
-            .unwrap_err()
-            .to_string();
+        let e = TrainabilityConfig {
+            activation: "softmax".into(),
+            ..TrainabilityConfig::quick()
+        }
+        .validate()
+        .unwrap_err()
+        .to_string();
         assert!(e.contains("softmax"), "{e}");
     }
 }

@@ -115,25 +115,42 @@ impl HeatMap {
     }
 
     fn check(&self) -> Result<(f64, f64), LabError> {
-        let invalid = |what: String| LabError::InvalidPlot(format!("heat map `{}`: {what}", self.title));
+        let invalid =
+            |what: String| LabError::InvalidPlot(format!("heat map `{}`: {what}", self.title));
         if self.x.is_empty() || self.y.is_empty() {
-            return Err(invalid(format!("empty grid ({} × {})", self.x.len(), self.y.len())));
+            return Err(invalid(format!(
+                "empty grid ({} × {})",
+                self.x.len(),
+                self.y.len()
+            )));
         }
-        if self.values.len() != self.y.len() || self.values.iter().any(|r| r.len() != self.x.len()) {
+        if self.values.len() != self.y.len() || self.values.iter().any(|r| r.len() != self.x.len())
+        {
             return Err(invalid(format!(
                 "values must be {} rows of {} columns",
                 self.y.len(),
                 self.x.len()
             )));
         }
-        let increasing = |v: &[f64]| v.iter().all(|a| a.is_finite()) && v.windows(2).all(|w| w[0] < w[1]);
+        let increasing =
+            |v: &[f64]| v.iter().all(|a| a.is_finite()) && v.windows(2).all(|w| w[0] < w[1]);
         if !increasing(&self.x) || !increasing(&self.y) {
-            return Err(invalid("grid coordinates must be finite and strictly increasing".into()));
+            return Err(invalid(
+                "grid coordinates must be finite and strictly increasing".into(),
+            ));
         }
         if self.log2_y && self.y[0] <= 0.0 {
-            return Err(invalid(format!("a log2 axis needs y > 0, got {}", self.y[0])));
+            return Err(invalid(format!(
+                "a log2 axis needs y > 0, got {}",
+                self.y[0]
+            )));
         }
-        let finite = self.values.iter().flatten().copied().filter(|v| v.is_finite());
+        let finite = self
+            .values
+            .iter()
+            .flatten()
+            .copied()
+            .filter(|v| v.is_finite());
         let data_range = finite.fold(None, |acc: Option<(f64, f64)>, v| match acc {
             None => Some((v, v)),
             Some((a, b)) => Some((a.min(v), b.max(v))),
@@ -169,7 +186,12 @@ impl HeatMap {
         let y_edges = edges(&ys);
         let x_range = x_edges[0]..x_edges[x_edges.len() - 1];
         let y_range = y_edges[0]..y_edges[y_edges.len() - 1];
-        let mut skipped = self.values.iter().flatten().filter(|v| !v.is_finite()).count();
+        let mut skipped = self
+            .values
+            .iter()
+            .flatten()
+            .filter(|v| !v.is_finite())
+            .count();
         let mut clamped = 0usize;
         let overlays: Vec<(Vec<(f64, f64)>, &Series)> = self
             .overlays
@@ -194,7 +216,9 @@ impl HeatMap {
         skipped += clamped;
         let mut x_label = self.x_label.clone();
         if clamped > 0 {
-            x_label.push_str(&format!("   ({clamped} overlay points clamped to the axis)"));
+            x_label.push_str(&format!(
+                "   ({clamped} overlay points clamped to the axis)"
+            ));
         }
         let render_error = |e: &dyn std::fmt::Display| LabError::Render {
             title: self.title.clone(),
@@ -258,7 +282,11 @@ impl HeatMap {
                             .pos(Pos::new(HPos::Center, VPos::Center));
                         let centre = (self.x[column], ys[row]);
                         chart
-                            .draw_series(std::iter::once(Text::new(format_tick(value), centre, style)))
+                            .draw_series(std::iter::once(Text::new(
+                                format_tick(value),
+                                centre,
+                                style,
+                            )))
                             .map_err(|e| render_error(&e))?;
                     }
                 }
@@ -324,7 +352,11 @@ pub fn colour(t: f64) -> RGBColor {
         (170, 220, 50),
         (253, 231, 37),
     ];
-    let t = if t.is_finite() { t.clamp(0.0, 1.0) } else { 0.0 };
+    let t = if t.is_finite() {
+        t.clamp(0.0, 1.0)
+    } else {
+        0.0
+    };
     let position = t * (STOPS.len() - 1) as f64;
     let i = (position.floor() as usize).min(STOPS.len() - 2);
     let f = position - i as f64;
@@ -351,7 +383,10 @@ fn draw_colour_bar(
             colour((k as f64 + 0.5) / steps as f64).filled(),
         ))?;
     }
-    area.draw(&Rectangle::new([(left, top), (right, bottom)], BLACK.stroke_width(SUPERSAMPLE)))?;
+    area.draw(&Rectangle::new(
+        [(left, top), (right, bottom)],
+        BLACK.stroke_width(SUPERSAMPLE),
+    ))?;
     let font = ("sans-serif", 14 * SUPERSAMPLE)
         .into_font()
         .color(&BLACK)
@@ -359,8 +394,15 @@ fn draw_colour_bar(
     for k in 0..=4 {
         let value = low + (high - low) * k as f64 / 4.0;
         let y = bottom - (bottom - top) * k / 4;
-        area.draw(&PathElement::new(vec![(right, y), (right + 5 * s, y)], BLACK.stroke_width(SUPERSAMPLE)))?;
-        area.draw(&Text::new(format_tick(value), (right + 8 * s, y), font.clone()))?;
+        area.draw(&PathElement::new(
+            vec![(right, y), (right + 5 * s, y)],
+            BLACK.stroke_width(SUPERSAMPLE),
+        ))?;
+        area.draw(&Text::new(
+            format_tick(value),
+            (right + 8 * s, y),
+            font.clone(),
+        ))?;
     }
     area.draw(&Text::new(
         label.to_string(),
@@ -396,7 +438,16 @@ mod tests {
         // 6 cells + 64 colour-bar steps + the bar frame (+ the background).
         assert!(count_elements(&svg, "rect") >= 6 + 64 + 1);
         let texts = text_contents(&svg);
-        for t in ["accuracy", "depth", "sigma_w^2", "0.9", "0.5", "0.2", "0", "1"] {
+        for t in [
+            "accuracy",
+            "depth",
+            "sigma_w^2",
+            "0.9",
+            "0.5",
+            "0.2",
+            "0",
+            "1",
+        ] {
             assert!(texts.iter().any(|x| x == t), "missing `{t}` in {texts:?}");
         }
         // Powers-of-two tick labels on the log2 axis.
@@ -406,11 +457,20 @@ mod tests {
     #[test]
     fn overlay_is_clamped_to_the_axis_and_noted() {
         let (svg, skipped) = map()
-            .overlay(Series::solid("6 xi_c", vec![(0.5, 3.0), (1.0, f64::INFINITY), (2.0, 8.0)]))
+            .overlay(Series::solid(
+                "6 xi_c",
+                vec![(0.5, 3.0), (1.0, f64::INFINITY), (2.0, 8.0)],
+            ))
             .render_svg()
             .unwrap();
-        assert_eq!(skipped, 1 + 1, "NaN cell + the infinite point clamped to the top");
-        assert!(text_contents(&svg).iter().any(|t| t.contains("1 overlay points clamped")));
+        assert_eq!(
+            skipped,
+            1 + 1,
+            "NaN cell + the infinite point clamped to the top"
+        );
+        assert!(text_contents(&svg)
+            .iter()
+            .any(|t| t.contains("1 overlay points clamped")));
         assert!(count_elements(&svg, "polyline") >= 2, "halo and line");
     }
 
@@ -430,10 +490,21 @@ mod tests {
         let e = ragged.render_svg().unwrap_err().to_string();
         assert!(e.contains("1 rows of 2 columns"), "{e}");
         let unsorted = HeatMap::new("u", vec![2.0, 1.0], vec![1.0], vec![vec![1.0, 2.0]]);
-        assert!(unsorted.render_svg().unwrap_err().to_string().contains("increasing"));
+        assert!(unsorted
+            .render_svg()
+            .unwrap_err()
+            .to_string()
+            .contains("increasing"));
         let all_nan = HeatMap::new("n", vec![1.0], vec![1.0], vec![vec![f64::NAN]]);
-        assert!(matches!(all_nan.render_svg(), Err(LabError::NoFiniteData { .. })));
+        assert!(matches!(
+            all_nan.render_svg(),
+            Err(LabError::NoFiniteData { .. })
+        ));
         let log_zero = HeatMap::new("z", vec![1.0], vec![0.0], vec![vec![1.0]]).log2_y(true);
-        assert!(log_zero.render_svg().unwrap_err().to_string().contains("log2"));
+        assert!(log_zero
+            .render_svg()
+            .unwrap_err()
+            .to_string()
+            .contains("log2"));
     }
 }

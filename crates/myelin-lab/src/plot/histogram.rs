@@ -80,8 +80,16 @@ pub fn histogram_range(values: &[f64], bounds: (f64, f64)) -> Option<(f64, f64)>
     }
     sorted.sort_by(f64::total_cmp);
     let quantile = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
-    let low = if bounds.0.is_finite() { bounds.0 } else { quantile(0.005) };
-    let high = if bounds.1.is_finite() { bounds.1 } else { quantile(0.995) };
+    let low = if bounds.0.is_finite() {
+        bounds.0
+    } else {
+        quantile(0.005)
+    };
+    let high = if bounds.1.is_finite() {
+        bounds.1
+    } else {
+        quantile(0.995)
+    };
     if low < high {
         Some((low, high))
     } else {

@@ -232,7 +232,8 @@ impl StudyConfig {
                 return bad("training learning rates must be positive");
             }
         }
-        if self.spectrum.enabled && (self.spectrum.width == 0 || self.spectrum.depths.contains(&0)) {
+        if self.spectrum.enabled && (self.spectrum.width == 0 || self.spectrum.depths.contains(&0))
+        {
             return bad("spectrum width and depths must be positive");
         }
         if self.trainability.enabled {

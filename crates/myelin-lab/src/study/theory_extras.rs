@@ -43,7 +43,11 @@ fn read<T: for<'de> Deserialize<'de>>(path: &Path) -> Option<T> {
 }
 
 /// Runs (or, with `resume`, reuses) both checks and saves them under `out/runs/`.
-pub fn run_extras(config: &StudyConfig, out: &Path, resume: bool) -> Result<TheoryExtras, LabError> {
+pub fn run_extras(
+    config: &StudyConfig,
+    out: &Path,
+    resume: bool,
+) -> Result<TheoryExtras, LabError> {
     let spectra_path = out.join(SPECTRA_FILE);
     let reused = resume
         .then(|| read::<SpectraFile>(&spectra_path))

@@ -74,9 +74,9 @@ pub fn isometry_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section> {
     let mut notes = Vec::new();
     let deepest = spectra.iter().map(|r| r.depth).max().unwrap_or(0);
     let find = |activation: &str, orthogonal: bool| {
-        spectra
-            .iter()
-            .find(|r| r.depth == deepest && r.activation == activation && r.orthogonal == orthogonal)
+        spectra.iter().find(|r| {
+            r.depth == deepest && r.activation == activation && r.orthogonal == orthogonal
+        })
     };
     if let (Some(g), Some(o)) = (find("tanh", false), find("tanh", true)) {
         notes.push(format!("**Orthogonal weights give dynamical isometry for tanh at criticality**: at depth {deepest} the middle 90% of the singular values of the orthogonal stack span {} decades (normalised variance of σ² {}), against {} decades ({}) for Gaussian weights with the same σ_w² = {} — although both have the same mean E[σ²] (measured {} and {}, theory {}).", o.spread_text(), fmt_short(o.normalized_var_sq), g.spread_text(), fmt_short(g.normalized_var_sq), fmt_short(g.sigma_w2), fmt_short(o.mean_sq), fmt_short(g.mean_sq), fmt_short(g.predicted_mean_sq)));
@@ -99,7 +99,8 @@ pub fn trainability_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section
     let t = data.extras.trainability.as_ref()?;
     let c = &t.config;
     let mut table = Table::new(
-        std::iter::once("depth \\ σ_w²".to_string()).chain(c.sigma_w2.iter().map(|s| fmt_short(*s))),
+        std::iter::once("depth \\ σ_w²".to_string())
+            .chain(c.sigma_w2.iter().map(|s| fmt_short(*s))),
     );
     table.row(
         std::iter::once("**6 ξ_c**".to_string())
@@ -110,7 +111,9 @@ pub fn trainability_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section
         let mut row = vec![d.to_string()];
         for &s in &c.sigma_w2 {
             row.push(match t.cell(s, d) {
-                Some(cell) if (d as f64) > 6.0 * t.xi_c(s) => format!("{:.0}%†", 100.0 * cell.accuracy),
+                Some(cell) if (d as f64) > 6.0 * t.xi_c(s) => {
+                    format!("{:.0}%†", 100.0 * cell.accuracy)
+                }
                 Some(cell) => format!("{:.0}%", 100.0 * cell.accuracy),
                 None => "—".into(),
             });
@@ -118,9 +121,7 @@ pub fn trainability_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section
         table.row(row);
     }
     let (agree, total) = t.agreement(TRAINED_ACCURACY);
-    let critical = t
-        .critical_sigma_w2
-        .map_or("none".to_string(), fmt_short);
+    let critical = t.critical_sigma_w2.map_or("none".to_string(), fmt_short);
     Some(
         Section::new(TRAINABILITY, "Trainability: accuracy over σ_w² × depth against 6 ξ_c")
             .paragraph(format!(

@@ -205,7 +205,11 @@ fn activation_histograms(data: &ReportData<'_>) -> Vec<Plot> {
                 r.activation, r.init, r.depth, r.width
             ))
             .x_label("activation value Y_l");
-            let all: Vec<f64> = r.samples.iter().flat_map(|(_, v)| v.iter().copied()).collect();
+            let all: Vec<f64> = r
+                .samples
+                .iter()
+                .flat_map(|(_, v)| v.iter().copied())
+                .collect();
             // The activation's own bounds where finite (saturation shows at the edges), the
             // 0.5% / 99.5% quantiles on an unbounded side.
             let bounds = r
