@@ -42,9 +42,9 @@ pub struct SpectrumCommand {
     /// Seed of the weights, biases and input.
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Standard deviation σ_b of the biases (0: no bias). Default √0.05, as in
-    /// Pennington et al.'s tanh experiments.
-    #[arg(long, default_value_t = 0.05f64.sqrt())]
+    /// Standard deviation σ_b of the biases (0: no bias). Default 0.01 (σ_b² = 10⁻⁴): tanh
+    /// on the edge of chaos then has a small q*, where orthogonal weights reach isometry.
+    #[arg(long, default_value_t = 0.01)]
     bias_std: f64,
     /// Output format.
     #[arg(long, value_enum, default_value = "table")]

@@ -62,7 +62,7 @@ pub struct SpectrumConfig {
 }
 
 impl Default for SpectrumConfig {
-    /// tanh on the edge of chaos at σ_b² = 0.05 (`normal` weights), L = 32, N = 256, seed 0.
+    /// tanh on the edge of chaos at σ_b² = 10⁻⁴ (Gaussian weights), L = 32, N = 256, seed 0.
     fn default() -> Self {
         Self {
             activation: "tanh".parse().expect("valid activation"),
@@ -70,7 +70,7 @@ impl Default for SpectrumConfig {
             depth: 32,
             width: 256,
             seed: 0,
-            bias_std: 0.05f64.sqrt(),
+            bias_std: 0.01,
         }
     }
 }
@@ -425,13 +425,14 @@ pub struct SpectrumStudyConfig {
 }
 
 impl Default for SpectrumStudyConfig {
-    /// Depths 32 and 128 at width 256, tanh at σ_b² = 0.05.
+    /// Depths 32 and 128 at width 256, tanh at σ_b² = 10⁻⁴ (a small `q*`, where tanh' ≈ 1
+    /// and orthogonal weights reach isometry).
     fn default() -> Self {
         Self {
             enabled: true,
             depths: vec![32, 128],
             width: 256,
-            sigma_b2: 0.05,
+            sigma_b2: 1e-4,
             seed: 0,
         }
     }
