@@ -13,6 +13,10 @@ cli::commands! {
     Act(cli::act::ActCommand),
     /// Measure one deep stack layer by layer (signal, gradient, dead units) beside the mean-field prediction.
     Probe(cli::probe::ProbeCommand),
+    /// Singular values of one deep stack's input-output Jacobian (dynamical isometry) beside the theory.
+    Spectrum(cli::spectrum::SpectrumCommand),
+    /// Accuracy over sigma_w^2 x depth on digits (Schoenholz et al.'s trainability map) against 6 xi_c.
+    Trainability(cli::trainability::TrainabilityCommand),
     /// The gradient-flow study: signal grid, training runs, plots and report.md (default: study-out/).
     Study(cli::study::StudyCommand),
 }

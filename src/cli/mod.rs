@@ -6,7 +6,9 @@
 
 pub mod act;
 pub mod probe;
+pub mod spectrum;
 pub mod study;
+pub mod trainability;
 
 use std::error::Error;
 use std::process::ExitCode;

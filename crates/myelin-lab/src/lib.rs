@@ -8,6 +8,8 @@
 //! * [`theory`]: the mean-field predictions (Poole et al. 2016, Schoenholz et al. 2017).
 //! * [`critical`]: the edge of chaos (critical initialisation) and depth scales;
 //!   [`phase`]: ordered/chaotic phase diagrams.
+//! * [`spectrum`]: singular values of the input–output Jacobian (dynamical isometry),
+//!   with [`svd`]'s Jacobi solver; [`trainability`]: Schoenholz et al.'s trainable-depth map.
 //! * [`plot`]: SVG charts; [`stats`]: overflow-safe norms and moments.
 
 pub mod critical;
@@ -17,9 +19,12 @@ pub mod json_float;
 pub mod phase;
 pub mod plot;
 pub mod probe;
+pub mod spectrum;
 pub mod stats;
 pub mod study;
+pub mod svd;
 pub mod theory;
+pub mod trainability;
 
 pub use error::LabError;
 pub use init_spec::{Gain, InitKind, InitSpec, WeightDistribution};

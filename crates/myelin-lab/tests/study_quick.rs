@@ -142,7 +142,7 @@ fn quick_study_writes_every_file() {
         .iter()
         .map(|p| p["name"].as_str().unwrap())
         .collect();
-    assert_eq!(phases, ["signal", "training", "report"]);
+    assert_eq!(phases, ["signal", "training", "theory checks", "report"]);
     assert!(manifest["threads"].as_u64().unwrap() >= 1);
     assert!(manifest["machine"]["logical_cores"].as_u64().unwrap() >= 1);
     assert!(manifest["started_at"].as_str().unwrap().ends_with('Z'));

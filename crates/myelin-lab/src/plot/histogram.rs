@@ -59,6 +59,44 @@ pub fn density_curve(
     })
 }
 
+/// The value range for a histogram of an activation's outputs: each side is the
+/// activation's own bound where it is finite (so values piling up at a saturating bound,
+/// e.g. sigmoid at 0 and 1 or tanh at ±1, are drawn against the edge where they pile up),
+/// and otherwise the 0.5% / 99.5% quantile of the finite `values` (so one long tail does not
+/// squeeze the bulk into a few bins). `None` when no value is finite.
+///
+/// ```
+/// use myelin_lab::plot::histogram_range;
+/// let values: Vec<f64> = (0..1000).map(|i| i as f64 / 999.0).collect();
+/// assert_eq!(histogram_range(&values, (0.0, 1.0)), Some((0.0, 1.0)));
+/// let (low, high) = histogram_range(&values, (0.0, f64::INFINITY)).unwrap();
+/// assert_eq!(low, 0.0);
+/// assert!((high - 0.995).abs() < 0.002);
+/// ```
+pub fn histogram_range(values: &[f64], bounds: (f64, f64)) -> Option<(f64, f64)> {
+    let mut sorted: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    if sorted.is_empty() {
+        return None;
+    }
+    sorted.sort_by(f64::total_cmp);
+    let quantile = |p: f64| sorted[((sorted.len() - 1) as f64 * p).round() as usize];
+    let low = if bounds.0.is_finite() {
+        bounds.0
+    } else {
+        quantile(0.005)
+    };
+    let high = if bounds.1.is_finite() {
+        bounds.1
+    } else {
+        quantile(0.995)
+    };
+    if low < high {
+        Some((low, high))
+    } else {
+        Some((low - 0.5, low + 0.5))
+    }
+}
+
 /// Builder for a chart of several layers' activation (or gradient) distributions.
 #[derive(Debug, Clone)]
 pub struct ActivationHistogram {

@@ -6,6 +6,7 @@
 
 mod atomic_write;
 mod grid;
+mod heatmap;
 mod histogram;
 mod line_chart;
 mod output;
@@ -17,7 +18,8 @@ mod test_support;
 
 pub use atomic_write::write_atomically;
 pub use grid::{GridPanel, PanelGrid};
-pub use histogram::{density_curve, ActivationHistogram, DensityCurve};
+pub use heatmap::{colour, HeatMap};
+pub use histogram::{density_curve, histogram_range, ActivationHistogram, DensityCurve};
 pub use line_chart::{LineChart, RenderedSvg};
 pub use output::{PlotReport, SUPERSAMPLE};
 pub use panel::{format_power_of_ten, format_tick, LegendPosition};

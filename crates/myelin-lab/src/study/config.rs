@@ -40,6 +40,8 @@ use super::training::OptimizerKind;
 use crate::error::LabError;
 use crate::init_spec::{Gain, InitKind, InitSpec};
 use crate::probe::Precision;
+use crate::spectrum::SpectrumStudyConfig;
+use crate::trainability::TrainabilityConfig;
 
 /// The whole study.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -70,6 +72,10 @@ pub struct StudyConfig {
     /// The fair, tuned comparison: a learning-rate sweep × seeds per (activation,
     /// architecture, depth).
     pub tuning: TuningConfig,
+    /// Singular values of input–output Jacobians (dynamical isometry).
+    pub spectrum: SpectrumStudyConfig,
+    /// The trainability heat map (accuracy over σ_w² × depth against 6 ξ_c).
+    pub trainability: TrainabilityConfig,
 }
 
 /// The tuned comparison.
@@ -249,6 +255,8 @@ impl Default for StudyConfig {
             bias_std: 0.0,
             training: TrainingConfig::default(),
             tuning: TuningConfig::default(),
+            spectrum: SpectrumStudyConfig::default(),
+            trainability: TrainabilityConfig::default(),
         }
     }
 }
@@ -325,6 +333,8 @@ impl StudyConfig {
                 rnn_train_sequences: 100,
                 ..TuningConfig::default()
             },
+            spectrum: SpectrumStudyConfig::quick(),
+            trainability: TrainabilityConfig::quick(),
             ..Self::default()
         }
     }
@@ -375,6 +385,13 @@ impl StudyConfig {
             if !(t.lr.is_finite() && t.lr > 0.0 && t.high_lr.is_finite() && t.high_lr > 0.0) {
                 return bad("training learning rates must be positive");
             }
+        }
+        if self.spectrum.enabled && (self.spectrum.width == 0 || self.spectrum.depths.contains(&0))
+        {
+            return bad("spectrum width and depths must be positive");
+        }
+        if self.trainability.enabled {
+            self.trainability.validate()?;
         }
         if !(self.bias_std.is_finite() && self.bias_std >= 0.0) {
             return Err(LabError::InvalidConfig(format!(

@@ -5,7 +5,9 @@
 //! 2. **Training**: deep MLPs on the embedded digits data, each activation with its
 //!    recommended initialiser, plus contrasts (bad initialisers; a too-high learning rate
 //!    with and without global-norm clipping).
-//! 3. **Report**: CSV and JSON of every number, SVG plots, `report.md`, and a terminal
+//! 3. **Theory checks** ([`theory_extras`]): Jacobian singular-value spectra (dynamical
+//!    isometry) and the trainability heat map over σ_w² × depth against 6 ξ_c.
+//! 4. **Report**: CSV and JSON of every number, SVG plots, `report.md`, and a terminal
 //!    summary.
 //!
 //! Every finished configuration is written at once (atomically) under `runs/`, so an
@@ -19,6 +21,7 @@ pub mod config;
 pub mod manifest;
 pub mod report;
 pub mod shard;
+pub mod theory_extras;
 pub mod training;
 pub mod tuning;
 
@@ -80,6 +83,9 @@ pub struct StudyResults {
     pub signal_seconds: f64,
     /// Seconds spent training.
     pub training_seconds: f64,
+    /// Jacobian spectra and the trainability heat map.
+    #[serde(default)]
+    pub extras: theory_extras::TheoryExtras,
 }
 
 /// One point of the signal grid.
@@ -499,12 +505,20 @@ pub fn run_study(
     }
     let (training, reused_runs) = run_training(config, options, Some(&run_owned))?;
     let training_seconds = manifest.phase("training");
+    let extras = if options.shard.is_none_or(|s| s.index == 1) {
+        let extras = theory_extras::run_extras(config, &options.out_dir, options.resume)?;
+        manifest.phase("theory checks");
+        extras
+    } else {
+        theory_extras::TheoryExtras::default()
+    };
     let results = StudyResults {
         config: config.clone(),
         signal,
         training,
         signal_seconds,
         training_seconds,
+        extras,
     };
     let summary = match options.shard {
         None => {

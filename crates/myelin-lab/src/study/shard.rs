@@ -390,6 +390,7 @@ pub fn merge_shards(dirs: &[PathBuf], out: &Path) -> Result<(StudyResults, Strin
         training,
         signal_seconds: records.iter().map(|r| r.signal_seconds).sum(),
         training_seconds: records.iter().map(|r| r.training_seconds).sum(),
+        extras: super::theory_extras::read_extras(dir_of(0), &config)?,
     };
     report::write_signal_tables(out, &results.signal)?;
     let summary = report::write_report(out, &results)?;

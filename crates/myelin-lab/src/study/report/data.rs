@@ -211,6 +211,8 @@ pub struct ReportData<'a> {
     pub signal_seconds: f64,
     /// Seconds of the training part.
     pub training_seconds: f64,
+    /// Jacobian spectra and the trainability heat map.
+    pub extras: &'a super::super::theory_extras::TheoryExtras,
     /// Seed-aggregated cells.
     pub cells: BTreeMap<Key, Cell<'a>>,
     /// Activations in grid order.
@@ -282,6 +284,7 @@ impl<'a> ReportData<'a> {
             tuned: Default::default(),
             signal_seconds: results.signal_seconds,
             training_seconds: results.training_seconds,
+            extras: &results.extras,
             cells,
             width: signal.first().map_or(0, |r| r.width),
             first_seed: signal.first().map_or(0, |r| r.seed),

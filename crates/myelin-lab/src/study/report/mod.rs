@@ -15,6 +15,7 @@ pub mod data;
 pub mod document;
 pub mod facts;
 pub mod html;
+pub mod isometry;
 pub mod plots;
 pub mod sections;
 pub mod summary;
@@ -37,6 +38,7 @@ use super::StudyResults;
 /// terminal summary.
 pub fn write_report(out: &Path, results: &StudyResults) -> Result<String, LabError> {
     write_training_tables(out, &results.training)?;
+    super::theory_extras::write_extra_tables(out, &results.extras)?;
     let data = ReportData::new(results);
     let mut drawn = plots::all_plots(&data);
     for plot in &mut drawn {

@@ -4,7 +4,7 @@
 //! the HTML section it names.
 
 use crate::error::LabError;
-use crate::plot::{ActivationHistogram, LineChart, PanelGrid, Series};
+use crate::plot::{histogram_range, ActivationHistogram, LineChart, PanelGrid, Series};
 
 use super::super::slug;
 use super::super::training::{EpochRecord, Role, TrainRunResult};
@@ -66,6 +66,8 @@ pub const PLOTS: &[PlotFn] = &[
     training_contrasts,
     training_grad_norms,
     dead_units_training,
+    super::isometry::spectrum_plots,
+    super::isometry::trainability_plots,
 ];
 
 /// Every plot of the report, in order.
@@ -203,20 +205,23 @@ fn activation_histograms(data: &ReportData<'_>) -> Vec<Plot> {
                 r.activation, r.init, r.depth, r.width
             ))
             .x_label("activation value Y_l");
-            let mut sorted: Vec<f64> = r
+            let all: Vec<f64> = r
                 .samples
                 .iter()
                 .flat_map(|(_, v)| v.iter().copied())
-                .filter(|v| v.is_finite())
                 .collect();
-            if !sorted.is_empty() {
-                // Clip the long tail of unbounded activations at the 0.5% / 99.5% quantiles.
-                sorted.sort_by(f64::total_cmp);
-                let q = |p: f64| sorted[((sorted.len() - 1) as f64 * p) as usize];
-                let (a, b) = (q(0.005), q(0.995));
-                if b > a {
-                    hist = hist.range(a, b);
-                }
+            // The activation's own bounds where finite (saturation shows at the edges), the
+            // 0.5% / 99.5% quantiles on an unbounded side.
+            let bounds = r
+                .activation
+                .parse::<myelin_activations::Activation>()
+                .map(|a| {
+                    let range = a.meta().output_range;
+                    (range.low, range.high)
+                })
+                .unwrap_or((f64::NEG_INFINITY, f64::INFINITY));
+            if let Some((a, b)) = histogram_range(&all, bounds) {
+                hist = hist.range(a, b);
             }
             for (layer, values) in &r.samples {
                 hist = hist.layer(format!("layer {layer}"), values.clone());
