@@ -290,6 +290,9 @@ pub fn train_run(
     }
 }
 
+/// One mini-batch: inputs and targets.
+type Batch<T> = (Input<T>, Target<T>);
+
 /// What a batch or a split is scored against.
 enum Target<T: Element> {
     Labels(Vec<usize>),
@@ -428,7 +431,7 @@ impl<'a, T: Element> TaskData<'a, T> {
         })
     }
 
-    fn epoch(&self, epoch: usize) -> Result<Vec<(Input<T>, Target<T>)>, LabError> {
+    fn epoch(&self, epoch: usize) -> Result<Vec<Batch<T>>, LabError> {
         if let Some(train) = &self.digits_train {
             return self
                 .batches
