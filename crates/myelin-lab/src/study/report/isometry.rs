@@ -125,7 +125,7 @@ pub fn trainability_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section
     Some(
         Section::new(TRAINABILITY, "Trainability: accuracy over σ_w² × depth against 6 ξ_c")
             .paragraph(format!(
-                "Schoenholz et al. (2017) found that a deep {} network trains only up to depth ≈ 6 ξ_c, where ξ_c is the depth over which the correlation of two inputs relaxes to its fixed point (mean-field theory, `critical.rs`); ξ_c diverges at the edge of chaos (σ_w² = {critical} at σ_b² = {}). Here: 64 → {} × depth → 10 on the digits data, weights N(0, σ_w²/fan_in), biases N(0, σ_b²), SGD lr {} momentum {}, batch {}, {} epochs, {} seed {} ({:.1} s). Validation accuracy per cell; † marks depth > 6 ξ_c; chance is 10%.",
+                "Schoenholz et al. (2017) found that a deep {} network trains only up to depth ≈ 6 ξ_c, where ξ_c is the depth over which the correlation of two inputs relaxes to its fixed point (mean-field theory, `critical.rs`); ξ_c diverges at the edge of chaos (σ_w² = {critical} at σ_b² = {}). Here: 64 → {} × depth → 10 on the digits data, weights N(0, σ_w²/fan_in), biases N(0, σ_b²), SGD lr {} momentum {}, batch {}, {} epochs, {} seed {} (its run time is in `trainability.json`, kept out of the report so reports compare byte for byte). Validation accuracy per cell; † marks depth > 6 ξ_c; chance is 10%.",
                 c.activation,
                 fmt_short(c.sigma_b2),
                 c.width,
@@ -135,7 +135,6 @@ pub fn trainability_section(data: &ReportData<'_>, _: &[Plot]) -> Option<Section
                 c.epochs,
                 c.dtype,
                 c.seed,
-                t.seconds
             ))
             .table(table)
             .paragraph(format!(
