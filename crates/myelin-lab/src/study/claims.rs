@@ -672,26 +672,11 @@ fn claim_j() -> Claim {
 
 #[cfg(test)]
 mod tests {
-    use super::super::tuning::{tune_cell, RunOutcome};
+    use super::super::tuning::crafted_cell;
     use super::*;
 
     fn cell(activation: &str, arch: Arch, depth: usize, test: &[f64], dead: f64) -> TunedCell {
-        let runs: Vec<RunOutcome> = test
-            .iter()
-            .enumerate()
-            .map(|(s, &t)| RunOutcome {
-                lr: 0.01,
-                seed: s as u64,
-                val_accuracy: t,
-                val_loss: 1.0 - t,
-                test_accuracy: t,
-                best_epoch: 1,
-                diverged: false,
-                log10_grad_ratio: 0.0,
-                dead_fraction: dead,
-            })
-            .collect();
-        tune_cell(activation, "init", arch, depth, &runs).unwrap()
+        crafted_cell(activation, arch, depth, test, dead)
     }
 
     fn by_id<'a>(claims: &'a [Claim], id: &str) -> &'a Claim {

@@ -512,6 +512,34 @@ pub fn rank_groups(cells: &[TunedCell]) -> Vec<RankGroup> {
         .collect()
 }
 
+/// A tuned cell built from crafted per-seed test accuracies (validation = test, one
+/// learning rate), for the tests of the claims and of the report's guidance.
+#[cfg(test)]
+pub(crate) fn crafted_cell(
+    activation: &str,
+    arch: super::arch::Arch,
+    depth: usize,
+    test: &[f64],
+    dead: f64,
+) -> TunedCell {
+    let runs: Vec<RunOutcome> = test
+        .iter()
+        .enumerate()
+        .map(|(s, &t)| RunOutcome {
+            lr: 0.01,
+            seed: s as u64,
+            val_accuracy: t,
+            val_loss: 1.0 - t,
+            test_accuracy: t,
+            best_epoch: 1,
+            diverged: false,
+            log10_grad_ratio: 0.0,
+            dead_fraction: dead,
+        })
+        .collect();
+    tune_cell(activation, "init", arch, depth, &runs).unwrap()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -557,26 +557,11 @@ pub fn write_tuned_tables(out: &Path, data: &ReportData<'_>) -> Result<(), LabEr
 
 #[cfg(test)]
 mod tests {
-    use super::super::super::tuning::{tune_cell, RunOutcome};
+    use super::super::super::tuning::crafted_cell;
     use super::*;
 
     fn cell(activation: &str, arch: Arch, depth: usize, test: &[f64]) -> TunedCell {
-        let runs: Vec<RunOutcome> = test
-            .iter()
-            .enumerate()
-            .map(|(s, &t)| RunOutcome {
-                lr: 0.01,
-                seed: s as u64,
-                val_accuracy: t,
-                val_loss: 1.0 - t,
-                test_accuracy: t,
-                best_epoch: 1,
-                diverged: false,
-                log10_grad_ratio: 0.0,
-                dead_fraction: 0.0,
-            })
-            .collect();
-        tune_cell(activation, "init", arch, depth, &runs).unwrap()
+        crafted_cell(activation, arch, depth, test, 0.0)
     }
 
     #[test]
