@@ -69,6 +69,27 @@ pub enum ActivationError {
         /// What does not fit.
         detail: String,
     },
+    /// A user-defined activation expression that does not parse; `column` (1-based, in
+    /// characters of `spec`) is where the problem is, `caret` a `^` under it.
+    #[error("invalid activation expression at column {column}: {reason}\n  {spec}\n  {caret}")]
+    Expression {
+        /// The spec as written.
+        spec: String,
+        /// 1-based column in `spec`.
+        column: usize,
+        /// What is wrong there.
+        reason: String,
+        /// Spaces and a `^` under the column (aligned with `spec`).
+        caret: String,
+    },
+    /// A custom activation that cannot be registered under this name.
+    #[error("custom activation `{name}`: {reason}")]
+    Custom {
+        /// The name as given.
+        name: String,
+        /// Why not.
+        reason: String,
+    },
     /// A tensor operation failed (bad `dim`, shape mismatch, autograd error).
     #[error(transparent)]
     Tensor(#[from] TensorError),

@@ -29,6 +29,7 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod custom;
 pub mod error;
 pub mod evaluate;
 pub mod functions;
@@ -40,6 +41,7 @@ pub mod spec;
 pub mod table;
 pub mod tensor_ops;
 
+pub use custom::{register_activation, register_expr, CustomActivation};
 pub use error::ActivationError;
 pub use evaluate::LearnableParameter;
 pub use functions::step::Surrogate;

@@ -210,7 +210,10 @@ impl fmt::Display for SwishBeta {
 
 impl fmt::Display for Elementwise {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write_call(f, self.name(), &self.spec_arguments())
+        match self {
+            Elementwise::Custom(c) => f.write_str(c.spec()),
+            _ => write_call(f, self.name(), &self.spec_arguments()),
+        }
     }
 }
 

@@ -42,9 +42,28 @@ impl FromStr for Activation {
     /// Parses `name` or `name(args)`: names are case-insensitive (`-` reads as `_`),
     /// whitespace around tokens is ignored, arguments are positional (in the documented
     /// order) and/or `key=value`, positional ones first.
+    ///
+    /// `expr(<expression in x>)` is a user-defined activation ([`crate::custom`]), and the
+    /// name of a registered custom activation parses to it.
     fn from_str(text: &str) -> Result<Self, Self::Err> {
+        if let Some((inner, column_offset)) = expression_body(text) {
+            let custom = crate::custom::intern_expression(text, inner, column_offset)?;
+            return Ok(Activation::Elementwise(Elementwise::Custom(custom)));
+        }
         let (raw_name, arguments) = split_call(text)?;
-        let activation = resolve_name(&raw_name)?;
+        let activation = match resolve_name(&raw_name) {
+            Ok(activation) => activation,
+            Err(unknown) => {
+                return match crate::custom::lookup(&raw_name) {
+                    Some(custom) if arguments.is_empty() => Ok(Activation::Elementwise(custom)),
+                    Some(_) => Err(ActivationError::ArgumentCount {
+                        activation: raw_name,
+                        reason: "a custom activation takes no parameters".to_string(),
+                    }),
+                    None => Err(unknown),
+                }
+            }
+        };
         let bound = bind(activation, arguments)?;
         build(&bound)
     }
@@ -62,6 +81,28 @@ impl FromStr for Elementwise {
             }),
         }
     }
+}
+
+/// For `expr(<body>)` (any case, spaces allowed before `(`): the body and the number of
+/// characters of `text` before it.
+fn expression_body(text: &str) -> Option<(&str, usize)> {
+    let start = text.len() - text.trim_start().len();
+    let trimmed = text.trim();
+    let head = trimmed.get(..4)?;
+    if !head.eq_ignore_ascii_case("expr") {
+        return None;
+    }
+    let after = &trimmed[4..];
+    let open = after.len() - after.trim_start().len();
+    if !after[open..].starts_with('(') {
+        return None;
+    }
+    let body_start = start + 4 + open + 1;
+    let body = match trimmed.strip_suffix(')') {
+        Some(_) => &text[body_start..start + trimmed.len() - 1],
+        None => &text[body_start..start + trimmed.len()],
+    };
+    Some((body, text[..body_start].chars().count()))
 }
 
 fn syntax(text: &str, reason: impl Into<String>) -> ActivationError {
@@ -163,11 +204,10 @@ fn split_arguments(text: &str, inner: &str) -> Result<Vec<Argument>, ActivationE
 
 /// Comma-separated canonical names.
 fn valid_names() -> String {
-    NAMES
-        .iter()
-        .map(|(name, _)| *name)
-        .collect::<Vec<_>>()
-        .join(", ")
+    let mut names: Vec<String> = NAMES.iter().map(|(name, _)| name.to_string()).collect();
+    names.extend(crate::custom::registered_names());
+    names.push("expr(<expression in x>)".to_string());
+    names.join(", ")
 }
 
 /// Maps a (lower-cased) name or alias to its canonical name.

@@ -180,7 +180,11 @@ macro_rules! define_elementwise {
             }
         )*
     ) => {
-        elementwise_enum!(@acc [] [] $( $(#[$doc])* $Variant { $( $(#[$pdoc])* $field: $ty, )* } ; )*);
+        elementwise_enum!(@acc [] [
+            /// A user-defined activation: an expression (`expr(...)`) or a registered
+            /// function ([`crate::custom`]).
+            Custom($crate::custom::CustomActivation),
+        ] $( $(#[$doc])* $Variant { $( $(#[$pdoc])* $field: $ty, )* } ; )*);
 
         /// The kernels ([`UnaryFn`](myelin_tensor::UnaryFn)s) generated from the table.
         pub mod kernels {
@@ -208,6 +212,7 @@ macro_rules! define_elementwise {
             pub fn name(&self) -> &'static str {
                 match self {
                     $( Elementwise::$Variant { .. } => $name, )*
+                    Elementwise::Custom(c) => c.op_name(),
                 }
             }
 
@@ -217,6 +222,7 @@ macro_rules! define_elementwise {
                     $( Elementwise::$Variant { $($field),* } => vec![
                         $( (stringify!($field), $crate::spec::SpecValue::show($field)), )*
                     ], )*
+                    Elementwise::Custom(_) => vec![],
                 }
             }
 
@@ -244,6 +250,7 @@ macro_rules! define_elementwise {
                         };
                         $validate
                     } )*
+                    Elementwise::Custom(_) => Ok(()),
                 }
             }
 
@@ -252,6 +259,7 @@ macro_rules! define_elementwise {
             pub fn learnable_parameter(&self) -> Option<$crate::LearnableParameter> {
                 match *self {
                     $( #[allow(unused_variables)] Elementwise::$Variant { $($field),* } => $learnable, )*
+                    Elementwise::Custom(_) => None,
                 }
             }
 
@@ -265,6 +273,7 @@ macro_rules! define_elementwise {
                         let ($lx, $lp) = (x, parameter);
                         $pd
                     } )*
+                    Elementwise::Custom(_) => None,
                 }
             }
 
@@ -281,6 +290,7 @@ macro_rules! define_elementwise {
                     $( #[allow(unused_variables)] Elementwise::$Variant { $($field),* } => {
                         row_kernel_visit!(T, parameter, visitor, $kernel)
                     } )*
+                    Elementwise::Custom(c) => visitor.visit(c.kernel::<T>()),
                 }
             }
 
@@ -291,6 +301,7 @@ macro_rules! define_elementwise {
                         let $this = self;
                         $meta
                     } )*
+                    Elementwise::Custom(c) => c.declared(),
                 }
             }
 
@@ -298,6 +309,7 @@ macro_rules! define_elementwise {
             pub(crate) fn table_pytorch_gain(&self) -> Option<f64> {
                 match *self {
                     $( #[allow(unused_variables)] Elementwise::$Variant { $($field),* } => $gain, )*
+                    Elementwise::Custom(_) => None,
                 }
             }
 
@@ -305,6 +317,8 @@ macro_rules! define_elementwise {
             pub fn recommended_init(&self) -> $crate::meta::InitFamily {
                 match *self {
                     $( Elementwise::$Variant { .. } => $crate::meta::InitFamily::$init, )*
+                    // Unbounded by assumption; the lab gives custom activations the critical init.
+                    Elementwise::Custom(_) => $crate::meta::InitFamily::He,
                 }
             }
         }
