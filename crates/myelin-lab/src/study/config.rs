@@ -4,11 +4,14 @@
 //! full study. Example (TOML):
 //!
 //! ```toml
-//! activations = ["relu", "tanh", "selu"]
+//! activations = ["relu", "tanh", "selu", "mish2", "expr(x * sigmoid(1.702 * x))"]
 //! inits = ["xavier_normal", "kaiming_normal"]
 //! depths = [10, 50]
 //! widths = [256]
 //! seeds = [0, 1]
+//!
+//! [custom_activations]         # user-defined activations, usable by name above
+//! mish2 = "x * tanh(softplus(x))"
 //!
 //! [training]
 //! depths = [10, 30]
@@ -47,8 +50,13 @@ use crate::trainability::TrainabilityConfig;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StudyConfig {
-    /// Activation specs of the signal-propagation grid.
+    /// Activation specs of the signal-propagation grid: built-in specs, `expr(...)`
+    /// expressions, or names defined in [`StudyConfig::custom_activations`].
     pub activations: Vec<String>,
+    /// User-defined activations by name: `name = "<expression in x>"` (the language of
+    /// `expr(...)`, see [`myelin_activations::custom`]). Registered before any spec is
+    /// parsed, so every list of activations in the configuration can use the names.
+    pub custom_activations: BTreeMap<String, String>,
     /// Initialiser specs of the grid.
     pub inits: Vec<String>,
     /// Depths of the grid.
@@ -237,6 +245,7 @@ impl Default for StudyConfig {
             ]
             .map(String::from)
             .to_vec(),
+            custom_activations: BTreeMap::new(),
             inits: [
                 "xavier_normal",
                 "kaiming_normal",
@@ -431,6 +440,7 @@ impl StudyConfig {
 
     /// The activations of the tuned comparison (without the identity baseline).
     pub fn tuning_activations(&self) -> Result<Vec<Activation>, LabError> {
+        self.register_custom_activations()?;
         if self.tuning.activations.is_empty() {
             self.parsed_activations()
         } else {
@@ -438,8 +448,20 @@ impl StudyConfig {
         }
     }
 
+    /// Registers [`StudyConfig::custom_activations`] (idempotent: the same name with the same
+    /// expression is accepted again; a name that clashes is an error naming it).
+    pub fn register_custom_activations(&self) -> Result<(), LabError> {
+        for (name, expression) in &self.custom_activations {
+            myelin_activations::register_expr(name, expression).map_err(|e| {
+                LabError::InvalidConfig(format!("custom_activations.{name} = {expression:?}: {e}"))
+            })?;
+        }
+        Ok(())
+    }
+
     /// The grid's activations, parsed; softmax-like ones are rejected.
     pub fn parsed_activations(&self) -> Result<Vec<Activation>, LabError> {
+        self.register_custom_activations()?;
         parse_activations(&self.activations)
     }
 
@@ -456,6 +478,7 @@ impl StudyConfig {
 
     /// The activations of the training runs.
     pub fn training_activations(&self) -> Result<Vec<Activation>, LabError> {
+        self.register_custom_activations()?;
         if self.training.activations.is_empty() {
             self.parsed_activations()
         } else {
