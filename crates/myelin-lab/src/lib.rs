@@ -11,6 +11,33 @@
 //! * [`spectrum`]: singular values of the input–output Jacobian (dynamical isometry),
 //!   with [`svd`]'s Jacobi solver; [`trainability`]: Schoenholz et al.'s trainable-depth map.
 //! * [`plot`]: SVG charts; [`stats`]: overflow-safe norms and moments.
+//!
+//! **Your own activations.** Every part of the lab takes an activation spec, and a spec can
+//! be a user-defined activation: `expr(<expression in x>)`, a name defined with
+//! [`register_expr`] (or a study configuration's `[custom_activations]` table), or a Rust
+//! [`UnaryFn`](myelin_tensor::UnaryFn) registered with [`register_activation`]. The theory,
+//! the critical initialiser, the probe and the study then treat it like a built-in.
+//!
+//! ```
+//! use myelin_lab::{critical::critical_point, probe, Precision, ProbeConfig};
+//!
+//! myelin_lab::register_expr("lab_doc_act", "tanh(x) + 0.1 * sin(x)").unwrap();
+//! let activation = "lab_doc_act".parse().unwrap();
+//! let edge = critical_point(&activation, 0.01).unwrap();
+//! let result = probe(&ProbeConfig {
+//!     activation,
+//!     init: "xavier_normal(gain=critical)".parse().unwrap(),
+//!     depth: 30,
+//!     width: 64,
+//!     batch: 32,
+//!     seed: 0,
+//!     precision: Precision::F64,
+//!     bias_std: 0.1,
+//! })
+//! .unwrap();
+//! assert!(edge.sigma_w2 > 1.0);
+//! assert!(result.log10_grad_ratio.abs() < 0.5);
+//! ```
 
 pub mod critical;
 pub mod error;
@@ -27,6 +54,7 @@ pub mod theory;
 pub mod trainability;
 
 pub use error::LabError;
+pub use myelin_activations::{register_activation, register_expr};
 pub use init_spec::{Gain, InitKind, InitSpec, WeightDistribution};
 pub use probe::{probe, probe_with, LayerStats, Precision, ProbeConfig, ProbeOptions, ProbeResult};
 pub use theory::{

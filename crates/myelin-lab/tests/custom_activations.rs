@@ -130,3 +130,52 @@ fn an_expression_at_its_edge_of_chaos_keeps_gradients_flat_over_100_layers() {
         result.theory.log10_grad_ratio
     );
 }
+
+/// `x·σ(2x)` (swish with β = 2) as a Rust function with its derivative chain.
+struct Swish2(u8);
+
+impl myelin_tensor::UnaryFn<f64> for Swish2 {
+    fn name(&self) -> &'static str {
+        "swish2"
+    }
+    fn f(&self, x: f64) -> f64 {
+        let s = 1.0 / (1.0 + (-2.0 * x).exp());
+        let ds = 2.0 * s * (1.0 - s);
+        match self.0 {
+            0 => x * s,
+            1 => s + x * ds,
+            _ => 2.0 * ds + x * 2.0 * ds * (1.0 - 2.0 * s),
+        }
+    }
+    fn df(&self, x: f64, _y: f64) -> f64 {
+        Swish2(self.0 + 1).f(x)
+    }
+    fn derivative(&self) -> Option<std::sync::Arc<dyn myelin_tensor::UnaryFn<f64>>> {
+        (self.0 == 0).then(|| std::sync::Arc::new(Swish2(1)) as _)
+    }
+}
+
+#[test]
+fn a_rust_function_registered_with_the_lab_matches_the_builtin_it_reimplements() {
+    myelin_lab::register_activation("lab_swish2", std::sync::Arc::new(Swish2(0)), &[]).unwrap();
+    let config = |act: &str| ProbeConfig {
+        activation: act.parse().unwrap(),
+        init: "kaiming_normal".parse().unwrap(),
+        depth: 20,
+        width: 64,
+        batch: 32,
+        seed: 3,
+        precision: Precision::F64,
+        bias_std: 0.0,
+    };
+    let ours = probe(&config("lab_swish2")).unwrap();
+    let builtin = probe(&config("swish(beta=2)")).unwrap();
+    assert!(
+        (ours.log10_grad_ratio - builtin.log10_grad_ratio).abs() < 1e-9,
+        "{} vs {}",
+        ours.log10_grad_ratio,
+        builtin.log10_grad_ratio
+    );
+    assert!((ours.theory.log10_grad_ratio - builtin.theory.log10_grad_ratio).abs() < 1e-9);
+    assert_eq!(ours.activation, "lab_swish2");
+}

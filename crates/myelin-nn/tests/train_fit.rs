@@ -183,3 +183,32 @@ fn digits_mlp_learns_quickly() {
     let (_, acc) = evaluate(&mut model, &test).unwrap();
     assert!(acc > 0.93, "{acc}");
 }
+
+#[test]
+fn an_mlp_with_a_user_defined_activation_learns() {
+    // The mlp builder takes any spec: an expression, with `gain=auto` computed for it.
+    let data = blobs();
+    let activation: myelin_activations::Activation =
+        "expr(x * tanh(softplus(x)))".parse().unwrap();
+    let mut model = mlp::<f64>(
+        &[2, 16, 3],
+        activation,
+        "kaiming_normal(gain=auto)".parse().unwrap(),
+        0,
+    )
+    .unwrap();
+    assert!(model
+        .get(1)
+        .unwrap()
+        .describe()
+        .contains("expr(x * tanh(softplus(x)))"));
+    let mut opt = Adam::new(model.parameters(), AdamConfig::new(0.02)).unwrap();
+    let config = FitConfig::new(15, 16).seed(3).progress(false);
+    let history = fit(&mut model, &mut opt, &data, Some(&data), &config).unwrap();
+    let (first, last) = (&history.epochs[0], history.last().unwrap());
+    assert!(
+        last.train_loss < first.train_loss / 3.0,
+        "{first:?} → {last:?}"
+    );
+    assert_eq!(last.val_accuracy, Some(1.0));
+}
