@@ -9,6 +9,14 @@ use clap::Parser;
 
 cli::commands! {
     /// Activation functions: list, evaluate, tabulate and plot them.
+    ///
+    /// Every command that takes an activation spec also takes a user-defined one:
+    /// `expr(<expression in x>)` with + - * / ^ (or **), unary minus, numbers, pi,
+    /// parentheses, exp log log1p expm1 sqrt abs sin cos tanh sigmoid erf erfc softplus,
+    /// min(a, b), max(a, b), and every elementwise activation by name with its parameters
+    /// after the input: `expr(x * tanh(softplus(x)))`, `expr(gelu(x) + leaky_relu(x, 0.1))`.
+    /// Derivatives (to the 4th order) come from differentiating the expression; parse
+    /// errors point at the column.
     #[command(subcommand)]
     Act(cli::act::ActCommand),
     /// Measure one deep stack layer by layer (signal, gradient, dead units) beside the mean-field prediction.

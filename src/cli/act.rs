@@ -35,7 +35,8 @@ pub enum ActCommand {
     /// and dydx the gradient of the first output y[0] with respect to each x.
     #[command(allow_negative_numbers = true)]
     Eval {
-        /// The activation, e.g. `relu`, `leaky_relu(slope=0.2)`, `softmax`.
+        /// The activation, e.g. `relu`, `leaky_relu(slope=0.2)`, `softmax`, or a
+        /// user-defined one: `expr(x * tanh(softplus(x)))`.
         spec: String,
         /// Comma-separated points, e.g. `--x=-1,0,2`.
         #[arg(
@@ -286,8 +287,11 @@ fn curves(
 
 /// A file name for a spec: the canonical name for defaults, else the spec made safe.
 fn file_stem(act: &Activation) -> String {
-    let default: Activation = act.name().parse().expect("canonical names parse");
-    if default == *act {
+    let plain = act
+        .name()
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    if plain && act.name().parse::<Activation>().ok() == Some(*act) {
         return act.name().to_string();
     }
     let mut stem: String = act

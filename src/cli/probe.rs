@@ -31,7 +31,8 @@ pub enum ProbeDtype {
 /// `myelin probe …`
 #[derive(Debug, Args)]
 pub struct ProbeCommand {
-    /// Activation after every layer, e.g. `relu`, `tanh`, `leaky_relu(slope=0.2)`.
+    /// Activation after every layer, e.g. `relu`, `tanh`, `leaky_relu(slope=0.2)`, or a
+    /// user-defined one: `expr(x * tanh(softplus(x)))` (see `myelin act --help`).
     #[arg(long, default_value = "relu")]
     act: String,
     /// Weight initialiser: xavier_uniform, xavier_normal, kaiming_uniform, kaiming_normal,

@@ -26,7 +26,7 @@ pub enum SpectrumFormat {
 /// `myelin spectrum …`
 #[derive(Debug, Args)]
 pub struct SpectrumCommand {
-    /// Activation after every layer, e.g. `tanh`, `relu`.
+    /// Activation after every layer, e.g. `tanh`, `relu`, `expr(tanh(x) + 0.1 * sin(x))`.
     #[arg(long, default_value = "tanh")]
     act: String,
     /// Weight initialiser, e.g. `orthogonal(gain=critical)`, `xavier_normal(gain=critical)`,

@@ -27,6 +27,11 @@ pub struct StudyCommand {
     /// training setup (missing fields take the defaults; with --quick, the quick ones).
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Replaces the configuration's activations (repeat the flag for several): any spec,
+    /// including user-defined ones, e.g. `--activation relu --activation
+    /// 'expr(x * tanh(softplus(x)))'`.
+    #[arg(long = "activation", value_name = "SPEC")]
+    activations: Vec<String>,
     /// Reuse per-configuration results already under OUT/runs/ (after an interruption).
     #[arg(long)]
     resume: bool,
@@ -78,6 +83,16 @@ impl Run for StudyCommand {
             (Some(path), _) => StudyConfig::load(path)?,
             (None, true) => StudyConfig::quick(),
             (None, false) => StudyConfig::default(),
+        };
+        let config = if self.activations.is_empty() {
+            config
+        } else {
+            let config = StudyConfig {
+                activations: self.activations.clone(),
+                ..config
+            };
+            config.validate()?;
+            config
         };
         if let Some(jobs) = self.jobs {
             rayon::ThreadPoolBuilder::new()

@@ -79,8 +79,6 @@ enum Source {
 struct Entry {
     /// Printed form: `expr(...)` or the registered name.
     display: String,
-    /// What `UnaryFn::name` reports (`"expr"` or the registered name).
-    op_name: &'static str,
     /// The defining text (`x * tanh(softplus(x))`; empty for Rust functions).
     expression: String,
     source: Source,
@@ -203,7 +201,9 @@ fn expression_kinks(e: &Expr, out: &mut Vec<f64>) {
             }
             expression_kinks(a, out);
         }
-        Expr::Act { activation, arg, .. } => {
+        Expr::Act {
+            activation, arg, ..
+        } => {
             for k in activation.meta().kinks {
                 out.extend(affine_root(arg, k));
             }
@@ -284,7 +284,6 @@ pub(crate) fn intern_expression(
     expression_kinks(&tree, &mut kinks);
     let new = Entry {
         display: format!("expr({canonical})"),
-        op_name: "expr",
         expression: canonical.clone(),
         source: Source::Anonymous,
         chain,
@@ -309,13 +308,16 @@ fn check_name(name: &str) -> Result<String, ActivationError> {
     if !valid {
         return Err(ActivationError::Custom {
             name: name.to_string(),
-            reason: "a custom activation's name is letters, digits and `_`, not starting with a digit".into(),
+            reason:
+                "a custom activation's name is letters, digits and `_`, not starting with a digit"
+                    .into(),
         });
     }
     let builtin = crate::spec::NAMES
         .iter()
         .any(|(n, aliases)| *n == lower || aliases.contains(&lower.as_str()));
-    let reserved = lower == "expr" || lower == "x" || lower == "pi" || lower == "min" || lower == "max";
+    let reserved =
+        lower == "expr" || lower == "x" || lower == "pi" || lower == "min" || lower == "max";
     if builtin || reserved || expr::Func::PUBLIC.iter().any(|(n, _)| *n == lower) {
         return Err(ActivationError::Custom {
             name: name.to_string(),
@@ -410,7 +412,6 @@ pub fn register_expr(name: &str, expression: &str) -> Result<Elementwise, Activa
         expression_kinks(&tree, &mut kinks);
         Ok(Entry {
             display: lower,
-            op_name,
             expression: canonical,
             source: Source::NamedExpr,
             chain,
@@ -453,7 +454,6 @@ pub fn register_activation(
     kinks: &[f64],
 ) -> Result<Elementwise, ActivationError> {
     register_named(name, "", |lower| {
-        let op_name: &'static str = Box::leak(lower.clone().into_boxed_str());
         let mut chain = vec![function.clone()];
         while chain.len() < MAX_ORDER {
             match chain.last().and_then(|f| f.derivative()) {
@@ -464,7 +464,6 @@ pub fn register_activation(
         let kinks = sorted_unique(kinks.to_vec());
         Ok(Entry {
             display: lower,
-            op_name,
             expression: String::new(),
             source: Source::Rust,
             chain,
@@ -515,10 +514,6 @@ impl CustomActivation {
     /// How many derivatives are available beyond `f` (at least 1: `f′`).
     pub fn derivative_orders(&self) -> usize {
         entry(*self).chain.len()
-    }
-
-    pub(crate) fn op_name(&self) -> &'static str {
-        entry(*self).op_name
     }
 
     pub(crate) fn kernel<T: Element>(&self) -> CustomKernel<T> {
@@ -614,7 +609,12 @@ pub struct CustomKernel<T> {
 
 impl<T> std::fmt::Debug for CustomKernel<T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "CustomKernel({}, order {})", self.chain[self.order].name(), self.order)
+        write!(
+            f,
+            "CustomKernel({}, order {})",
+            self.chain[self.order].name(),
+            self.order
+        )
     }
 }
 

@@ -46,7 +46,10 @@ fn expressions_of_builtins_match_the_builtins_and_their_derivatives() {
         for x in POINTS {
             let close = |a: f64, c: f64| (a - c).abs() <= tolerance * (1.0 + c.abs());
             assert!(close(e.value(x), b.value(x)), "{expression} f({x})");
-            assert!(close(e.derivative(x), b.derivative(x)), "{expression} f'({x})");
+            assert!(
+                close(e.derivative(x), b.derivative(x)),
+                "{expression} f'({x})"
+            );
             assert!(
                 (e.second_derivative(x) - b.second_derivative(x)).abs()
                     <= 1e-11 * (1.0 + b.second_derivative(x).abs()),
@@ -183,8 +186,16 @@ fn f32_tensors_use_the_same_function() {
 fn specs_print_canonically_and_intern() {
     let a = act("EXPR( x*tanh( softplus(x) ) )");
     assert_eq!(a.to_string(), "expr(x * tanh(softplus(x)))");
-    assert_eq!(act(&a.to_string()), a, "printing then parsing gives the same activation");
-    assert_eq!(act("expr(x * tanh(softplus(x)))"), a, "interned by canonical text");
+    assert_eq!(
+        act(&a.to_string()),
+        a,
+        "printing then parsing gives the same activation"
+    );
+    assert_eq!(
+        act("expr(x * tanh(softplus(x)))"),
+        a,
+        "interned by canonical text"
+    );
     assert_ne!(act("expr(x * tanh(x))"), a);
     for (written, canonical) in [
         ("expr(-x^2)", "expr(-x^2)"),
@@ -195,7 +206,10 @@ fn specs_print_canonically_and_intern() {
         ("expr((x - x) - 1)", "expr(x - x - 1)"),
         ("expr(x / (2 * x))", "expr(x / (2 * x))"),
         ("expr(leaky_relu(x, 0.1))", "expr(leaky_relu(x, slope=0.1))"),
-        ("expr(elu(x, alpha=2) * pi)", "expr(elu(x, alpha=2) * 3.141592653589793)"),
+        (
+            "expr(elu(x, alpha=2) * pi)",
+            "expr(elu(x, alpha=2) * 3.141592653589793)",
+        ),
         ("expr(1e-3 * x)", "expr(0.001 * x)"),
     ] {
         let a = act(written);
@@ -254,22 +268,33 @@ fn named_expressions_and_rust_functions_register() {
     let named = custom::register_expr("test_mish2", "x * tanh(softplus(x))").unwrap();
     assert_eq!(named.to_string(), "test_mish2");
     assert_eq!(act("test_mish2"), Activation::Elementwise(named));
-    assert_eq!(act("Test_Mish2"), Activation::Elementwise(named), "case-insensitive");
+    assert_eq!(
+        act("Test_Mish2"),
+        Activation::Elementwise(named),
+        "case-insensitive"
+    );
     // The same definition again is fine (config files loaded twice); another is not.
     assert_eq!(
         custom::register_expr("test_mish2", "x*tanh(softplus(x))").unwrap(),
         named
     );
-    let err = custom::register_expr("test_mish2", "x * tanh(x)").unwrap_err().to_string();
+    let err = custom::register_expr("test_mish2", "x * tanh(x)")
+        .unwrap_err()
+        .to_string();
     assert!(
         err.contains("test_mish2") && err.contains("already registered"),
         "{err}"
     );
-    let err = custom::register_expr("relu", "max(x, 0)").unwrap_err().to_string();
+    let err = custom::register_expr("relu", "max(x, 0)")
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("`relu`") && err.contains("built-in"), "{err}");
     let err = custom::register_expr("2fast", "x").unwrap_err().to_string();
     assert!(err.contains("`2fast`") && err.contains("letters"), "{err}");
-    let err = "test_mish2(3)".parse::<Activation>().unwrap_err().to_string();
+    let err = "test_mish2(3)"
+        .parse::<Activation>()
+        .unwrap_err()
+        .to_string();
     assert!(err.contains("takes no parameters"), "{err}");
     // A named custom activation can be called inside another expression.
     let e = elementwise("expr(2 * test_mish2(x))");

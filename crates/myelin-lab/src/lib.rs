@@ -54,8 +54,8 @@ pub mod theory;
 pub mod trainability;
 
 pub use error::LabError;
-pub use myelin_activations::{register_activation, register_expr};
 pub use init_spec::{Gain, InitKind, InitSpec, WeightDistribution};
+pub use myelin_activations::{register_activation, register_expr};
 pub use probe::{probe, probe_with, LayerStats, Precision, ProbeConfig, ProbeOptions, ProbeResult};
 pub use theory::{
     chi_at_fixed_point, fixed_point_q, predict, predict_activation, MeanFieldPrediction, Regime,

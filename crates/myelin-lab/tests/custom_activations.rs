@@ -63,12 +63,18 @@ enabled = false
         ..StudyOptions::new(&out)
     };
     let (results, _) = run_study(&config, &options).unwrap();
-    let probed: Vec<&str> = results.signal.iter().map(|s| s.activation.as_str()).collect();
+    let probed: Vec<&str> = results
+        .signal
+        .iter()
+        .map(|s| s.activation.as_str())
+        .collect();
     assert!(probed.contains(&"lab_mish"), "{probed:?}");
-    assert!(probed.contains(&"expr(x * sigmoid(1.702 * x))"), "{probed:?}");
+    assert!(
+        probed.contains(&"expr(x * sigmoid(1.702 * x))"),
+        "{probed:?}"
+    );
     let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap())
-            .unwrap();
+        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
     let configurations = summary["configurations"].as_array().unwrap();
     for name in ["lab_mish", "expr(x * sigmoid(1.702 * x))"] {
         let c = configurations
@@ -89,7 +95,10 @@ enabled = false
         .custom_activations
         .insert("lab_mish".into(), "x * tanh(x)".into());
     let message = clash.validate().unwrap_err().to_string();
-    assert!(message.contains("lab_mish") && message.contains("already registered"), "{message}");
+    assert!(
+        message.contains("lab_mish") && message.contains("already registered"),
+        "{message}"
+    );
     // A parse error in the file names the column.
     std::fs::write(&path, "[custom_activations]\nbroken = \"x * (x\"\n").unwrap();
     let message = StudyConfig::load(&path).unwrap_err().to_string();

@@ -188,8 +188,7 @@ fn digits_mlp_learns_quickly() {
 fn an_mlp_with_a_user_defined_activation_learns() {
     // The mlp builder takes any spec: an expression, with `gain=auto` computed for it.
     let data = blobs();
-    let activation: myelin_activations::Activation =
-        "expr(x * tanh(softplus(x)))".parse().unwrap();
+    let activation: myelin_activations::Activation = "expr(x * tanh(softplus(x)))".parse().unwrap();
     let mut model = mlp::<f64>(
         &[2, 16, 3],
         activation,

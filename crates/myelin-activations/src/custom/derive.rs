@@ -35,7 +35,10 @@ pub(crate) fn derivative(e: &Expr) -> Option<Expr> {
                 // Power rule, valid for negative bases with integer exponents.
                 let exponent = (**c).clone();
                 mul(
-                    mul(exponent.clone(), pow((**a).clone(), sub(exponent, Num(1.0)))),
+                    mul(
+                        exponent.clone(),
+                        pow((**a).clone(), sub(exponent, Num(1.0))),
+                    ),
                     da,
                 )
             } else {

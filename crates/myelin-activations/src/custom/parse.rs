@@ -28,7 +28,10 @@ pub(crate) fn parse_expression(
     if let Some(token) = parser.peek() {
         return Err(parser.error_at(
             token.column,
-            format!("unexpected {} after a complete expression", token.kind.describe()),
+            format!(
+                "unexpected {} after a complete expression",
+                token.kind.describe()
+            ),
         ));
     }
     if !expr.has_x() {
@@ -235,7 +238,9 @@ impl Parser<'_> {
         }
         let found = self
             .peek()
-            .map_or("the end of the expression".to_string(), |t| t.kind.describe());
+            .map_or("the end of the expression".to_string(), |t| {
+                t.kind.describe()
+            });
         Err(self.error_at(self.column(), format!("expected {what}, found {found}")))
     }
 

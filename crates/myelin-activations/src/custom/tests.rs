@@ -23,7 +23,10 @@ fn the_program_evaluates_like_the_tree() {
         let program = Program::compile(&e).unwrap();
         for x in [-3.3, -1.0, -0.2, 0.0, 0.5, 1.0, 2.7] {
             let (a, b) = (program.eval(x), e.eval(x));
-            assert!(a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()), "{text} at {x}");
+            assert!(
+                a.to_bits() == b.to_bits() || (a.is_nan() && b.is_nan()),
+                "{text} at {x}"
+            );
         }
     }
 }

@@ -212,7 +212,8 @@ macro_rules! define_elementwise {
             pub fn name(&self) -> &'static str {
                 match self {
                     $( Elementwise::$Variant { .. } => $name, )*
-                    Elementwise::Custom(c) => c.op_name(),
+                    // An anonymous expression's name is its whole spec, so the name parses back.
+                    Elementwise::Custom(c) => c.spec(),
                 }
             }
 
