@@ -137,8 +137,8 @@ pub(crate) fn neg(a: Expr) -> Expr {
 pub(crate) fn add(a: Expr, c: Expr) -> Expr {
     match (num(&a), num(&c)) {
         (Some(x), Some(y)) => Expr::Num(x + y),
-        (Some(x), _) if x == 0.0 => c,
-        (_, Some(y)) if y == 0.0 => a,
+        (Some(0.0), _) => c,
+        (_, Some(0.0)) => a,
         _ => match c {
             Expr::Neg(inner) => Expr::Sub(b(a), inner),
             c => Expr::Add(b(a), b(c)),
@@ -149,8 +149,8 @@ pub(crate) fn add(a: Expr, c: Expr) -> Expr {
 pub(crate) fn sub(a: Expr, c: Expr) -> Expr {
     match (num(&a), num(&c)) {
         (Some(x), Some(y)) => Expr::Num(x - y),
-        (Some(x), _) if x == 0.0 => neg(c),
-        (_, Some(y)) if y == 0.0 => a,
+        (Some(0.0), _) => neg(c),
+        (_, Some(0.0)) => a,
         _ => Expr::Sub(b(a), b(c)),
     }
 }
@@ -160,11 +160,11 @@ pub(crate) fn mul(a: Expr, c: Expr) -> Expr {
     // finite, as the engine's autodiff would give (no gradient flows into a constant).
     match (num(&a), num(&c)) {
         (Some(x), Some(y)) => Expr::Num(x * y),
-        (Some(x), _) | (_, Some(x)) if x == 0.0 => Expr::Num(0.0),
-        (Some(x), _) if x == 1.0 => c,
-        (_, Some(y)) if y == 1.0 => a,
-        (Some(x), _) if x == -1.0 => neg(c),
-        (_, Some(y)) if y == -1.0 => neg(a),
+        (Some(0.0), _) | (_, Some(0.0)) => Expr::Num(0.0),
+        (Some(1.0), _) => c,
+        (_, Some(1.0)) => a,
+        (Some(-1.0), _) => neg(c),
+        (_, Some(-1.0)) => neg(a),
         // Constants first: 2·(3·u) = 6·u.
         (None, Some(_)) => mul(c, a),
         (Some(x), None) => match c {
@@ -181,16 +181,16 @@ pub(crate) fn mul(a: Expr, c: Expr) -> Expr {
 pub(crate) fn div(a: Expr, c: Expr) -> Expr {
     match (num(&a), num(&c)) {
         (Some(x), Some(y)) if y != 0.0 => Expr::Num(x / y),
-        (Some(x), _) if x == 0.0 => Expr::Num(0.0),
-        (_, Some(y)) if y == 1.0 => a,
+        (Some(0.0), _) => Expr::Num(0.0),
+        (_, Some(1.0)) => a,
         _ => Expr::Div(b(a), b(c)),
     }
 }
 
 pub(crate) fn pow(a: Expr, c: Expr) -> Expr {
     match num(&c) {
-        Some(y) if y == 1.0 => a,
-        Some(y) if y == 0.0 => Expr::Num(1.0),
+        Some(1.0) => a,
+        Some(0.0) => Expr::Num(1.0),
         _ => match (num(&a), num(&c)) {
             (Some(x), Some(y)) => Expr::Num(x.powf(y)),
             _ => Expr::Pow(b(a), b(c)),
