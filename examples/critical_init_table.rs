@@ -25,10 +25,7 @@ fn main() -> Result<(), Box<dyn Error>> {
             .filter(Activation::is_elementwise)
             .collect()
     } else {
-        given
-            .iter()
-            .map(|s| s.parse())
-            .collect::<Result<_, _>>()?
+        given.iter().map(|s| s.parse()).collect::<Result<_, _>>()?
     };
     println!("| activation | σ_b | σ_w² | q* | measured log10(G₁/G₁₀₀) | predicted |");
     println!("|---|---|---|---|---|---|");

@@ -193,56 +193,34 @@ fn expression_kinks(e: &Expr, out: &mut Vec<f64>) {
         (slope != 0.0 && slope.is_finite()).then(|| (target - u.eval(0.0)) / slope)
     };
     match e {
-        Expr::X | Expr::Num(_) => {}
-        Expr::Neg(a) => expression_kinks(a, out),
-        Expr::Call(f, a) => {
-            if !f.is_smooth() {
-                out.extend(affine_root(a, 0.0));
-            }
-            expression_kinks(a, out);
-        }
+        Expr::Call(f, a) if !f.is_smooth() => out.extend(affine_root(a, 0.0)),
         Expr::Act {
             activation, arg, ..
         } => {
             for k in activation.meta().kinks {
                 out.extend(affine_root(arg, k));
             }
-            expression_kinks(arg, out);
         }
         Expr::Min(a, c) | Expr::Max(a, c) => {
             out.extend(affine_root(&derive::sub((**a).clone(), (**c).clone()), 0.0));
-            expression_kinks(a, out);
-            expression_kinks(c, out);
         }
-        Expr::Add(a, c) | Expr::Sub(a, c) | Expr::Mul(a, c) | Expr::Div(a, c) | Expr::Pow(a, c) => {
-            expression_kinks(a, out);
-            expression_kinks(c, out);
-        }
-        Expr::IfLess { .. } => {}
+        _ => {}
+    }
+    for child in e.children() {
+        expression_kinks(child, out);
     }
 }
 
 /// The least smooth part of an expression.
 fn expression_smoothness(e: &Expr) -> Smoothness {
-    let children: Vec<&Expr> = match e {
-        Expr::X | Expr::Num(_) => vec![],
-        Expr::Neg(a) | Expr::Call(_, a) | Expr::Act { arg: a, .. } => vec![a],
-        Expr::Add(a, c)
-        | Expr::Sub(a, c)
-        | Expr::Mul(a, c)
-        | Expr::Div(a, c)
-        | Expr::Pow(a, c)
-        | Expr::Min(a, c)
-        | Expr::Max(a, c) => vec![a, c],
-        Expr::IfLess { .. } => return Smoothness::Discontinuous,
-    };
     let own = match e {
         Expr::Call(f, _) if !f.is_smooth() => Smoothness::C0,
         Expr::Min(..) | Expr::Max(..) => Smoothness::C0,
         Expr::Act { activation, .. } => activation.meta().smoothness,
+        Expr::IfLess { .. } => Smoothness::Discontinuous,
         _ => Smoothness::CInfinity,
     };
-    children
+    e.children()
         .into_iter()
         .map(expression_smoothness)
         .fold(own, Smoothness::min)

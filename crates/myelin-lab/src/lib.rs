@@ -40,6 +40,7 @@
 //! ```
 
 pub mod critical;
+pub mod csv;
 pub mod error;
 pub mod init_spec;
 pub mod json_float;

@@ -229,12 +229,12 @@ pub fn summary_csv(results: &[SpectrumResult]) -> String {
     for r in results {
         let p = |i: usize| fmt_num(r.percentiles.get(i).copied().unwrap_or(f64::NAN));
         out.push_str(&format!(
-            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
-            csv_field(&r.activation),
-            csv_field(&r.init),
-            r.depth,
-            r.width,
-            r.seed,
+            "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n",
+            crate::csv::key(
+                &r.activation,
+                &r.init,
+                &[r.depth as u64, r.width as u64, r.seed]
+            ),
             fmt_num(r.sigma_w2),
             fmt_num(r.sigma_b2),
             fmt_num(r.mean_sq),
@@ -252,15 +252,6 @@ pub fn summary_csv(results: &[SpectrumResult]) -> String {
         ));
     }
     out
-}
-
-/// Quotes a CSV field holding a comma or a quote.
-pub fn csv_field(text: &str) -> String {
-    if text.contains([',', '"']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
 }
 
 const WEIGHT_STREAM: u64 = 11;

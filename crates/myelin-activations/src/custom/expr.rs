@@ -139,47 +139,35 @@ fn precedence(e: &Expr) -> u8 {
 }
 
 impl Expr {
-    /// Number of nodes (to bound the growth of repeated differentiation).
-    pub(crate) fn size(&self) -> usize {
-        1 + match self {
-            Expr::X | Expr::Num(_) => 0,
-            Expr::Neg(a) | Expr::Call(_, a) | Expr::Act { arg: a, .. } => a.size(),
+    /// The direct sub-expressions, in evaluation order.
+    pub(crate) fn children(&self) -> Vec<&Expr> {
+        match self {
+            Expr::X | Expr::Num(_) => vec![],
+            Expr::Neg(a) | Expr::Call(_, a) | Expr::Act { arg: a, .. } => vec![a],
             Expr::Add(a, b)
             | Expr::Sub(a, b)
             | Expr::Mul(a, b)
             | Expr::Div(a, b)
             | Expr::Pow(a, b)
             | Expr::Min(a, b)
-            | Expr::Max(a, b) => a.size() + b.size(),
+            | Expr::Max(a, b) => vec![a, b],
             Expr::IfLess {
                 a,
                 b,
                 then,
                 otherwise,
-            } => a.size() + b.size() + then.size() + otherwise.size(),
+            } => vec![a, b, then, otherwise],
         }
+    }
+
+    /// Number of nodes (to bound the growth of repeated differentiation).
+    pub(crate) fn size(&self) -> usize {
+        1 + self.children().into_iter().map(Expr::size).sum::<usize>()
     }
 
     /// Whether the expression contains `x`.
     pub(crate) fn has_x(&self) -> bool {
-        match self {
-            Expr::X => true,
-            Expr::Num(_) => false,
-            Expr::Neg(a) | Expr::Call(_, a) | Expr::Act { arg: a, .. } => a.has_x(),
-            Expr::Add(a, b)
-            | Expr::Sub(a, b)
-            | Expr::Mul(a, b)
-            | Expr::Div(a, b)
-            | Expr::Pow(a, b)
-            | Expr::Min(a, b)
-            | Expr::Max(a, b) => a.has_x() || b.has_x(),
-            Expr::IfLess {
-                a,
-                b,
-                then,
-                otherwise,
-            } => a.has_x() || b.has_x() || then.has_x() || otherwise.has_x(),
-        }
+        matches!(self, Expr::X) || self.children().into_iter().any(Expr::has_x)
     }
 
     /// The value at `x` (f64; the reference the compiled program is tested against).
@@ -253,6 +241,19 @@ fn child(f: &mut fmt::Formatter<'_>, e: &Expr, min: u8) -> fmt::Result {
     }
 }
 
+/// Writes `a op b`, each side parenthesised when it binds looser than `(left, right)`.
+fn infix(
+    f: &mut fmt::Formatter<'_>,
+    a: &Expr,
+    op: &str,
+    b: &Expr,
+    (left, right): (u8, u8),
+) -> fmt::Result {
+    child(f, a, left)?;
+    f.write_str(op)?;
+    child(f, b, right)
+}
+
 impl fmt::Display for Expr {
     /// The canonical form: single spaces around `+ - * /`, none around `^`, parentheses only
     /// where needed; parsing it gives back the same tree.
@@ -264,31 +265,13 @@ impl fmt::Display for Expr {
                 f.write_str("-")?;
                 child(f, a, 4)
             }
-            Expr::Add(a, b) => {
-                child(f, a, 1)?;
-                f.write_str(" + ")?;
-                child(f, b, 2)
-            }
-            Expr::Sub(a, b) => {
-                child(f, a, 1)?;
-                f.write_str(" - ")?;
-                child(f, b, 2)
-            }
-            Expr::Mul(a, b) => {
-                child(f, a, 2)?;
-                f.write_str(" * ")?;
-                child(f, b, 3)
-            }
-            Expr::Div(a, b) => {
-                child(f, a, 2)?;
-                f.write_str(" / ")?;
-                child(f, b, 3)
-            }
-            Expr::Pow(a, b) => {
-                child(f, a, 5)?;
-                f.write_str("^")?;
-                child(f, b, 4)
-            }
+            // Operator, and the precedence each side needs to go without parentheses
+            // (left-associative: the right side of `-` and `/` needs a tighter one).
+            Expr::Add(a, b) => infix(f, a, " + ", b, (1, 2)),
+            Expr::Sub(a, b) => infix(f, a, " - ", b, (1, 2)),
+            Expr::Mul(a, b) => infix(f, a, " * ", b, (2, 3)),
+            Expr::Div(a, b) => infix(f, a, " / ", b, (2, 3)),
+            Expr::Pow(a, b) => infix(f, a, "^", b, (5, 4)),
             Expr::Call(func, a) => write!(f, "{}({a})", func.name()),
             Expr::Min(a, b) => write!(f, "min({a}, {b})"),
             Expr::Max(a, b) => write!(f, "max({a}, {b})"),

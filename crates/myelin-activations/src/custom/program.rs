@@ -104,58 +104,31 @@ impl Program {
 }
 
 fn emit(e: &Expr, ops: &mut Vec<Op>) {
-    match e {
-        Expr::X => ops.push(Op::X),
-        Expr::Num(v) => ops.push(Op::Num(*v)),
-        Expr::Neg(a) => {
-            emit(a, ops);
-            ops.push(Op::Neg);
-        }
-        Expr::Pow(a, c) if **c == Expr::Num(2.0) => {
+    if let Expr::Pow(a, c) = e {
+        if **c == Expr::Num(2.0) {
             emit(a, ops);
             ops.push(Op::Square);
-        }
-        Expr::Call(f, a) => {
-            emit(a, ops);
-            ops.push(Op::Call(*f));
-        }
-        Expr::Act {
-            activation,
-            order,
-            arg,
-        } => {
-            emit(arg, ops);
-            ops.push(Op::Act(*activation, *order));
-        }
-        Expr::IfLess {
-            a,
-            b,
-            then,
-            otherwise,
-        } => {
-            for part in [a, b, then, otherwise] {
-                emit(part, ops);
-            }
-            ops.push(Op::IfLess);
-        }
-        Expr::Add(a, c)
-        | Expr::Sub(a, c)
-        | Expr::Mul(a, c)
-        | Expr::Div(a, c)
-        | Expr::Pow(a, c)
-        | Expr::Min(a, c)
-        | Expr::Max(a, c) => {
-            emit(a, ops);
-            emit(c, ops);
-            ops.push(match e {
-                Expr::Add(..) => Op::Add,
-                Expr::Sub(..) => Op::Sub,
-                Expr::Mul(..) => Op::Mul,
-                Expr::Div(..) => Op::Div,
-                Expr::Pow(..) => Op::Pow,
-                Expr::Min(..) => Op::Min,
-                _ => Op::Max,
-            });
+            return;
         }
     }
+    for child in e.children() {
+        emit(child, ops);
+    }
+    ops.push(match e {
+        Expr::X => Op::X,
+        Expr::Num(v) => Op::Num(*v),
+        Expr::Neg(_) => Op::Neg,
+        Expr::Add(..) => Op::Add,
+        Expr::Sub(..) => Op::Sub,
+        Expr::Mul(..) => Op::Mul,
+        Expr::Div(..) => Op::Div,
+        Expr::Pow(..) => Op::Pow,
+        Expr::Min(..) => Op::Min,
+        Expr::Max(..) => Op::Max,
+        Expr::Call(f, _) => Op::Call(*f),
+        Expr::Act {
+            activation, order, ..
+        } => Op::Act(*activation, *order),
+        Expr::IfLess { .. } => Op::IfLess,
+    });
 }

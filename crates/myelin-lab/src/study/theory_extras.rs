@@ -16,7 +16,7 @@ use super::StudyConfig;
 use crate::error::LabError;
 use crate::plot::write_atomically;
 use crate::probe::fmt_num;
-use crate::spectrum::{csv_field, summary_csv, SpectrumResult, SpectrumStudyConfig};
+use crate::spectrum::{summary_csv, SpectrumResult, SpectrumStudyConfig};
 use crate::trainability::{run_trainability, TrainabilityResult};
 
 /// The spectra and the heat map of one study.
@@ -130,12 +130,12 @@ pub fn write_extra_tables(out: &Path, extras: &TheoryExtras) -> Result<(), LabEr
         for r in &extras.spectra {
             for (i, s) in r.singular_values.iter().enumerate() {
                 values.push_str(&format!(
-                    "{},{},{},{},{},{},{}\n",
-                    csv_field(&r.activation),
-                    csv_field(&r.init),
-                    r.depth,
-                    r.width,
-                    r.seed,
+                    "{},{},{}\n",
+                    crate::csv::key(
+                        &r.activation,
+                        &r.init,
+                        &[r.depth as u64, r.width as u64, r.seed]
+                    ),
                     i + 1,
                     fmt_num(*s)
                 ));

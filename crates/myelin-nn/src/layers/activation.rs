@@ -70,13 +70,7 @@ impl<T: Element> Module<T> for ActivationLayer<T> {
         }
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         format!("Activation({})", self.op.spec())

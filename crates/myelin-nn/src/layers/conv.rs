@@ -130,18 +130,9 @@ fn shape_error(layer: String, e: TensorError) -> NnError {
 macro_rules! module_boilerplate {
     () => {
         fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
-            let mut named = vec![("weight".to_string(), self.weight.clone())];
-            if let Some(b) = &self.bias {
-                named.push(("bias".to_string(), b.clone()));
-            }
-            named
+            super::norm::affine_parameters(Some(&self.weight), self.bias.as_ref())
         }
-        fn train(&mut self, mode: bool) {
-            self.training = mode;
-        }
-        fn is_training(&self) -> bool {
-            self.training
-        }
+        training_flag!();
     };
 }
 

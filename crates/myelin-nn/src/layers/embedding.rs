@@ -183,13 +183,7 @@ impl<T: Element> Module<T> for Embedding<T> {
         vec![("weight".to_string(), self.weight.clone())]
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         let (n, d) = (self.weight.shape()[0], self.weight.shape()[1]);

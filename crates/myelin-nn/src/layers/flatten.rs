@@ -49,13 +49,7 @@ impl<T: Element> Module<T> for Flatten {
             })
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         format!(

@@ -129,23 +129,10 @@ impl<T: Element> Module<T> for LayerNorm<T> {
     }
 
     fn named_parameters(&self) -> Vec<(String, Tensor<T>)> {
-        let mut named = Vec::new();
-        if let Some(w) = &self.weight {
-            named.push(("weight".to_string(), w.clone()));
-        }
-        if let Some(b) = &self.bias {
-            named.push(("bias".to_string(), b.clone()));
-        }
-        named
+        super::norm::affine_parameters(self.weight.as_ref(), self.bias.as_ref())
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         let no_bias = if self.weight.is_some() && self.bias.is_none() {

@@ -28,6 +28,20 @@
 //!
 //! [`mlp`] / [`Mlp`] build a whole multi-layer perceptron in one line.
 
+/// `Module::train` / `Module::is_training` for a layer whose mode is its `training` field
+/// (layers with children or dropout state write their own).
+macro_rules! training_flag {
+    () => {
+        fn train(&mut self, mode: bool) {
+            self.training = mode;
+        }
+
+        fn is_training(&self) -> bool {
+            self.training
+        }
+    };
+}
+
 mod activation;
 mod alpha_dropout;
 mod attention;

@@ -67,12 +67,7 @@ macro_rules! pool_layer {
                 let $s = &self.options;
                 $forward.map_err(|e| wrap(<Self as Module<T>>::describe(self), e))
             }
-            fn train(&mut self, mode: bool) {
-                self.training = mode;
-            }
-            fn is_training(&self) -> bool {
-                self.training
-            }
+            training_flag!();
             fn describe(&self) -> String {
                 let $d = &self.options;
                 $describe

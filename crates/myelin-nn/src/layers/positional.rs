@@ -104,13 +104,7 @@ impl<T: Element> Module<T> for SinusoidalPositionalEncoding {
         Ok(x.try_add(&pe)?)
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         format!(

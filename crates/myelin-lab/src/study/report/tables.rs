@@ -19,13 +19,7 @@ pub const TRAINING_CURVES_HEADER: &str = "run,role,activation,init,depth,width,l
 /// Header of `training_layers.csv`.
 pub const TRAINING_LAYERS_HEADER: &str = "run,epoch,layer,grad_norm,dead_fraction";
 
-fn csv_field(text: &str) -> String {
-    if text.contains([',', '"', '\n']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text.to_string()
-    }
-}
+use crate::csv::field as csv_field;
 
 pub(super) fn write_text(path: &Path, text: &str) -> Result<(), LabError> {
     write_atomically(path, text.as_bytes())
@@ -37,15 +31,8 @@ pub fn write_signal_tables(out: &Path, signal: &[ProbeResult]) -> Result<(), Lab
     let mut summary = format!("{SIGNAL_SUMMARY_HEADER}\n");
     for r in signal {
         let predicted = r.predicted_grad_norms();
-        let head = format!(
-            "{},{},{},{},{},{}",
-            csv_field(&r.activation),
-            csv_field(&r.init),
-            r.depth,
-            r.width,
-            r.batch,
-            r.seed
-        );
+        let numbers = [r.depth as u64, r.width as u64, r.batch as u64, r.seed];
+        let head = crate::csv::key(&r.activation, &r.init, &numbers);
         for (i, s) in r.layers.iter().enumerate() {
             let _ = writeln!(
                 layers,

@@ -310,13 +310,7 @@ impl<T: Element, const D: usize> Module<T> for BatchNorm<T, D> {
         })
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         let momentum = self

@@ -137,13 +137,7 @@ impl<T: Element> Module<T> for GroupNorm<T> {
         affine_parameters(self.weight.as_ref(), self.bias.as_ref())
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         format!(

@@ -42,7 +42,7 @@ fn affine<T: Element>(
 }
 
 /// The `weight` and `bias` entries of `named_parameters`, those that exist.
-fn affine_parameters<T: Element>(
+pub(crate) fn affine_parameters<T: Element>(
     weight: Option<&Tensor<T>>,
     bias: Option<&Tensor<T>>,
 ) -> Vec<(String, Tensor<T>)> {

@@ -107,13 +107,7 @@ impl<T: Element> Module<T> for RMSNorm<T> {
             .collect()
     }
 
-    fn train(&mut self, mode: bool) {
-        self.training = mode;
-    }
-
-    fn is_training(&self) -> bool {
-        self.training
-    }
+    training_flag!();
 
     fn describe(&self) -> String {
         let eps = self
