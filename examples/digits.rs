@@ -13,12 +13,15 @@ use std::error::Error;
 use std::path::PathBuf;
 use std::time::Instant;
 
-use myelin_nn::data::{digits, split, SplitConfig, Standardizer};
 use myelin_nn::layers::mlp;
 use myelin_nn::optim::{Adam, AdamConfig};
 use myelin_nn::serialize::{load_into, save};
 use myelin_nn::train::{evaluate, fit, FitConfig};
 use myelin_nn::Module;
+
+#[path = "support/digits_splits.rs"]
+mod digits_splits;
+use digits_splits::{print_epochs, standardized_splits};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out: PathBuf = std::env::args()
@@ -26,12 +29,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .map(PathBuf::from)
         .unwrap_or_else(|| std::env::temp_dir().join("myelin_digits_mlp.safetensors"));
 
-    let all = digits()?;
-    let parts = split(&all, &SplitConfig::new(0.8, 0.1, 0.1).stratified().seed(0))?;
-    let scaler = Standardizer::fit(&parts.train)?;
-    let train = scaler.transformed(&parts.train)?;
-    let validation = scaler.transformed(&parts.validation)?;
-    let test = scaler.transformed(&parts.test)?;
+    let (train, validation, test) = standardized_splits()?;
     println!(
         "digits: {} train / {} validation / {} test samples, {} features, {} classes",
         train.len(),
@@ -57,16 +55,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some(&validation),
         &FitConfig::new(20, 32).seed(1),
     )?;
-    for e in &history.epochs {
-        println!(
-            "epoch {:2}  train loss {:.4}  acc {:.3}  |  val loss {:.4}  acc {:.3}",
-            e.epoch + 1,
-            e.train_loss,
-            e.train_accuracy,
-            e.val_loss.unwrap_or(f64::NAN),
-            e.val_accuracy.unwrap_or(f64::NAN)
-        );
-    }
+    print_epochs(&history);
     let (test_loss, test_accuracy) = evaluate(&mut model, &test)?;
     println!(
         "test loss {test_loss:.4}, test accuracy {:.2}% ({:.1} s)",

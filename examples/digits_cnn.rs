@@ -12,7 +12,6 @@
 use std::error::Error;
 use std::time::Instant;
 
-use myelin_nn::data::{digits, split, SplitConfig, Standardizer};
 use myelin_nn::layers::{ActivationLayer, Conv2d, Flatten, Linear, MaxPool2d, Sequential};
 use myelin_nn::optim::{Adam, AdamConfig};
 use myelin_nn::train::{evaluate, fit, FitConfig};
@@ -22,6 +21,10 @@ use myelin_tensor::{Conv2dOptions, MaxPool2dOptions};
 #[path = "support/to_image.rs"]
 mod to_image;
 use to_image::ToImage;
+
+#[path = "support/digits_splits.rs"]
+mod digits_splits;
+use digits_splits::{print_epochs, standardized_splits};
 
 fn model() -> Result<Sequential<f32>, Box<dyn Error>> {
     let pad = Conv2dOptions::default().padding(1);
@@ -41,12 +44,7 @@ fn model() -> Result<Sequential<f32>, Box<dyn Error>> {
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let all = digits()?;
-    let parts = split(&all, &SplitConfig::new(0.8, 0.1, 0.1).stratified().seed(0))?;
-    let scaler = Standardizer::fit(&parts.train)?;
-    let train = scaler.transformed(&parts.train)?;
-    let validation = scaler.transformed(&parts.validation)?;
-    let test = scaler.transformed(&parts.test)?;
+    let (train, validation, test) = standardized_splits()?;
     println!(
         "digits: {} train / {} validation / {} test images of 1×8×8",
         train.len(),
@@ -66,16 +64,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         Some(&validation),
         &FitConfig::new(20, 32).seed(1),
     )?;
-    for e in &history.epochs {
-        println!(
-            "epoch {:2}  train loss {:.4}  acc {:.3}  |  val loss {:.4}  acc {:.3}",
-            e.epoch + 1,
-            e.train_loss,
-            e.train_accuracy,
-            e.val_loss.unwrap_or(f64::NAN),
-            e.val_accuracy.unwrap_or(f64::NAN)
-        );
-    }
+    print_epochs(&history);
     let (test_loss, test_accuracy) = evaluate(&mut model, &test)?;
     println!(
         "test loss {test_loss:.4} ({:.1} s of training)",

@@ -21,7 +21,6 @@
 use std::error::Error;
 use std::time::Instant;
 
-use myelin_nn::data::{digits, split, SplitConfig, Standardizer};
 use myelin_nn::layers::{
     ActivationLayer, AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Flatten, Linear, Residual, Sequential,
 };
@@ -34,6 +33,10 @@ use myelin_tensor::Conv2dOptions;
 #[path = "support/to_image.rs"]
 mod to_image;
 use to_image::ToImage;
+
+#[path = "support/digits_splits.rs"]
+mod digits_splits;
+use digits_splits::standardized_splits;
 
 const WIDTH: usize = 16;
 const BLOCKS: usize = 9;
@@ -110,12 +113,7 @@ fn conv_grad_norms(
 }
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let all = digits()?;
-    let parts = split(&all, &SplitConfig::new(0.8, 0.1, 0.1).stratified().seed(0))?;
-    let scaler = Standardizer::fit(&parts.train)?;
-    let train = scaler.transformed(&parts.train)?;
-    let validation = scaler.transformed(&parts.validation)?;
-    let test = scaler.transformed(&parts.test)?;
+    let (train, validation, test) = standardized_splits()?;
 
     let mut plain = plain()?;
     let mut resnet = resnet()?;

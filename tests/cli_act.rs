@@ -1,22 +1,7 @@
 //! The `myelin act` commands, run as the real binary.
 
-use std::process::{Command, Output};
-
-fn myelin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_myelin"))
-        .args(args)
-        .output()
-        .expect("the myelin binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
+mod common;
+use common::{myelin, stdout};
 
 /// Parses the CSV body into rows of numbers.
 fn rows(text: &str) -> Vec<Vec<f64>> {
@@ -198,4 +183,75 @@ fn plot_writes_svgs() {
         assert!(svg.contains("<svg"), "{file}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn user_defined_activations_work_in_eval_table_plot_and_probe() {
+    // mish as an expression: the same values and slopes as the built-in.
+    let expr = stdout(&myelin(&[
+        "act",
+        "eval",
+        "expr(x * tanh(softplus(x)))",
+        "--x=-1,0.5,2",
+    ]));
+    let builtin = stdout(&myelin(&["act", "eval", "mish", "--x=-1,0.5,2"]));
+    let numbers = |text: &str| -> Vec<f64> {
+        text.lines()
+            .skip(1)
+            .flat_map(|l| {
+                l.split(',')
+                    .map(|v| v.parse::<f64>().unwrap())
+                    .collect::<Vec<_>>()
+            })
+            .collect()
+    };
+    for (a, b) in numbers(&expr).iter().zip(numbers(&builtin)) {
+        assert!((a - b).abs() < 1e-14, "{expr} vs {builtin}");
+    }
+    // The second derivative through double backward.
+    let table = stdout(&myelin(&[
+        "act",
+        "table",
+        "expr(x^3)",
+        "--from",
+        "1",
+        "--to",
+        "2",
+        "--points",
+        "2",
+        "--second",
+    ]));
+    assert_eq!(
+        table.lines().collect::<Vec<_>>(),
+        ["x,y,dydx,d2ydx2", "1,1,3,6", "2,8,12,12"]
+    );
+    // A parse error names the column, with a caret under it.
+    let failed = myelin(&["act", "eval", "expr(x * tanh(softplus(x)) +)", "--x=1"]);
+    assert!(!failed.status.success());
+    let message = String::from_utf8_lossy(&failed.stderr);
+    assert!(message.contains("column 29"), "{message}");
+    assert!(
+        message.lines().last().unwrap().ends_with("  ^"),
+        "{message}"
+    );
+    // The probe takes the spec too, with the critical initialiser solved for it.
+    let probe = stdout(&myelin(&[
+        "probe",
+        "--act",
+        "expr(tanh(x) + 0.1 * sin(x))",
+        "--init",
+        "xavier_normal(gain=critical)",
+        "--bias-std",
+        "0.1",
+        "--depth",
+        "8",
+        "--width",
+        "32",
+        "--batch",
+        "16",
+    ]));
+    assert!(
+        probe.contains("edge of chaos at sigma_b^2 = 0.01000"),
+        "{probe}"
+    );
 }

@@ -1,22 +1,7 @@
 //! `myelin probe` and `myelin study --quick`, run as the real binary.
 
-use std::process::{Command, Output};
-
-fn myelin(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_myelin"))
-        .args(args)
-        .output()
-        .expect("the myelin binary runs")
-}
-
-fn stdout(output: &Output) -> String {
-    assert!(
-        output.status.success(),
-        "failed: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8(output.stdout.clone()).unwrap()
-}
+mod common;
+use common::{myelin, stdout};
 
 #[test]
 fn probe_csv_has_the_spec_columns() {

@@ -1,14 +1,6 @@
 //! Autograd semantics: seeds, accumulation, graph freeing, grad modes, detach, hooks,
 //! retain_grad, anomaly mode, and `grad()`.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
-
 mod common;
 use common::*;
 

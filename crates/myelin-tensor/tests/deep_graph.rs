@@ -1,14 +1,6 @@
 //! A million-op chain must build, backpropagate and drop on a thread with a 1 MiB stack:
 //! nothing in the engine or in Drop may recurse per node.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
-
 use myelin_tensor::{live_nodes, Tensor};
 
 const DEPTH: usize = 1_000_000;

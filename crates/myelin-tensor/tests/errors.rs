@@ -1,14 +1,6 @@
 //! Errors name the op and the shapes; operator forms panic with the same message;
 //! zero-size dimensions work; NaN propagates through max-like ops.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
-
 mod common;
 use common::*;
 

@@ -2,10 +2,8 @@
 
 #![allow(
     clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
     clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
+    clippy::type_complexity
 )]
 
 mod common;

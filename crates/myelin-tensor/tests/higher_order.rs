@@ -1,13 +1,7 @@
 //! Second-order gradients: gradgradcheck of smooth ops, closed forms, and a
 //! Hessian-vector product of a small MLP checked against finite differences.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
+#![allow(clippy::needless_question_mark, clippy::unnecessary_cast)]
 
 mod common;
 use common::*;

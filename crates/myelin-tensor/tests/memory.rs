@@ -2,13 +2,7 @@
 //! nodes are all gone once its tensors are dropped. One test only: `live_nodes()` is
 //! process-global and tests in one binary run in parallel threads.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
+#![allow(clippy::cloned_ref_to_slice_refs)]
 
 use myelin_tensor::{live_nodes, Tensor};
 

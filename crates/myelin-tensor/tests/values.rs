@@ -1,12 +1,6 @@
 //! Forward values against naive reference loops and closed forms.
 
-#![allow(
-    clippy::cloned_ref_to_slice_refs,
-    clippy::type_complexity,
-    clippy::needless_question_mark,
-    clippy::needless_range_loop,
-    clippy::unnecessary_cast
-)]
+#![allow(clippy::needless_range_loop, clippy::type_complexity)]
 
 mod common;
 use common::*;

@@ -55,23 +55,14 @@ impl PanelGrid {
         self
     }
 
-    /// Sets the horizontal axis description used in every panel.
-    pub fn x_label(mut self, label: impl Into<String>) -> Self {
-        self.x_label = label.into();
-        self
-    }
+    chart_setters!(text {
+        x_label: "Sets the horizontal axis description used in every panel.",
+        y_label: "Sets the vertical axis description used in every panel.",
+    });
 
-    /// Sets the vertical axis description used in every panel.
-    pub fn y_label(mut self, label: impl Into<String>) -> Self {
-        self.y_label = label.into();
-        self
-    }
-
-    /// Puts every panel's y axis on a log10 scale.
-    pub fn log_y(mut self, log_y: bool) -> Self {
-        self.log_y = log_y;
-        self
-    }
+    chart_setters!(flag {
+        log_y: "Puts every panel's y axis on a log10 scale.",
+    });
 
     /// Adds a panel.
     pub fn panel(mut self, title: impl Into<String>, series: Vec<Series>) -> Self {

@@ -66,39 +66,20 @@ impl HeatMap {
         }
     }
 
-    /// Sets the horizontal axis description.
-    pub fn x_label(mut self, label: impl Into<String>) -> Self {
-        self.x_label = label.into();
-        self
-    }
+    chart_setters!(text {
+        x_label: "Sets the horizontal axis description.",
+        y_label: "Sets the vertical axis description.",
+        value_label: "Sets the colour-bar description.",
+    });
 
-    /// Sets the vertical axis description.
-    pub fn y_label(mut self, label: impl Into<String>) -> Self {
-        self.y_label = label.into();
-        self
-    }
-
-    /// Sets the colour-bar description.
-    pub fn value_label(mut self, label: impl Into<String>) -> Self {
-        self.value_label = label.into();
-        self
-    }
-
-    /// Puts the y axis on a log2 scale.
-    pub fn log2_y(mut self, log2_y: bool) -> Self {
-        self.log2_y = log2_y;
-        self
-    }
+    chart_setters!(flag {
+        log2_y: "Puts the y axis on a log2 scale.",
+        annotate: "Writes each cell's value into it (default on).",
+    });
 
     /// Fixes the colour scale (default: the data's range).
     pub fn value_range(mut self, low: f64, high: f64) -> Self {
         self.value_range = Some((low, high));
-        self
-    }
-
-    /// Writes each cell's value into it (default on).
-    pub fn annotate(mut self, annotate: bool) -> Self {
-        self.annotate = annotate;
         self
     }
 

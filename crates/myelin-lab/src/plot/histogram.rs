@@ -121,11 +121,9 @@ impl ActivationHistogram {
         }
     }
 
-    /// Sets the horizontal axis description (default "activation value").
-    pub fn x_label(mut self, label: impl Into<String>) -> Self {
-        self.x_label = label.into();
-        self
-    }
+    chart_setters!(text {
+        x_label: "Sets the horizontal axis description (default \"activation value\").",
+    });
 
     /// Sets the number of bins.
     pub fn bins(mut self, bins: usize) -> Self {

@@ -57,23 +57,15 @@ impl LineChart {
         }
     }
 
-    /// Sets the horizontal axis description.
-    pub fn x_label(mut self, label: impl Into<String>) -> Self {
-        self.x_label = label.into();
-        self
-    }
+    chart_setters!(text {
+        x_label: "Sets the horizontal axis description.",
+        y_label: "Sets the vertical axis description.",
+    });
 
-    /// Sets the vertical axis description.
-    pub fn y_label(mut self, label: impl Into<String>) -> Self {
-        self.y_label = label.into();
-        self
-    }
-
-    /// Switches the y axis to log10 scale; points with `y ≤ 0` are then left out and noted.
-    pub fn log_y(mut self, log_y: bool) -> Self {
-        self.log_y = log_y;
-        self
-    }
+    chart_setters!(flag {
+        log_y:
+            "Switches the y axis to log10 scale; points with `y ≤ 0` are then left out and noted.",
+    });
 
     /// Chooses where the legend goes.
     pub fn legend(mut self, position: LegendPosition) -> Self {

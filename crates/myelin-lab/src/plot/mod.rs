@@ -4,6 +4,29 @@
 //! Every writer renders in memory and writes atomically (`file.tmp`, then rename), so a
 //! crash never leaves a half-written plot.
 
+/// Builder setters of a chart: `text { field: "doc", .. }` for string fields (taking
+/// `impl Into<String>`), `flag { field: "doc", .. }` for booleans.
+macro_rules! chart_setters {
+    (text { $($field:ident : $doc:literal),* $(,)? }) => {
+        $(
+            #[doc = $doc]
+            pub fn $field(mut self, text: impl Into<String>) -> Self {
+                self.$field = text.into();
+                self
+            }
+        )*
+    };
+    (flag { $($field:ident : $doc:literal),* $(,)? }) => {
+        $(
+            #[doc = $doc]
+            pub fn $field(mut self, on: bool) -> Self {
+                self.$field = on;
+                self
+            }
+        )*
+    };
+}
+
 mod atomic_write;
 mod grid;
 mod heatmap;
