@@ -11,17 +11,16 @@
 
 use std::error::Error;
 use std::path::PathBuf;
-use std::time::Instant;
 
 use myelin_nn::layers::mlp;
 use myelin_nn::optim::{Adam, AdamConfig};
 use myelin_nn::serialize::{load_into, save};
-use myelin_nn::train::{evaluate, fit, FitConfig};
+use myelin_nn::train::evaluate;
 use myelin_nn::Module;
 
 #[path = "support/digits_splits.rs"]
 mod digits_splits;
-use digits_splits::{print_epochs, standardized_splits};
+use digits_splits::{fit_and_test, standardized_splits};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let out: PathBuf = std::env::args()
@@ -47,20 +46,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     )?;
     println!("model: {}", model.describe());
     let mut optimizer = Adam::new(model.parameters(), AdamConfig::new(1e-3))?;
-    let start = Instant::now();
-    let history = fit(
-        &mut model,
-        &mut optimizer,
-        &train,
-        Some(&validation),
-        &FitConfig::new(20, 32).seed(1),
-    )?;
-    print_epochs(&history);
-    let (test_loss, test_accuracy) = evaluate(&mut model, &test)?;
+    let outcome = fit_and_test(&mut model, &mut optimizer, (&train, &validation, &test))?;
+    let test_accuracy = outcome.test_accuracy;
     println!(
-        "test loss {test_loss:.4}, test accuracy {:.2}% ({:.1} s)",
+        "test loss {:.4}, test accuracy {:.2}% ({:.1} s)",
+        outcome.test_loss,
         100.0 * test_accuracy,
-        start.elapsed().as_secs_f64()
+        outcome.seconds
     );
 
     save(&out, &model.state_dict())?;

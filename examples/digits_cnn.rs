@@ -10,11 +10,10 @@
 //! prints `test accuracy: X%` and fails below 98.5 %.
 
 use std::error::Error;
-use std::time::Instant;
 
 use myelin_nn::layers::{ActivationLayer, Conv2d, Flatten, Linear, MaxPool2d, Sequential};
 use myelin_nn::optim::{Adam, AdamConfig};
-use myelin_nn::train::{evaluate, fit, FitConfig};
+
 use myelin_nn::Module;
 use myelin_tensor::{Conv2dOptions, MaxPool2dOptions};
 
@@ -24,7 +23,7 @@ use to_image::ToImage;
 
 #[path = "support/digits_splits.rs"]
 mod digits_splits;
-use digits_splits::{print_epochs, standardized_splits};
+use digits_splits::{fit_and_test, standardized_splits};
 
 fn model() -> Result<Sequential<f32>, Box<dyn Error>> {
     let pad = Conv2dOptions::default().padding(1);
@@ -56,19 +55,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("model: {}", model.describe());
     println!("parameters: {}", model.num_parameters());
     let mut optimizer = Adam::new(model.parameters(), AdamConfig::new(2e-3))?;
-    let start = Instant::now();
-    let history = fit(
-        &mut model,
-        &mut optimizer,
-        &train,
-        Some(&validation),
-        &FitConfig::new(20, 32).seed(1),
-    )?;
-    print_epochs(&history);
-    let (test_loss, test_accuracy) = evaluate(&mut model, &test)?;
+    let outcome = fit_and_test(&mut model, &mut optimizer, (&train, &validation, &test))?;
+    let test_accuracy = outcome.test_accuracy;
     println!(
-        "test loss {test_loss:.4} ({:.1} s of training)",
-        start.elapsed().as_secs_f64()
+        "test loss {:.4} ({:.1} s of training)",
+        outcome.test_loss, outcome.seconds
     );
     println!("test accuracy: {:.2}%", 100.0 * test_accuracy);
     if test_accuracy < 0.985 {

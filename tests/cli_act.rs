@@ -1,7 +1,7 @@
 //! The `myelin act` commands, run as the real binary.
 
 mod common;
-use common::{myelin, stdout};
+use common::{myelin, scratch, stdout};
 
 /// Parses the CSV body into rows of numbers.
 fn rows(text: &str) -> Vec<Vec<f64>> {
@@ -161,8 +161,7 @@ fn list_has_every_activation() {
 
 #[test]
 fn plot_writes_svgs() {
-    let dir = std::env::temp_dir().join(format!("myelin-cli-plot-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("plot");
     let out = stdout(&myelin(&[
         "act",
         "plot",

@@ -1,7 +1,7 @@
 //! `myelin probe` and `myelin study --quick`, run as the real binary.
 
 mod common;
-use common::{myelin, stdout};
+use common::{myelin, scratch, stdout};
 
 #[test]
 fn probe_csv_has_the_spec_columns() {
@@ -89,8 +89,7 @@ fn probe_rejects_bad_specs() {
 
 #[test]
 fn quick_study_writes_a_report() {
-    let dir = std::env::temp_dir().join(format!("myelin-cli-study-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = scratch("study");
     let out = stdout(&myelin(&[
         "study",
         "--quick",
@@ -109,8 +108,7 @@ fn quick_study_writes_a_report() {
 
 #[test]
 fn study_shards_merge_from_the_command_line() {
-    let base = std::env::temp_dir().join(format!("myelin-cli-shards-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&base);
+    let base = scratch("shards");
     let dirs: Vec<String> = (1..=2)
         .map(|i| base.join(format!("shard-{i}")).display().to_string())
         .collect();

@@ -40,6 +40,7 @@ pub mod spec;
 #[macro_use]
 pub mod table;
 pub mod tensor_ops;
+pub mod testing;
 
 pub use custom::{register_activation, register_expr, CustomActivation};
 pub use error::ActivationError;

@@ -29,20 +29,7 @@ fn instances() -> Vec<Elementwise> {
         .collect()
 }
 
-fn sample_points(kinks: &[f64]) -> Vec<f64> {
-    (0..=80)
-        .map(|i| -20.0 + 0.5 * i as f64 + 0.0137)
-        .chain([
-            -2.9, -1.3, -0.77, -0.31, -0.05, 0.02, 0.4, 0.9, 1.7, 2.6, 3.4,
-        ])
-        .filter(|x| kinks.iter().all(|k| (x - k).abs() >= 1e-3))
-        .collect()
-}
-
-fn central_difference(f: impl Fn(f64) -> f64, x: f64) -> f64 {
-    let h = 1e-5 * x.abs().max(1.0);
-    (f(x + h) - f(x - h)) / (2.0 * h)
-}
+use myelin_activations::testing::{central_difference, sample_points};
 
 fn close(a: f64, b: f64, tolerance: f64) -> bool {
     (a - b).abs() <= tolerance * b.abs().max(1.0)

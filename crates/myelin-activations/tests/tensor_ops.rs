@@ -11,13 +11,7 @@ fn act(spec: &str) -> Activation {
 
 /// At least 50 points over [−20, 20], each at least 1e−3 away from every kink.
 fn points(kinks: &[f64]) -> Vec<f64> {
-    let points: Vec<f64> = (0..=80)
-        .map(|i| -20.0 + 0.5 * i as f64 + 0.0137)
-        .chain([
-            -2.9, -1.3, -0.77, -0.31, -0.05, 0.02, 0.4, 0.9, 1.7, 2.6, 3.4,
-        ])
-        .filter(|x| kinks.iter().all(|k| (x - k).abs() >= 1e-3))
-        .collect();
+    let points = myelin_activations::testing::sample_points(kinks);
     assert!(points.len() >= 50);
     points
 }

@@ -134,7 +134,7 @@ pub fn selu_second_derivative<T: Element>(x: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::{assert_close, check_derivatives};
+    use crate::testing::{assert_close, check_derivatives};
 
     #[test]
     fn tiny_negative_inputs_keep_full_precision() {

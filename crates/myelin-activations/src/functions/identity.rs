@@ -27,7 +27,7 @@ pub fn identity_second_derivative<T: Element>(x: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::check_derivatives;
+    use crate::testing::check_derivatives;
 
     #[test]
     fn identity_is_exact() {

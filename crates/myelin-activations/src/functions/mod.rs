@@ -30,9 +30,6 @@ pub mod step;
 pub mod swish;
 pub mod tanh;
 
-#[cfg(test)]
-pub(crate) mod test_support;
-
 use myelin_tensor::Element;
 
 /// Converts an `f64` constant into the element type.

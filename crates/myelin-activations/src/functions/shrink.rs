@@ -66,7 +66,7 @@ fn shrink_mask<T: Element>(x: T, lambda: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::check_derivatives;
+    use crate::testing::check_derivatives;
 
     #[test]
     fn values_and_kinks() {

@@ -90,7 +90,7 @@ pub fn hardsigmoid_second_derivative<T: Element>(x: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::{assert_close, check_derivatives};
+    use crate::testing::{assert_close, check_derivatives};
 
     #[test]
     fn values() {

@@ -123,7 +123,7 @@ pub fn squareplus_second_derivative<T: Element>(x: T, b: T) -> T {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::functions::test_support::{assert_close, check_derivatives};
+    use crate::testing::{assert_close, check_derivatives};
 
     #[test]
     fn exact_values() {
