@@ -44,16 +44,21 @@ fn interrupted_and_resumed_training_is_bitwise_identical() {
     let dir = std::env::temp_dir().join(format!("myelin_resume_{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
 
+    // Model, optimiser and schedule, freshly made (weights from `seed`).
+    let fresh = |seed: u64| {
+        let model = mlp::<f64>(
+            &[3, 8, 1],
+            "tanh".parse().unwrap(),
+            "xavier_normal".parse().unwrap(),
+            seed,
+        )
+        .unwrap();
+        let opt = Adam::new(model.parameters(), AdamConfig::new(0.01).amsgrad(true)).unwrap();
+        (model, opt, StepLR::new(0.01, 2, 0.5).unwrap())
+    };
+
     // Uninterrupted: 6 epochs.
-    let mut model = mlp::<f64>(
-        &[3, 8, 1],
-        "tanh".parse().unwrap(),
-        "xavier_normal".parse().unwrap(),
-        7,
-    )
-    .unwrap();
-    let mut opt = Adam::new(model.parameters(), AdamConfig::new(0.01).amsgrad(true)).unwrap();
-    let mut sched = StepLR::new(0.01, 2, 0.5).unwrap();
+    let (mut model, mut opt, mut sched) = fresh(7);
     let full = trainer(6)
         .scheduler(&mut sched)
         .fit(&mut model, &mut opt, &data, None)
@@ -61,15 +66,7 @@ fn interrupted_and_resumed_training_is_bitwise_identical() {
     let expected = bits(&model);
 
     // Interrupted after 3 epochs, saved, and resumed into fresh objects.
-    let mut model = mlp::<f64>(
-        &[3, 8, 1],
-        "tanh".parse().unwrap(),
-        "xavier_normal".parse().unwrap(),
-        7,
-    )
-    .unwrap();
-    let mut opt = Adam::new(model.parameters(), AdamConfig::new(0.01).amsgrad(true)).unwrap();
-    let mut sched = StepLR::new(0.01, 2, 0.5).unwrap();
+    let (mut model, mut opt, mut sched) = fresh(7);
     let first = trainer(3)
         .scheduler(&mut sched)
         .fit(&mut model, &mut opt, &data, None)
@@ -79,18 +76,10 @@ fn interrupted_and_resumed_training_is_bitwise_identical() {
     let sched_state = sched.state_dict();
     drop((model, opt, sched));
 
-    let mut model = mlp::<f64>(
-        &[3, 8, 1],
-        "tanh".parse().unwrap(),
-        "xavier_normal".parse().unwrap(),
-        99,
-    )
-    .unwrap();
+    let (mut model, mut opt, mut sched) = fresh(99);
     serialize::load_into(dir.join("model.safetensors"), &model.state_dict()).unwrap();
-    let mut opt = Adam::new(model.parameters(), AdamConfig::new(0.01).amsgrad(true)).unwrap();
     opt.load_state_dict(&OptimizerState::load(dir.join("optim.json")).unwrap())
         .unwrap();
-    let mut sched = StepLR::new(0.01, 2, 0.5).unwrap();
     sched.load_state_dict(&sched_state).unwrap();
     assert_eq!(
         opt.lr(),

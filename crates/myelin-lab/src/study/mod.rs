@@ -404,13 +404,14 @@ pub fn run_signal(
         })
         .collect();
     bar.finish_and_clear();
-    let mut results = results;
+    Ok((in_run_order(results)?, reused.into_inner()))
+}
+
+/// Results computed in parallel, tagged with their run index, back in run order (the
+/// first error, if any).
+fn in_run_order<R>(mut results: Vec<(usize, Result<R, LabError>)>) -> Result<Vec<R>, LabError> {
     results.sort_by_key(|(i, _)| *i);
-    let results = results
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect::<Result<_, _>>()?;
-    Ok((results, reused.into_inner()))
+    results.into_iter().map(|(_, r)| r).collect()
 }
 
 /// Runs the training part, writing each run as soon as it is done.
@@ -457,13 +458,7 @@ pub fn run_training(
         })
         .collect();
     bar.finish_and_clear();
-    let mut results = results;
-    results.sort_by_key(|(i, _)| *i);
-    let results = results
-        .into_iter()
-        .map(|(_, r)| r)
-        .collect::<Result<_, _>>()?;
-    Ok((results, reused.into_inner()))
+    Ok((in_run_order(results)?, reused.into_inner()))
 }
 
 /// Runs the whole study (or, with `options.shard`, one shard of it) and writes the output
