@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::elementwise::{Fn1, Fn3};
 use crate::ops::map;
 use crate::tensor::Tensor;
@@ -347,7 +347,7 @@ impl<T: Element, F: BinaryFn<T>> BackwardOp<T> for BinaryBackward<F> {
                 if !ctx.needs_grad(i) {
                     return Ok(None);
                 }
-                Ok(Some(grad.try_mul(&a.map_binary(b, partial)?)?))
+                Ok(Some(grad.try_mul(&a.try_map_binary(b, partial)?)?))
             };
             return Ok(vec![chain(0, da)?, chain(1, db)?]);
         }
@@ -376,11 +376,19 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Applies an elementwise [`BinaryFn`] with NumPy broadcasting.
-    pub fn map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Result<Tensor<T>> {
+    pub fn try_map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Result<Tensor<T>> {
         let output = map::binary(func.name(), self, other, |a, b| func.f(a, b))?;
         Ok(Tensor::record(output, &[self, other], move || {
             BinaryBackward { func }
         }))
+    }
+
+    /// Applies an elementwise [`BinaryFn`] with NumPy broadcasting.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_map_binary`] returns, on the same inputs.
+    pub fn map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Tensor<T> {
+        or_panic(self.try_map_binary(other, func))
     }
 
     /// Attaches a backward to a value computed outside the graph: the general custom-op

@@ -248,7 +248,7 @@ pub(crate) fn batched<T: Element>(
     if x.ndim() == spatial + 2 {
         Ok((x.clone(), false))
     } else if x.ndim() == spatial + 1 {
-        Ok((x.unsqueeze(0)?, true))
+        Ok((x.try_unsqueeze(0)?, true))
     } else {
         Err(shape_err(
             op,
@@ -437,7 +437,7 @@ impl<T: Element> BackwardOp<T> for ConvBackward {
         ];
         if ctx.inputs().len() == 3 {
             grads.push(if ctx.needs_grad(2) {
-                Some(g.sum_dims(&[0, 2, 3], false)?)
+                Some(g.try_sum_dims(&[0, 2, 3], false)?)
             } else {
                 None
             });
@@ -539,7 +539,7 @@ impl<T: Element> Tensor<T> {
         check_bias(OP, &shapes, bias.map(|b| b.shape()), s.c_out)?;
         let y = conv_raw(s, &x, weight, bias);
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }
@@ -608,11 +608,11 @@ impl<T: Element> Tensor<T> {
             &opts2,
         )?;
         check_bias(OP, &shapes, bias.map(|b| b.shape()), s.c_out)?;
-        let x4 = x.unsqueeze(2)?;
-        let w4 = weight.unsqueeze(2)?;
-        let y = conv_raw(s, &x4, &w4, bias).squeeze(2)?;
+        let x4 = x.try_unsqueeze(2)?;
+        let w4 = weight.try_unsqueeze(2)?;
+        let y = conv_raw(s, &x4, &w4, bias).try_squeeze(2)?;
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }
@@ -741,7 +741,7 @@ impl<T: Element> Tensor<T> {
             y = y.try_add(&b.try_reshape(&[1, c_out, 1, 1])?)?;
         }
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }

@@ -3,7 +3,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::kernels::conv::{fold_batch, unfold_batch};
 use crate::kernels::im2col::Im2col;
 use crate::ops::conv::{arg_err, batched, check_positive, out_size, shape_err, Spatial};
@@ -167,7 +167,7 @@ impl<T: Element> Tensor<T> {
     /// assert_eq!(cols.get(&[0, 3, 0])?, 4.0);
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn unfold(&self, options: FoldOptions) -> Result<Tensor<T>> {
+    pub fn try_unfold(&self, options: FoldOptions) -> Result<Tensor<T>> {
         const OP: &str = "unfold";
         let (x, unbatched) = batched(OP, self, 2)?;
         let shapes = format!("input {:?}", self.shape());
@@ -175,10 +175,20 @@ impl<T: Element> Tensor<T> {
         let g = options.geometry(OP, &shapes, s[1], s[2], s[3])?;
         let out = unfold_raw(g, s[0], &x);
         if unbatched {
-            out.squeeze(0)
+            out.try_squeeze(0)
         } else {
             Ok(out)
         }
+    }
+
+    /// PyTorch's `F.unfold` (im2col): sliding windows of `[N, C, H, W]` (or unbatched
+    /// `[C, H, W]`) as columns, output `[N, C·kh·kw, L]` with `L` the number of window
+    /// positions; row `(c, i, j)` holds tap `(i, j)` of channel `c`, zero in the padding.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_unfold`] returns, on the same inputs.
+    pub fn unfold(&self, options: FoldOptions) -> Tensor<T> {
+        or_panic(self.try_unfold(options))
     }
 
     /// PyTorch's `F.fold` (col2im): the adjoint of [`Tensor::unfold`]. Input `[N, C·kh·kw,
@@ -199,12 +209,12 @@ impl<T: Element> Tensor<T> {
     /// assert_eq!(counts.to_vec(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn fold(&self, output_size: [usize; 2], options: FoldOptions) -> Result<Tensor<T>> {
+    pub fn try_fold(&self, output_size: [usize; 2], options: FoldOptions) -> Result<Tensor<T>> {
         const OP: &str = "fold";
         let shapes = format!("input {:?}, output_size {output_size:?}", self.shape());
         let (cols, unbatched) = match self.ndim() {
             3 => (self.clone(), false),
-            2 => (self.unsqueeze(0)?, true),
+            2 => (self.try_unsqueeze(0)?, true),
             _ => {
                 return Err(shape_err(
                     OP,
@@ -245,9 +255,19 @@ impl<T: Element> Tensor<T> {
         }
         let out = fold_raw(g, s[0], &cols);
         if unbatched {
-            out.squeeze(0)
+            out.try_squeeze(0)
         } else {
             Ok(out)
         }
+    }
+
+    /// PyTorch's `F.fold` (col2im): the adjoint of [`Tensor::unfold`]. Input `[N, C·kh·kw,
+    /// L]` (or unbatched `[C·kh·kw, L]`), output `[N, C, H, W]` for `output_size = [H, W]`;
+    /// every column entry is added onto the pixel it covers, so overlapping windows sum.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_fold`] returns, on the same inputs.
+    pub fn fold(&self, output_size: [usize; 2], options: FoldOptions) -> Tensor<T> {
+        or_panic(self.try_fold(output_size, options))
     }
 }

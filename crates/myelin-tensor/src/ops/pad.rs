@@ -114,14 +114,14 @@ impl<T: Element> Tensor<T> {
                         Tensor::try_full(&s, T::from_f64(value))
                     };
                     let (b, a) = (block(before)?, block(after)?);
-                    Tensor::concat(&[&b, &out, &a], dim as isize)?
+                    Tensor::try_concat(&[&b, &out, &a], dim as isize)?
                 }
                 _ => {
                     let (size, before) = (size as i64, before as i64);
                     let index: Vec<usize> = (0..size + before + after as i64)
                         .map(|i| source(mode, i - before, size) as usize)
                         .collect();
-                    out.index_select(dim as isize, &index)?
+                    out.try_index_select(dim as isize, &index)?
                 }
             };
         }

@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::kernels::pool::{
     max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows,
 };
@@ -247,7 +247,7 @@ fn out_shape(x: &[usize], spatial: &[usize]) -> Vec<usize> {
 
 fn unbatch<T: Element>(y: Tensor<T>, unbatched: bool) -> Result<Tensor<T>> {
     if unbatched {
-        y.squeeze(0)
+        y.try_squeeze(0)
     } else {
         Ok(y)
     }
@@ -534,11 +534,21 @@ impl<T: Element> Tensor<T> {
     /// assert_eq!((y.to_vec(), idx), (vec![3.], vec![1])); // ties: the first maximum
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn max_pool2d_with_indices(
+    pub fn try_max_pool2d_with_indices(
         &self,
         options: MaxPool2dOptions,
     ) -> Result<(Tensor<T>, Vec<usize>)> {
         max_pool_nd("max_pool2d", self, &options)
+    }
+
+    /// [`Tensor::try_max_pool2d`] that also returns, for every output element (row-major,
+    /// the output's shape), the flat index `h·W + w` of its maximum within its input
+    /// plane (PyTorch's `return_indices=True`).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_max_pool2d_with_indices`] returns, on the same inputs.
+    pub fn max_pool2d_with_indices(&self, options: MaxPool2dOptions) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_max_pool2d_with_indices(options))
     }
 
     /// PyTorch's `F.max_pool1d` over `[N, C, L]` (or `[C, L]`); see
@@ -562,11 +572,19 @@ impl<T: Element> Tensor<T> {
     }
 
     /// [`Tensor::try_max_pool1d`] with the index (within `L`) of each maximum.
-    pub fn max_pool1d_with_indices(
+    pub fn try_max_pool1d_with_indices(
         &self,
         options: MaxPool1dOptions,
     ) -> Result<(Tensor<T>, Vec<usize>)> {
         max_pool_nd("max_pool1d", self, &options)
+    }
+
+    /// [`Tensor::try_max_pool1d`] with the index (within `L`) of each maximum.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_max_pool1d_with_indices`] returns, on the same inputs.
+    pub fn max_pool1d_with_indices(&self, options: MaxPool1dOptions) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_max_pool1d_with_indices(options))
     }
 
     /// PyTorch's `F.avg_pool2d`: the mean of each window of `[N, C, H, W]` (or
