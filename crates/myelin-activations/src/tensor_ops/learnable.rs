@@ -169,5 +169,5 @@ pub(crate) fn apply_learnable<T: Element, F: BinaryFn<T>>(
     p: &Tensor<T>,
     func: F,
 ) -> myelin_tensor::Result<Tensor<T>> {
-    x.map_binary(p, func)
+    x.try_map_binary(p, func)
 }
