@@ -103,7 +103,8 @@ fn vector_norm<T: Element>(op: &str, x: &Tensor<T>, p: f64, dim: isize) -> Resul
     } else if p == f64::NEG_INFINITY {
         x.abs().try_min_dims(&d, true)?
     } else if p == 0.0 {
-        x.try_ne(&Tensor::scalar(T::zero()))?.try_sum_dims(&d, true)?
+        x.try_ne(&Tensor::scalar(T::zero()))?
+            .try_sum_dims(&d, true)?
     } else if p == 2.0 {
         root(&x.square().try_sum_dims(&d, true)?, 2.0)?
     } else {

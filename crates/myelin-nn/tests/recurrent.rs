@@ -95,11 +95,7 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
         let (out, st) = tm(&x, None, None).unwrap();
         let (out_bf, st_bf) = bf(&x.transpose(0, 1), None, None).unwrap();
         assert_eq!(out_bf.shape(), &[2, 5, 6]);
-        assert_eq!(
-            max_diff(&out, &out_bf.transpose(0, 1)),
-            0.0,
-            "{name}"
-        );
+        assert_eq!(max_diff(&out, &out_bf.transpose(0, 1)), 0.0, "{name}");
         assert_eq!(
             max_diff(&st.h, &st_bf.h),
             0.0,
@@ -127,11 +123,7 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
         assert_eq!(out_u.shape(), &[5, 6]);
         assert_eq!(st_u.h.shape(), &[4, 3]);
         assert_eq!(max_diff(&out_1.squeeze(1), &out_u), 0.0, "{name}");
-        assert_eq!(
-            max_diff(&st_1.h.squeeze(1), &st_u.h),
-            0.0,
-            "{name}"
-        );
+        assert_eq!(max_diff(&st_1.h.squeeze(1), &st_u.h), 0.0, "{name}");
     }
 }
 

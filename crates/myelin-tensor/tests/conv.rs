@@ -180,12 +180,7 @@ fn conv2d_same_valid_unbatched_and_noncontiguous() {
     let y0 = x0.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     let full = x.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     assert_eq!(y0.shape(), &[2, 3, 3]);
-    assert_close(
-        &y0.to_vec(),
-        &full.slice(0, 0, 1).to_vec(),
-        0.0,
-        0.0,
-    );
+    assert_close(&y0.to_vec(), &full.slice(0, 0, 1).to_vec(), 0.0, 0.0);
     // A permuted (non-contiguous) input gives the same as its contiguous copy.
     let xt = randn(&[2, 3, 5, 6], 3).transpose(2, 3);
     assert!(!xt.is_contiguous());
@@ -457,8 +452,7 @@ fn max_pool_values_indices_and_ties() {
     let _serial = serial();
     // Ties: the first maximum in the window wins (and gets the gradient).
     let x = leaf(&[1., 3., 3., 2., 0., 3., 3., 1., 1.], &[1, 1, 3, 3]);
-    let (y, idx) = x
-        .max_pool2d_with_indices(MaxPool2dOptions::new(2).stride(1));
+    let (y, idx) = x.max_pool2d_with_indices(MaxPool2dOptions::new(2).stride(1));
     assert_eq!(y.to_vec(), vec![3., 3., 3., 3.]);
     assert_eq!(idx, vec![1, 1, 6, 5]);
     y.sum().backward().unwrap();
@@ -728,12 +722,12 @@ fn unfold_fold_adjoint_and_gradients() {
     let lhs = (&cols * &c).sum().item().unwrap();
     let rhs = (&x * &folded).sum().item().unwrap();
     assert!((lhs - rhs).abs() < 1e-10);
-    gc("unfold", |t| t[0].try_unfold(o), &[rleaf(&[1, 2, 4, 5], 16)]);
-    let ncols = x
-        .slice(0, 0, 1)
-        .unfold(o)
-        .shape()
-        .to_vec();
+    gc(
+        "unfold",
+        |t| t[0].try_unfold(o),
+        &[rleaf(&[1, 2, 4, 5], 16)],
+    );
+    let ncols = x.slice(0, 0, 1).unfold(o).shape().to_vec();
     gc(
         "fold",
         |t| t[0].try_fold([5, 6], o),

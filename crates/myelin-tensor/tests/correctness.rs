@@ -76,16 +76,9 @@ fn matmul_and_reductions_over_an_empty_dimension_give_the_identity() {
     let e = Tensor::<f64>::zeros(&[4096, 0]);
     assert_eq!(e.sum_dims(&[1], false).to_vec(), vec![0.0; 4096]);
     let lead = Tensor::<f64>::zeros(&[0, 4096]);
-    assert_eq!(
-        lead.sum_dims(&[0], false).to_vec(),
-        vec![0.0; 4096]
-    );
+    assert_eq!(lead.sum_dims(&[0], false).to_vec(), vec![0.0; 4096]);
     assert_eq!(e.norm_dims(&[1], false).to_vec(), vec![0.0; 4096]);
-    assert!(e
-        .mean_dims(&[1], false)
-        .to_vec()
-        .iter()
-        .all(|v| v.is_nan()));
+    assert!(e.mean_dims(&[1], false).to_vec().iter().all(|v| v.is_nan()));
     // logsumexp of nothing is −∞ (PyTorch), not an error.
     let lse = e.logsumexp(&[1], false).to_vec();
     assert!(

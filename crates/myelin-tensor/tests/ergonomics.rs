@@ -241,16 +241,17 @@ fn masked_select_values_broadcast_and_gradients() {
     );
     // A row mask broadcast over the rows.
     let cols = Tensor::<f64>::from_vec(vec![1.0, 0.0, 1.0], &[3]).unwrap();
-    assert_eq!(
-        x.masked_select(&cols).to_vec(),
-        vec![1.0, 3.0, -4.0, -6.0]
-    );
+    assert_eq!(x.masked_select(&cols).to_vec(), vec![1.0, 3.0, -4.0, -6.0]);
     // self broadcast against a bigger mask: entries repeat, gradients add up.
     let row = leaf(&[1.0, 2.0], &[2]);
     let mask = Tensor::<f64>::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]).unwrap();
     row.masked_select(&mask).sum().backward().unwrap();
     assert_eq!(row.grad().unwrap().to_vec(), vec![1.0, 2.0]);
-    gc("masked_select", |v| v[0].try_masked_select(&cols), &[x.clone()]);
+    gc(
+        "masked_select",
+        |v| v[0].try_masked_select(&cols),
+        &[x.clone()],
+    );
     ggc(
         "masked_select",
         |v| Ok(v[0].try_masked_select(&cols)?.square()),

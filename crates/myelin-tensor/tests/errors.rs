@@ -187,7 +187,10 @@ fn index_errors() {
     assert_mentions(&msg(x.get(&[2, 0])), &["get", "index 2", "size 2"]);
     assert_mentions(&msg(x.get(&[0])), &["get", "[0]", "[2, 3]"]);
     assert_mentions(&msg(x.item()), &["item", "[2, 3]"]);
-    assert_mentions(&msg(Tensor::<f64>::try_one_hot(&[0, 3], 3)), &["one_hot", "3"]);
+    assert_mentions(
+        &msg(Tensor::<f64>::try_one_hot(&[0, 3], 3)),
+        &["one_hot", "3"],
+    );
 }
 
 #[test]
@@ -408,10 +411,7 @@ fn zero_size_dims_work() {
     );
     // concat with an empty piece, index_select with no indices.
     let x = Tensor::<f64>::from_vec(vec![1.0, 2.0, 3.0], &[1, 3]).unwrap();
-    assert_eq!(
-        Tensor::concat(&[&e, &x], 0).to_vec(),
-        vec![1.0, 2.0, 3.0]
-    );
+    assert_eq!(Tensor::concat(&[&e, &x], 0).to_vec(), vec![1.0, 2.0, 3.0]);
     assert_eq!(x.index_select(1, &[]).shape(), &[1, 0]);
     assert_eq!(Tensor::<f64>::arange(1.0, 1.0, 1.0).unwrap().shape(), &[0]);
     assert_eq!(Tensor::<f64>::linspace(0.0, 1.0, 0).shape(), &[0]);
@@ -491,7 +491,8 @@ fn dims_on_zero_dimensional_tensors_do_not_panic() {
             s.try_max_dims(&[0], false).map(|t| t.to_vec()),
             s.try_logsumexp(&[0], false).map(|t| t.to_vec()),
             s.try_var_dims(&[0], 0, false).map(|t| t.to_vec()),
-            s.try_argmax(0).map(|v| v.iter().map(|&i| i as f64).collect()),
+            s.try_argmax(0)
+                .map(|v| v.iter().map(|&i| i as f64).collect()),
             s.try_squeeze(0).map(|t| t.to_vec()),
             s.try_transpose(0, 0).map(|t| t.to_vec()),
             s.try_index_select(0, &[0]).map(|t| t.to_vec()),

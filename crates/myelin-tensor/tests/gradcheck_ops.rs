@@ -611,10 +611,7 @@ fn index_select_and_gather() {
     );
     // Repeated indices accumulate.
     let x = leaf(&[1.0, 2.0, 3.0], &[3]);
-    x.index_select(0, &[2, 2, 0, 2])
-        .sum()
-        .backward()
-        .unwrap();
+    x.index_select(0, &[2, 2, 0, 2]).sum().backward().unwrap();
     assert_eq!(x.grad().unwrap().to_vec(), vec![1.0, 0.0, 3.0]);
 }
 

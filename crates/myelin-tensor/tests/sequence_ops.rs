@@ -5,9 +5,9 @@
 mod common;
 use common::*;
 
-use myelin_tensor::{try_scaled_dot_product_attention, 
-    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
-    Tensor,
+use myelin_tensor::{
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights,
+    try_scaled_dot_product_attention, AttnMask, SdpaOptions, Tensor,
 };
 
 fn t(data: &[f64], shape: &[usize]) -> Tensor<f64> {
@@ -171,10 +171,7 @@ fn flip_and_cumsum_values_and_gradients() {
     assert_eq!(x.flip(&[]).to_vec(), x.to_vec());
     // A non-contiguous input.
     assert_eq!(
-        t(&[1., 2., 3., 4.], &[2, 2])
-            .t()
-            .flip(&[1])
-            .to_vec(),
+        t(&[1., 2., 3., 4.], &[2, 2]).t().flip(&[1]).to_vec(),
         vec![3., 1., 4., 2.]
     );
     let e = x.try_flip(&[3]).unwrap_err().to_string();
@@ -186,23 +183,11 @@ fn flip_and_cumsum_values_and_gradients() {
     assert_eq!(c.get(&[1, 2, 3]).unwrap(), 15.0 + 19.0 + 23.0);
     assert_eq!(c.get(&[0, 0, 1]).unwrap(), 1.0);
     assert_eq!(
-        t(&[1., 2., 3., 4.], &[2, 2])
-            .t()
-            .cumsum(1)
-            .to_vec(),
+        t(&[1., 2., 3., 4.], &[2, 2]).t().cumsum(1).to_vec(),
         vec![1., 4., 2., 6.]
     );
-    assert_eq!(
-        Tensor::<f64>::zeros(&[2, 0]).cumsum(1).shape(),
-        &[2, 0]
-    );
-    assert_eq!(
-        Tensor::<f64>::scalar(3.0)
-            .cumsum(0)
-            .item()
-            .unwrap(),
-        3.0
-    );
+    assert_eq!(Tensor::<f64>::zeros(&[2, 0]).cumsum(1).shape(), &[2, 0]);
+    assert_eq!(Tensor::<f64>::scalar(3.0).cumsum(0).item().unwrap(), 3.0);
     let e = x.try_cumsum(-4).unwrap_err().to_string();
     assert!(e.contains("cumsum") && e.contains("-4"), "{e}");
 
@@ -373,18 +358,9 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
     assert_eq!(&w.to_vec()[s..2 * s], &[0.0; 4]);
     // Every other row equals attention computed without the dead query.
     let q0 = q.detach().narrow_rows(0);
-    let alive = Tensor::concat(
-        &[&q0.slice(0, 0, 1), &q0.slice(0, 2, 3)],
-        0,
-    );
+    let alive = Tensor::concat(&[&q0.slice(0, 0, 1), &q0.slice(0, 2, 3)], 0);
     let keep0 = keep.slice(0, 0, 1).reshape(&[l, s]);
-    let keep_alive = Tensor::concat(
-        &[
-            &keep0.slice(0, 0, 1),
-            &keep0.slice(0, 2, 3),
-        ],
-        0,
-    );
+    let keep_alive = Tensor::concat(&[&keep0.slice(0, 0, 1), &keep0.slice(0, 2, 3)], 0);
     let k0 = k.detach().narrow_rows(0);
     let v0 = v.detach().narrow_rows(0);
     let sub = scaled_dot_product_attention(
@@ -409,10 +385,7 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
     assert_eq!(&gq[2..4], &[0.0, 0.0]);
     let (ka, va) = (k0.requires_grad_(true), v0.requires_grad_(true));
     let up0 = upstream.narrow_rows(0);
-    let up_alive = Tensor::concat(
-        &[&up0.slice(0, 0, 1), &up0.slice(0, 2, 3)],
-        0,
-    );
+    let up_alive = Tensor::concat(&[&up0.slice(0, 0, 1), &up0.slice(0, 2, 3)], 0);
     scaled_dot_product_attention(
         &alive,
         &ka,
@@ -500,7 +473,10 @@ fn sdpa_gradients_broadcast_noncontiguous_fanout_and_second_order() {
     ];
     for (name, opts) in &cases {
         let f = |xs: &[Tensor<f64>]| {
-            let qt = xs[0].try_transpose(2, 3)?.try_transpose(2, 3)?.try_mul(&xs[0])?;
+            let qt = xs[0]
+                .try_transpose(2, 3)?
+                .try_transpose(2, 3)?
+                .try_mul(&xs[0])?;
             try_scaled_dot_product_attention(&qt, &xs[1], &xs[1].tanh(), opts)
         };
         gc(name, f, &[q.clone(), kv.clone()]);
@@ -530,8 +506,7 @@ fn sdpa_dropout_errors_and_empty() {
     let (a, wa) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts);
     let (b, _) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts);
     assert_eq!(a.to_vec(), b.to_vec());
-    let (_, w) =
-        scaled_dot_product_attention_with_weights(&q, &k, &v, &SdpaOptions::default());
+    let (_, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &SdpaOptions::default());
     let (wa, w) = (wa.to_vec(), w.to_vec());
     assert!(wa.contains(&0.0));
     for (x, y) in wa.iter().zip(&w) {
@@ -592,8 +567,7 @@ fn sdpa_dropout_errors_and_empty() {
     assert!(out.to_vec().iter().all(|x| *x == 0.0));
     let q0 = Tensor::<f64>::zeros(&[2, 0, 4]);
     assert_eq!(
-        scaled_dot_product_attention(&q0, &k, &v, &SdpaOptions::default())
-            .shape(),
+        scaled_dot_product_attention(&q0, &k, &v, &SdpaOptions::default()).shape(),
         &[2, 0, 6]
     );
 }

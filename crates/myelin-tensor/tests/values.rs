@@ -251,24 +251,9 @@ fn large_reductions_on_parallel_paths() {
     let rows: Vec<f64> = (0..600)
         .map(|i| mv[i * 128..(i + 1) * 128].iter().sum())
         .collect();
-    assert_close(
-        &m.sum_dims(&[0], false).to_vec(),
-        &cols,
-        1e-10,
-        1e-10,
-    );
-    assert_close(
-        &m.sum_dims(&[1], false).to_vec(),
-        &rows,
-        1e-10,
-        1e-10,
-    );
-    assert_close(
-        &m.t().sum_dims(&[1], false).to_vec(),
-        &cols,
-        1e-10,
-        1e-10,
-    );
+    assert_close(&m.sum_dims(&[0], false).to_vec(), &cols, 1e-10, 1e-10);
+    assert_close(&m.sum_dims(&[1], false).to_vec(), &rows, 1e-10, 1e-10);
+    assert_close(&m.t().sum_dims(&[1], false).to_vec(), &cols, 1e-10, 1e-10);
     assert!((m.sum().item().unwrap() - mv.iter().sum::<f64>()).abs() < 1e-9);
     let maxes: Vec<f64> = (0..600)
         .map(|i| {
@@ -451,9 +436,7 @@ fn argmax_argmin_ties_and_nan() {
     big[77_777] = 1.0;
     big[88_888] = 1.0;
     assert_eq!(
-        Tensor::from_vec(big, &[100_000])
-            .unwrap()
-            .argmax(0),
+        Tensor::from_vec(big, &[100_000]).unwrap().argmax(0),
         vec![77_777]
     );
 }
@@ -620,8 +603,7 @@ fn views_index_and_data_access() {
     let st = Tensor::stack(&[&x, &x], 3);
     assert_eq!(st.shape(), &[2, 3, 4, 2]);
     assert_eq!(st.get(&[1, 2, 3, 1]).unwrap(), 23.0);
-    let g = x
-        .gather(2, &[3, 0, 1, 1, 2, 2, 0, 0, 3, 3, 1, 2], &[2, 3, 2]);
+    let g = x.gather(2, &[3, 0, 1, 1, 2, 2, 0, 0, 3, 3, 1, 2], &[2, 3, 2]);
     assert_eq!(
         g.to_vec(),
         vec![3., 0., 5., 5., 10., 10., 12., 12., 19., 19., 21., 22.]

@@ -5,7 +5,8 @@
 use std::sync::Mutex;
 
 use myelin_tensor::{
-    try_scaled_dot_product_attention_with_weights, seeded_rng, AttnMask, Element, SdpaOptions, Tensor,
+    seeded_rng, try_scaled_dot_product_attention_with_weights, AttnMask, Element, SdpaOptions,
+    Tensor,
 };
 use rand::rngs::StdRng;
 use rand::Rng;

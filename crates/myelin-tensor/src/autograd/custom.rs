@@ -221,7 +221,7 @@ impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
 /// }
 /// let a = Tensor::<f64>::from_vec(vec![0.5, -1.0, 2.0], &[3]).unwrap().requires_grad_(true);
 /// let b = Tensor::<f64>::scalar(1.5).requires_grad_(true); // broadcast against a
-/// let f = |xs: &[Tensor<f64>]| Ok(xs[0].map_binary(&xs[1], ScaledSquare)?.sum());
+/// let f = |xs: &[Tensor<f64>]| Ok(xs[0].try_map_binary(&xs[1], ScaledSquare)?.sum());
 /// gradgradcheck(f, &[a, b], GradCheckOptions::default()).unwrap();
 /// ```
 pub trait BinaryFn<T: Element>: Send + Sync + 'static {
@@ -268,7 +268,7 @@ type Closure2<T> = Arc<dyn Fn(T, T) -> T + Send + Sync>;
 /// use myelin_tensor::{ClosureBinary, Tensor};
 /// let hypot2 = ClosureBinary::new("hypot2", |a: f64, b: f64| a * a + b * b, |a: f64, _: f64| 2.0 * a, |_: f64, b: f64| 2.0 * b);
 /// let a = Tensor::<f64>::from_vec(vec![3.0, 1.0], &[2]).unwrap();
-/// let y = a.map_binary(&Tensor::scalar(4.0), hypot2).unwrap();
+/// let y = a.map_binary(&Tensor::scalar(4.0), hypot2);
 /// assert_eq!(y.to_vec(), vec![25.0, 17.0]);
 /// ```
 #[derive(Clone)]

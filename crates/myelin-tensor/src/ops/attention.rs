@@ -73,7 +73,7 @@ impl<T: Element> Default for SdpaOptions<'_, T> {
 /// let q = Tensor::<f64>::randn_seeded(&[2, 3, 4], 0);
 /// let k = Tensor::<f64>::randn_seeded(&[2, 5, 4], 1);
 /// let v = Tensor::<f64>::randn_seeded(&[2, 5, 6], 2);
-/// let out = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default()).unwrap();
+/// let out = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default());
 /// assert_eq!(out.shape(), &[2, 3, 6]);
 /// ```
 ///
@@ -95,7 +95,12 @@ pub fn try_scaled_dot_product_attention<T: Element>(
 ///
 /// # Panics
 /// With the message of the error [`try_scaled_dot_product_attention`] returns, on the same inputs.
-pub fn scaled_dot_product_attention<T: Element>(q: &Tensor<T>, k: &Tensor<T>, v: &Tensor<T>, options: &SdpaOptions<'_, T>) -> Tensor<T> {
+pub fn scaled_dot_product_attention<T: Element>(
+    q: &Tensor<T>,
+    k: &Tensor<T>,
+    v: &Tensor<T>,
+    options: &SdpaOptions<'_, T>,
+) -> Tensor<T> {
     or_panic(try_scaled_dot_product_attention(q, k, v, options))
 }
 
@@ -205,9 +210,17 @@ pub fn try_scaled_dot_product_attention_with_weights<T: Element>(
 /// fully masked rows are 0).
 ///
 /// # Panics
-/// With the message of the error [`try_scaled_dot_product_attention_with_weights`] returns, on the same inputs.
-pub fn scaled_dot_product_attention_with_weights<T: Element>(q: &Tensor<T>, k: &Tensor<T>, v: &Tensor<T>, options: &SdpaOptions<'_, T>) -> (Tensor<T>, Tensor<T>) {
-    or_panic(try_scaled_dot_product_attention_with_weights(q, k, v, options))
+/// With the message of the error [`try_scaled_dot_product_attention_with_weights`]
+/// returns, on the same inputs.
+pub fn scaled_dot_product_attention_with_weights<T: Element>(
+    q: &Tensor<T>,
+    k: &Tensor<T>,
+    v: &Tensor<T>,
+    options: &SdpaOptions<'_, T>,
+) -> (Tensor<T>, Tensor<T>) {
+    or_panic(try_scaled_dot_product_attention_with_weights(
+        q, k, v, options,
+    ))
 }
 
 /// Softmax over the last dimension in which a row that is entirely −∞ gives zeros (and

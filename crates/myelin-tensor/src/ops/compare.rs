@@ -19,7 +19,11 @@ macro_rules! comparison {
         $(#[$doc])*
         ///
         /// # Panics
-        #[doc = concat!("With the message of the error [`Tensor::", stringify!($try_name), "`] returns, on the same inputs.")]
+        #[doc = concat!(
+            "With the message of the error [`Tensor::",
+            stringify!($try_name),
+            "`] returns, on the same inputs."
+        )]
         pub fn $name(&self, other: &Tensor<T>) -> Tensor<T> {
             or_panic(self.$try_name(other))
         }

@@ -15,7 +15,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::conv::{conv_forward, conv_input_grad, conv_weight_grad, ConvShape};
 use crate::kernels::im2col::Im2col;
 use crate::ops::map::contiguous_values;
@@ -552,8 +552,7 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: Conv2dOptions,
     ) -> Tensor<T> {
-        self.try_conv2d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv2d(weight, bias, options))
     }
 
     /// PyTorch's `F.conv1d`: input `[N, C_in, L]` (or `[C_in, L]`), weight `[C_out,
@@ -625,8 +624,7 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: Conv1dOptions,
     ) -> Tensor<T> {
-        self.try_conv1d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv1d(weight, bias, options))
     }
 
     /// PyTorch's `F.conv_transpose2d`: input `[N, C_in, H, W]` (or unbatched), weight
@@ -754,7 +752,6 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: ConvTranspose2dOptions,
     ) -> Tensor<T> {
-        self.try_conv_transpose2d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv_transpose2d(weight, bias, options))
     }
 }

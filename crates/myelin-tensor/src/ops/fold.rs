@@ -160,7 +160,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::{FoldOptions, Tensor};
     /// let x = Tensor::<f64>::arange(0.0, 9.0, 1.0)?.reshape(&[1, 1, 3, 3]);
-    /// let cols = x.unfold(FoldOptions::new(2))?;
+    /// let cols = x.try_unfold(FoldOptions::new(2))?;
     /// assert_eq!(cols.shape(), &[1, 4, 4]);
     /// // The first window is [[0, 1], [3, 4]].
     /// assert_eq!(cols.get(&[0, 0, 0])?, 0.0);
@@ -205,7 +205,7 @@ impl<T: Element> Tensor<T> {
     /// // Folding the unfolded ones counts how many windows cover each pixel.
     /// let ones = Tensor::<f64>::ones(&[1, 1, 3, 3]);
     /// let o = FoldOptions::new(2);
-    /// let counts = ones.unfold(o)?.fold([3, 3], o)?;
+    /// let counts = ones.try_unfold(o)?.try_fold([3, 3], o)?;
     /// assert_eq!(counts.to_vec(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```

@@ -180,10 +180,15 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let logits = Tensor::<f64>::from_vec(vec![0.1, 0.9, 0.7, 0.3], &[2, 2]).unwrap();
-    /// let picked = logits.gather(1, &[1, 0], &[2, 1]).unwrap();
+    /// let picked = logits.gather(1, &[1, 0], &[2, 1]);
     /// assert_eq!(picked.to_vec(), vec![0.9, 0.7]);
     /// ```
-    pub fn try_gather(&self, dim: isize, index: &[usize], index_shape: &[usize]) -> Result<Tensor<T>> {
+    pub fn try_gather(
+        &self,
+        dim: isize,
+        index: &[usize],
+        index_shape: &[usize],
+    ) -> Result<Tensor<T>> {
         let d = normalize_dim("gather", dim, self.ndim())?;
         let shape_ok = index_shape.len() == self.ndim()
             && index_shape

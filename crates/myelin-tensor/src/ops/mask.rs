@@ -35,8 +35,7 @@ impl<T: Element> Tensor<T> {
     /// `masked_fill`; panics when the shapes do not broadcast (see
     /// [`try_masked_fill`](Tensor::try_masked_fill)).
     pub fn masked_fill(&self, mask: &Tensor<T>, value: f64) -> Tensor<T> {
-        self.try_masked_fill(mask, value)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_masked_fill(mask, value))
     }
 
     /// The lower triangle of the last two dimensions (PyTorch's `tril`): entries `[i, j]`
@@ -45,7 +44,7 @@ impl<T: Element> Tensor<T> {
     ///
     /// ```
     /// use myelin_tensor::Tensor;
-    /// let causal = Tensor::<f32>::ones(&[3, 3]).tril(0).unwrap();
+    /// let causal = Tensor::<f32>::ones(&[3, 3]).tril(0);
     /// assert_eq!(causal.to_vec(), vec![1., 0., 0., 1., 1., 0., 1., 1., 1.]);
     /// ```
     ///

@@ -99,7 +99,7 @@ impl<T: Element> Tensor<T> {
 
     /// Matrix product; panics on incompatible shapes (see `try_matmul`).
     pub fn matmul(&self, other: &Tensor<T>) -> Tensor<T> {
-        self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_matmul(other))
     }
 }
 
@@ -161,7 +161,7 @@ impl<T: Element> Tensor<T> {
     /// let x = Tensor::<f64>::from_vec(vec![1., 2.], &[1, 2]).unwrap();
     /// let w = Tensor::<f64>::from_vec(vec![1., 0., 0., 1., 1., 1.], &[3, 2]).unwrap();
     /// let b = Tensor::<f64>::from_vec(vec![0.5, 0.5, 0.5], &[3]).unwrap();
-    /// assert_eq!(x.linear(&w, Some(&b)).unwrap().to_vec(), vec![1.5, 2.5, 3.5]);
+    /// assert_eq!(x.linear(&w, Some(&b)).to_vec(), vec![1.5, 2.5, 3.5]);
     /// ```
     pub fn try_linear(&self, weight: &Tensor<T>, bias: Option<&Tensor<T>>) -> Result<Tensor<T>> {
         let ws = weight.shape();

@@ -6,7 +6,7 @@
 //! so every order of gradient works.
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::tensor::Tensor;
 
 /// How [`Tensor::pad`] fills the new border (PyTorch's `mode=` and `value=`).
@@ -130,6 +130,6 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_pad`] that panics on invalid arguments.
     pub fn pad(&self, pad: &[usize], mode: PadMode) -> Tensor<T> {
-        self.try_pad(pad, mode).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_pad(pad, mode))
     }
 }

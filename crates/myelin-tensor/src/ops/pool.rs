@@ -519,8 +519,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_max_pool2d`] that panics on invalid shapes or options.
     pub fn max_pool2d(&self, options: MaxPool2dOptions) -> Tensor<T> {
-        self.try_max_pool2d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_max_pool2d(options))
     }
 
     /// [`Tensor::try_max_pool2d`] that also returns, for every output element (row-major,
@@ -530,7 +529,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::{MaxPool2dOptions, Tensor};
     /// let x = Tensor::<f64>::from_vec(vec![1., 3., 3., 2.], &[1, 1, 2, 2])?;
-    /// let (y, idx) = x.max_pool2d_with_indices(MaxPool2dOptions::new(2))?;
+    /// let (y, idx) = x.try_max_pool2d_with_indices(MaxPool2dOptions::new(2))?;
     /// assert_eq!((y.to_vec(), idx), (vec![3.], vec![1])); // ties: the first maximum
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
@@ -541,12 +540,13 @@ impl<T: Element> Tensor<T> {
         max_pool_nd("max_pool2d", self, &options)
     }
 
-    /// [`Tensor::try_max_pool2d`] that also returns, for every output element (row-major,
+    /// [`Tensor::max_pool2d`] that also returns, for every output element (row-major,
     /// the output's shape), the flat index `h·W + w` of its maximum within its input
     /// plane (PyTorch's `return_indices=True`).
     ///
     /// # Panics
-    /// With the message of the error [`Tensor::try_max_pool2d_with_indices`] returns, on the same inputs.
+    /// With the message of the error [`Tensor::try_max_pool2d_with_indices`]
+    /// returns, on the same inputs.
     pub fn max_pool2d_with_indices(&self, options: MaxPool2dOptions) -> (Tensor<T>, Vec<usize>) {
         or_panic(self.try_max_pool2d_with_indices(options))
     }
@@ -567,8 +567,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_max_pool1d`] that panics on invalid shapes or options.
     pub fn max_pool1d(&self, options: MaxPool1dOptions) -> Tensor<T> {
-        self.try_max_pool1d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_max_pool1d(options))
     }
 
     /// [`Tensor::try_max_pool1d`] with the index (within `L`) of each maximum.
@@ -579,10 +578,11 @@ impl<T: Element> Tensor<T> {
         max_pool_nd("max_pool1d", self, &options)
     }
 
-    /// [`Tensor::try_max_pool1d`] with the index (within `L`) of each maximum.
+    /// [`Tensor::max_pool1d`] with the index (within `L`) of each maximum.
     ///
     /// # Panics
-    /// With the message of the error [`Tensor::try_max_pool1d_with_indices`] returns, on the same inputs.
+    /// With the message of the error [`Tensor::try_max_pool1d_with_indices`]
+    /// returns, on the same inputs.
     pub fn max_pool1d_with_indices(&self, options: MaxPool1dOptions) -> (Tensor<T>, Vec<usize>) {
         or_panic(self.try_max_pool1d_with_indices(options))
     }
@@ -611,8 +611,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_avg_pool2d`] that panics on invalid shapes or options.
     pub fn avg_pool2d(&self, options: AvgPool2dOptions) -> Tensor<T> {
-        self.try_avg_pool2d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_avg_pool2d(options))
     }
 
     /// PyTorch's `F.avg_pool1d` over `[N, C, L]` (or `[C, L]`); see
@@ -630,8 +629,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_avg_pool1d`] that panics on invalid shapes or options.
     pub fn avg_pool1d(&self, options: AvgPool1dOptions) -> Tensor<T> {
-        self.try_avg_pool1d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_avg_pool1d(options))
     }
 
     /// PyTorch's `F.adaptive_avg_pool2d`: output `[N, C, oh, ow]`, where output `(i, j)`
@@ -656,8 +654,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_adaptive_avg_pool2d`] that panics on invalid shapes.
     pub fn adaptive_avg_pool2d(&self, output_size: [usize; 2]) -> Tensor<T> {
-        self.try_adaptive_avg_pool2d(output_size)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_adaptive_avg_pool2d(output_size))
     }
 
     /// PyTorch's `F.adaptive_avg_pool1d` over `[N, C, L]` (or `[C, L]`).
@@ -674,7 +671,6 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_adaptive_avg_pool1d`] that panics on invalid shapes.
     pub fn adaptive_avg_pool1d(&self, output_size: usize) -> Tensor<T> {
-        self.try_adaptive_avg_pool1d(output_size)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_adaptive_avg_pool1d(output_size))
     }
 }

@@ -203,13 +203,21 @@ impl<T: Element> Tensor<T> {
 
     /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
     /// 0: population).
-    pub fn try_var_dims(&self, dims: &[isize], correction: usize, keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_var_dims(
+        &self,
+        dims: &[isize],
+        correction: usize,
+        keepdim: bool,
+    ) -> Result<Tensor<T>> {
         let resolved = normalize_dims("var", dims, self.ndim())?;
         let count: usize = resolved.iter().map(|&d| self.shape()[d]).product();
         let mean = self.try_mean_dims(dims, true)?;
         let centered = self.try_sub(&mean)?;
         let denom = count.saturating_sub(correction) as f64;
-        Ok(centered.square().try_sum_dims(dims, keepdim)?.div_scalar(denom))
+        Ok(centered
+            .square()
+            .try_sum_dims(dims, keepdim)?
+            .div_scalar(denom))
     }
 
     /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
@@ -285,7 +293,7 @@ impl<T: Element> Tensor<T> {
     /// [`try_sum_to`](Self::try_sum_to), panicking with the same message on a shape that
     /// does not broadcast to `self`'s.
     pub fn sum_to(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_sum_to(shape).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_sum_to(shape))
     }
 
     /// Sums a (broadcast) tensor down to `shape`: the adjoint of `broadcast_to`

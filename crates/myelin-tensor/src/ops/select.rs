@@ -20,7 +20,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f64>::from_vec(vec![-1.0, 2.0, -3.0, 4.0], &[2, 2]).unwrap();
-    /// let positive = x.masked_select(&x.gt_scalar(0.0)).unwrap();
+    /// let positive = x.masked_select(&x.gt_scalar(0.0));
     /// assert_eq!(positive.to_vec(), vec![2.0, 4.0]);
     /// ```
     pub fn try_masked_select(&self, mask: &Tensor<T>) -> Result<Tensor<T>> {

@@ -178,7 +178,7 @@ impl<T: Element> Tensor<T> {
 
     /// Reshape; panics on an element-count mismatch (see `try_reshape`).
     pub fn reshape(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_reshape(shape))
     }
 
     /// A row-major copy (or `self` when already contiguous). Recorded as identity.
@@ -258,7 +258,7 @@ impl<T: Element> Tensor<T> {
 
     /// Reorders dimensions; panics on a bad permutation.
     pub fn permute(&self, order: &[usize]) -> Tensor<T> {
-        self.try_permute(order).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_permute(order))
     }
 
     /// Swaps two dimensions (a view).
@@ -306,8 +306,7 @@ impl<T: Element> Tensor<T> {
 
     /// Broadcast view; panics when the shapes are incompatible.
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_broadcast_to(shape)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_broadcast_to(shape))
     }
 
     /// Inserts a dimension of size 1 at `dim` (−1 appends).
@@ -354,8 +353,7 @@ impl<T: Element> Tensor<T> {
     /// [`try_narrow`](Self::try_narrow), panicking with the same message on a bad
     /// dimension or range.
     pub fn narrow(&self, dim: isize, start: usize, len: usize) -> Tensor<T> {
-        self.try_narrow(dim, start, len)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_narrow(dim, start, len))
     }
 
     /// `len` entries of dimension `dim` starting at `start` (a view).

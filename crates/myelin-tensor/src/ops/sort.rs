@@ -99,7 +99,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f64>::from_vec(vec![3.0, 1.0, 2.0, 0.0, 5.0, 4.0], &[2, 3]).unwrap();
-    /// let (values, indices) = x.sort(1, false).unwrap();
+    /// let (values, indices) = x.sort(1, false);
     /// assert_eq!(values.to_vec(), vec![1.0, 2.0, 3.0, 0.0, 4.0, 5.0]);
     /// assert_eq!(indices, vec![1, 2, 0, 0, 2, 1]);
     /// ```
@@ -141,7 +141,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::from_vec(vec![0.1, 0.7, 0.2, 0.9], &[4]).unwrap();
-    /// let (values, indices) = x.topk(2, 0, true).unwrap();
+    /// let (values, indices) = x.topk(2, 0, true);
     /// assert_eq!(values.to_vec(), vec![0.9, 0.7]);
     /// assert_eq!(indices, vec![3, 1]);
     /// ```

@@ -14,7 +14,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::arange(0.0, 5.0, 1.0).unwrap();
-    /// let parts: Vec<Vec<f32>> = x.split(2, 0).unwrap().iter().map(|p| p.to_vec()).collect();
+    /// let parts: Vec<Vec<f32>> = x.split(2, 0).iter().map(|p| p.to_vec()).collect();
     /// assert_eq!(parts, vec![vec![0., 1.], vec![2., 3.], vec![4.]]);
     /// ```
     ///
@@ -61,7 +61,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::zeros(&[2, 6]);
-    /// let parts = x.split_sizes(&[1, 2, 3], 1).unwrap();
+    /// let parts = x.split_sizes(&[1, 2, 3], 1);
     /// assert_eq!(parts[2].shape(), &[2, 3]);
     /// ```
     ///
@@ -108,7 +108,7 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let qkv = Tensor::<f32>::zeros(&[4, 12]);
-    /// let parts = qkv.chunk(3, -1).unwrap();
+    /// let parts = qkv.chunk(3, -1);
     /// assert_eq!(parts.len(), 3);
     /// assert_eq!(parts[0].shape(), &[4, 4]);
     /// ```

@@ -264,7 +264,11 @@ impl<T: Element> RecurrentCore<T> {
                     t.shape()
                 )));
             }
-            let t = if batched { t.clone() } else { t.try_unsqueeze(1)? };
+            let t = if batched {
+                t.clone()
+            } else {
+                t.try_unsqueeze(1)?
+            };
             (0..n)
                 .map(|i| Ok(t.try_narrow(0, i, 1)?.try_squeeze(0)?))
                 .collect()
