@@ -139,7 +139,7 @@ impl Encoder {
             Encoder::Lstm(m) => m.forward_with(x, None, None)?,
             Encoder::Gru(m) => m.forward_with(x, None, None)?,
         };
-        Ok(state.h.squeeze(0)?)
+        Ok(state.h.try_squeeze(0)?)
     }
 
     fn module(&self) -> &dyn Module<f32> {

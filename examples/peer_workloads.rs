@@ -207,7 +207,7 @@ fn w4() {
             let mut h = x.clone();
             for (w, b) in &params {
                 // x·Wᵀ + b as one op, like PyTorch's addmm inside nn.Linear.
-                h = h.linear(w, Some(b)).unwrap().tanh();
+                h = h.linear(w, Some(b)).tanh();
             }
             h.sum().backward().unwrap();
         },

@@ -127,7 +127,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
 
     // One batch of 128 training images at initialisation.
-    let x = dataset_to_tensor::<f32>(&train)?.slice(0, 0, 128)?;
+    let x = dataset_to_tensor::<f32>(&train)?.try_slice(0, 0, 128)?;
     let labels = &train.labels()[..128];
     let gp = conv_grad_norms(&plain, &x, labels)?;
     let gr = conv_grad_norms(&resnet, &x, labels)?;

@@ -66,7 +66,7 @@ impl Reverser {
     fn logits(&self, tokens: &[usize], n: usize) -> Result<Tensor<f32>, Box<dyn Error>> {
         let x = self.embed.lookup(tokens, &[n, LEN])?;
         let h = self.encoder.forward(&self.position.forward(&x)?)?;
-        Ok(self.head.forward(&h)?.transpose(1, 2)?)
+        Ok(self.head.forward(&h)?.try_transpose(1, 2)?)
     }
 
     fn parameters(&self) -> Vec<Tensor<f32>> {
@@ -123,7 +123,7 @@ fn main() -> Result<(), Box<dyn Error>> {
     let (tokens, targets) = batch(7, 1000);
     let predicted = {
         let _guard = no_grad();
-        model.logits(&tokens, 1000)?.argmax(1)?
+        model.logits(&tokens, 1000)?.try_argmax(1)?
     };
     let correct = predicted
         .iter()

@@ -236,7 +236,7 @@ fn evaluate<T: Element>(
     let target = if act.is_elementwise() {
         y.sum()
     } else {
-        y.slice(0, 0, 1)?.sum()
+        y.try_slice(0, 0, 1)?.sum()
     };
     let first = grad(&[target], std::slice::from_ref(&x), None, second)?.remove(0);
     let d2 = if !second {
@@ -248,9 +248,9 @@ fn evaluate<T: Element>(
         let mut diagonal = Vec::with_capacity(values.len());
         for i in 0..values.len() {
             let x = fresh()?;
-            let y0 = op.forward(&x)?.slice(0, 0, 1)?.sum();
+            let y0 = op.forward(&x)?.try_slice(0, 0, 1)?.sum();
             let g = grad(&[y0], std::slice::from_ref(&x), None, true)?.remove(0);
-            let gi = g.slice(0, i, i + 1)?.sum();
+            let gi = g.try_slice(0, i, i + 1)?.sum();
             diagonal.push(grad(&[gi], &[x], None, false)?[0].get(&[i])?);
         }
         Some(diagonal)
@@ -279,9 +279,9 @@ fn curves(
     let pairs: Vec<f64> = xs.iter().flat_map(|&x| [x, 0.0]).collect();
     let x = Tensor::from_vec(pairs, &[xs.len(), 2])?.requires_grad_(true);
     let y = ActivationOp::<f64>::new(*act).forward(&x)?;
-    let y0 = y.slice(1, 0, 1)?;
+    let y0 = y.try_slice(1, 0, 1)?;
     let g = grad(&[y0.sum()], &[x], None, false)?.remove(0);
-    let g0 = g.slice(1, 0, 1)?.contiguous().to_vec();
+    let g0 = g.try_slice(1, 0, 1)?.contiguous().to_vec();
     Ok((y0.contiguous().to_vec(), g0))
 }
 

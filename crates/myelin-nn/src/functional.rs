@@ -84,7 +84,7 @@ pub fn cosine_similarity<T: Element>(
         };
         Ok(t.try_div(&Tensor::from_op(clamped, &[&norm], StraightThrough))?)
     };
-    Ok(unit(&a)?.try_mul(&unit(&b)?)?.sum_dims(&[d], false)?)
+    Ok(unit(&a)?.try_mul(&unit(&b)?)?.try_sum_dims(&[d], false)?)
 }
 
 /// The p-norm of `x` along `dim`, keeping `dim` as size 1; its gradient is zero where
@@ -97,17 +97,18 @@ fn vector_norm<T: Element>(op: &str, x: &Tensor<T>, p: f64, dim: isize) -> Resul
         )));
     }
     let norm = if p == 1.0 {
-        x.abs().sum_dims(&d, true)?
+        x.abs().try_sum_dims(&d, true)?
     } else if p == f64::INFINITY {
-        x.abs().max_dims(&d, true)?
+        x.abs().try_max_dims(&d, true)?
     } else if p == f64::NEG_INFINITY {
-        x.abs().min_dims(&d, true)?
+        x.abs().try_min_dims(&d, true)?
     } else if p == 0.0 {
-        x.ne(&Tensor::scalar(T::zero()))?.sum_dims(&d, true)?
+        x.try_ne(&Tensor::scalar(T::zero()))?
+            .try_sum_dims(&d, true)?
     } else if p == 2.0 {
-        root(&x.square().sum_dims(&d, true)?, 2.0)?
+        root(&x.square().try_sum_dims(&d, true)?, 2.0)?
     } else {
-        root(&x.abs().powf(p).sum_dims(&d, true)?, p)?
+        root(&x.abs().powf(p).try_sum_dims(&d, true)?, p)?
     };
     Ok(norm)
 }
@@ -116,14 +117,14 @@ fn vector_norm<T: Element>(op: &str, x: &Tensor<T>, p: f64, dim: isize) -> Resul
 /// taken of 1 where `s` is 0 and that branch is then replaced by 0, so no infinite
 /// derivative enters the chain.
 fn root<T: Element>(s: &Tensor<T>, p: f64) -> Result<Tensor<T>> {
-    let zero = s.eq(&Tensor::scalar(T::zero()))?;
-    let safe = Tensor::where_(&zero, &Tensor::scalar(T::one()), s)?;
+    let zero = s.try_eq(&Tensor::scalar(T::zero()))?;
+    let safe = Tensor::try_where_(&zero, &Tensor::scalar(T::one()), s)?;
     let r = if p == 2.0 {
         safe.sqrt()
     } else {
         safe.powf(1.0 / p)
     };
-    Ok(Tensor::where_(&zero, &Tensor::scalar(T::zero()), &r)?)
+    Ok(Tensor::try_where_(&zero, &Tensor::scalar(T::zero()), &r)?)
 }
 
 /// `dim` in `0..shape.len()` (negative counts from the end).

@@ -194,11 +194,11 @@ fn pooling_matches_pytorch() {
     for (name, idx) in [
         (
             "max_pool2d",
-            fx["max_pool2d.x"].max_pool2d_with_indices(mp2).unwrap().1,
+            fx["max_pool2d.x"].max_pool2d_with_indices(mp2).1,
         ),
         (
             "max_pool1d",
-            fx["max_pool1d.x"].max_pool1d_with_indices(mp1).unwrap().1,
+            fx["max_pool1d.x"].max_pool1d_with_indices(mp1).1,
         ),
     ] {
         let want: Vec<usize> = fx[&format!("{name}.idx")]
@@ -234,8 +234,8 @@ fn pad_and_fold_match_pytorch() {
             "pad_constant",
             Box::new(|t| t[0].try_pad(&[1, 2, 2, 1], PadMode::Constant(0.5))),
         ),
-        ("unfold", Box::new(move |t| t[0].unfold(fo))),
-        ("fold", Box::new(move |t| t[0].fold([6, 7], fo))),
+        ("unfold", Box::new(move |t| t[0].try_unfold(fo))),
+        ("fold", Box::new(move |t| t[0].try_fold([6, 7], fo))),
     ];
     for (name, op) in cases {
         check(&fx, name, op);

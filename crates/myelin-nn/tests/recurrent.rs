@@ -93,13 +93,9 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
     let batch_first = all_kinds(&config.clone().batch_first(true));
     for ((name, tm), (_, bf)) in time_major.iter().zip(&batch_first) {
         let (out, st) = tm(&x, None, None).unwrap();
-        let (out_bf, st_bf) = bf(&x.transpose(0, 1).unwrap(), None, None).unwrap();
+        let (out_bf, st_bf) = bf(&x.transpose(0, 1), None, None).unwrap();
         assert_eq!(out_bf.shape(), &[2, 5, 6]);
-        assert_eq!(
-            max_diff(&out, &out_bf.transpose(0, 1).unwrap()),
-            0.0,
-            "{name}"
-        );
+        assert_eq!(max_diff(&out, &out_bf.transpose(0, 1)), 0.0, "{name}");
         assert_eq!(
             max_diff(&st.h, &st_bf.h),
             0.0,
@@ -112,7 +108,7 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
         let state = |squeeze: bool| {
             let f = |t: &Tensor<f64>| {
                 if squeeze {
-                    t.squeeze(1).unwrap()
+                    t.squeeze(1)
                 } else {
                     t.clone()
                 }
@@ -123,15 +119,11 @@ fn batch_first_and_unbatched_layouts_agree_with_time_major() {
             }
         };
         let (out_1, st_1) = tm(&one, Some(&state(false)), None).unwrap();
-        let (out_u, st_u) = tm(&one.squeeze(1).unwrap(), Some(&state(true)), None).unwrap();
+        let (out_u, st_u) = tm(&one.squeeze(1), Some(&state(true)), None).unwrap();
         assert_eq!(out_u.shape(), &[5, 6]);
         assert_eq!(st_u.h.shape(), &[4, 3]);
-        assert_eq!(max_diff(&out_1.squeeze(1).unwrap(), &out_u), 0.0, "{name}");
-        assert_eq!(
-            max_diff(&st_1.h.squeeze(1).unwrap(), &st_u.h),
-            0.0,
-            "{name}"
-        );
+        assert_eq!(max_diff(&out_1.squeeze(1), &out_u), 0.0, "{name}");
+        assert_eq!(max_diff(&st_1.h.squeeze(1), &st_u.h), 0.0, "{name}");
     }
 }
 
@@ -396,7 +388,7 @@ fn long_sequences_backpropagate_on_a_small_stack_with_flat_memory() {
     for _ in 0..5 {
         opt.zero_grad();
         let (_, st) = lstm.forward_with(&x, None, Some(&[50, 20, 35, 1])).unwrap();
-        let last = st.h.try_narrow(0, 1, 1).unwrap().squeeze(0).unwrap();
+        let last = st.h.try_narrow(0, 1, 1).unwrap().squeeze(0);
         let loss = last.matmul(&head).square().mean();
         loss.backward().unwrap();
         opt.step().unwrap();

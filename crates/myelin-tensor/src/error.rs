@@ -101,3 +101,13 @@ pub enum TensorError {
 
 /// The result type of the tensor crate.
 pub type Result<T, E = TensorError> = std::result::Result<T, E>;
+
+/// The panicking form of a `try_` op: the value, or a panic whose message is the error's
+/// `Display` (so `x` and `try_x` report a failure in the same words).
+#[track_caller]
+pub(crate) fn or_panic<V>(result: Result<V>) -> V {
+    match result {
+        Ok(value) => value,
+        Err(e) => panic!("{e}"),
+    }
+}

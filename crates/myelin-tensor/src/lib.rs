@@ -48,7 +48,9 @@ pub use by_dtype::TensorByDtype;
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};
 pub use ops::attention::{
-    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights,
+    try_scaled_dot_product_attention, try_scaled_dot_product_attention_with_weights, AttnMask,
+    SdpaOptions,
 };
 pub use ops::conv::{
     Conv1dOptions, Conv2dOptions, ConvOptions, ConvTranspose2dOptions, Padding, Spatial,

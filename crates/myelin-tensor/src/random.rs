@@ -6,7 +6,7 @@ use rand::{Rng, SeedableRng};
 use rand_distr::{Distribution, StandardNormal};
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::shape::checked_numel;
 use crate::tensor::Tensor;
 
@@ -30,7 +30,7 @@ impl<T: Element> Tensor<T> {
 
     /// Normal entries with the given mean and standard deviation.
     pub fn normal(shape: &[usize], mean: f64, std: f64, rng: &mut impl Rng) -> Tensor<T> {
-        let n = checked_numel::<T>("normal", shape).unwrap_or_else(|e| panic!("{e}"));
+        let n = or_panic(checked_numel::<T>("normal", shape));
         let data = (0..n)
             .map(|_| {
                 let z: f64 = StandardNormal.sample(rng);
@@ -42,7 +42,7 @@ impl<T: Element> Tensor<T> {
 
     /// Uniform entries in `[0, 1)`.
     pub fn rand(shape: &[usize], rng: &mut impl Rng) -> Tensor<T> {
-        Tensor::uniform(shape, 0.0, 1.0, rng).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(Tensor::uniform(shape, 0.0, 1.0, rng))
     }
 
     /// Uniform entries in `[low, high)`; errors if `low > high` or a bound is not finite.

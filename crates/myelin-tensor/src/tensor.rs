@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, RwLockReadGuard};
 use crate::autograd::grad_mode::is_grad_enabled;
 use crate::autograd::node::{BackwardOp, Node};
 use crate::element::{DType, Element};
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::shape::{checked_numel, Dims, Layout};
 use crate::storage::Storage;
 
@@ -145,7 +145,7 @@ impl<T: Element> Tensor<T> {
     /// A tensor filled with `value`. Panics only if the element count overflows; see
     /// [`Tensor::try_full`].
     pub fn full(shape: &[usize], value: T) -> Tensor<T> {
-        Tensor::try_full(shape, value).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(Tensor::try_full(shape, value))
     }
 
     /// A tensor filled with `value`, or an error if the element count overflows.
@@ -203,7 +203,7 @@ impl<T: Element> Tensor<T> {
     ///
     /// Panics (naming `linspace`) if `steps` elements cannot be allocated.
     pub fn linspace(start: T, end: T, steps: usize) -> Tensor<T> {
-        checked_numel::<T>("linspace", &[steps]).unwrap_or_else(|e| panic!("{e}"));
+        or_panic(checked_numel::<T>("linspace", &[steps]));
         let data = match steps {
             0 => vec![],
             1 => vec![start],
@@ -226,7 +226,7 @@ impl<T: Element> Tensor<T> {
     /// The `n × n` identity matrix. Panics (naming `eye`) if `n × n` elements cannot be
     /// allocated.
     pub fn eye(n: usize) -> Tensor<T> {
-        let numel = checked_numel::<T>("eye", &[n, n]).unwrap_or_else(|e| panic!("{e}"));
+        let numel = or_panic(checked_numel::<T>("eye", &[n, n]));
         let mut data = vec![T::zero(); numel];
         for i in 0..n {
             data[i * n + i] = T::one();

@@ -176,18 +176,13 @@ fn conv2d_same_valid_unbatched_and_noncontiguous() {
         .unwrap();
     assert_eq!(valid.shape(), &[2, 2, 3, 3]);
     // Unbatched input gives the unbatched output.
-    let x0 = x.slice(0, 0, 1).unwrap().squeeze(0).unwrap();
+    let x0 = x.slice(0, 0, 1).squeeze(0);
     let y0 = x0.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     let full = x.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     assert_eq!(y0.shape(), &[2, 3, 3]);
-    assert_close(
-        &y0.to_vec(),
-        &full.slice(0, 0, 1).unwrap().to_vec(),
-        0.0,
-        0.0,
-    );
+    assert_close(&y0.to_vec(), &full.slice(0, 0, 1).to_vec(), 0.0, 0.0);
     // A permuted (non-contiguous) input gives the same as its contiguous copy.
-    let xt = randn(&[2, 3, 5, 6], 3).transpose(2, 3).unwrap();
+    let xt = randn(&[2, 3, 5, 6], 3).transpose(2, 3);
     assert!(!xt.is_contiguous());
     let a = xt.try_conv2d(&w, None, Conv2dOptions::default()).unwrap();
     let b = xt
@@ -210,8 +205,8 @@ fn conv1d_is_conv2d_over_a_height_one_plane() {
         .groups(2);
     let y = x.try_conv1d(&w, Some(&b), opts).unwrap();
     let (want, shape) = naive_conv2d(
-        &x.unsqueeze(2).unwrap(),
-        &w.unsqueeze(2).unwrap(),
+        &x.unsqueeze(2),
+        &w.unsqueeze(2),
         Some(&b),
         [1, 2],
         [(0, 0), (2, 2)],
@@ -369,10 +364,10 @@ fn conv_gradients() {
     gc(
         "conv2d non-contiguous + fan-out",
         |t| {
-            let xp = t[0].transpose(2, 3)?;
+            let xp = t[0].try_transpose(2, 3)?;
             let a = xp.try_conv2d(&t[1], None, Conv2dOptions::default())?;
             let b = xp.try_conv2d(&t[1], None, Conv2dOptions::default().stride(2))?;
-            Ok(&a.sum_dims(&[2, 3], false)? * &b.sum_dims(&[2, 3], false)?)
+            Ok(&a.try_sum_dims(&[2, 3], false)? * &b.try_sum_dims(&[2, 3], false)?)
         },
         &[xt, w2],
     );
@@ -457,9 +452,7 @@ fn max_pool_values_indices_and_ties() {
     let _serial = serial();
     // Ties: the first maximum in the window wins (and gets the gradient).
     let x = leaf(&[1., 3., 3., 2., 0., 3., 3., 1., 1.], &[1, 1, 3, 3]);
-    let (y, idx) = x
-        .max_pool2d_with_indices(MaxPool2dOptions::new(2).stride(1))
-        .unwrap();
+    let (y, idx) = x.max_pool2d_with_indices(MaxPool2dOptions::new(2).stride(1));
     assert_eq!(y.to_vec(), vec![3., 3., 3., 3.]);
     assert_eq!(idx, vec![1, 1, 6, 5]);
     y.sum().backward().unwrap();
@@ -474,7 +467,7 @@ fn max_pool_values_indices_and_ties() {
         .padding((1, 1))
         .dilation((2, 1))
         .ceil_mode(true);
-    let (y, idx) = x.max_pool2d_with_indices(o).unwrap();
+    let (y, idx) = x.max_pool2d_with_indices(o);
     // H: ceil((7 + 2 − 5)/2) + 1 = 3. W: ceil((8 + 2 − 2)/3) + 1 = 4, but the last window
     // would start at 3·3 = 9 ≥ 8 + 1 (in the right padding), so 3.
     assert_eq!(y.shape(), &[2, 3, 3, 3]);
@@ -602,7 +595,7 @@ fn pooling_gradients() {
     gc(
         "max_pool1d non-contiguous",
         |t| {
-            t[0].transpose(1, 2)?
+            t[0].try_transpose(1, 2)?
                 .try_max_pool1d(MaxPool1dOptions::new(2))
         },
         &[distinct(&[2, 5, 3], 2)],
@@ -708,7 +701,7 @@ fn unfold_fold_adjoint_and_gradients() {
         .padding(1)
         .dilation((2, 1));
     let x = randn(&[2, 3, 5, 6], 13);
-    let cols = x.unfold(o).unwrap();
+    let cols = x.unfold(o);
     // Columns agree with conv2d: a 1-output-channel conv of weight w is w·cols.
     let w = randn(&[1, 3, 2, 3], 14);
     let conv = x
@@ -725,29 +718,27 @@ fn unfold_fold_adjoint_and_gradients() {
     assert_close(&via_cols.to_vec(), &conv.to_vec(), 1e-12, 1e-12);
     // fold is the adjoint of unfold: <unfold(x), c> = <x, fold(c)>.
     let c = randn(cols.shape(), 15);
-    let folded = c.fold([5, 6], o).unwrap();
+    let folded = c.fold([5, 6], o);
     let lhs = (&cols * &c).sum().item().unwrap();
     let rhs = (&x * &folded).sum().item().unwrap();
     assert!((lhs - rhs).abs() < 1e-10);
-    gc("unfold", |t| t[0].unfold(o), &[rleaf(&[1, 2, 4, 5], 16)]);
-    let ncols = x
-        .slice(0, 0, 1)
-        .unwrap()
-        .unfold(o)
-        .unwrap()
-        .shape()
-        .to_vec();
+    gc(
+        "unfold",
+        |t| t[0].try_unfold(o),
+        &[rleaf(&[1, 2, 4, 5], 16)],
+    );
+    let ncols = x.slice(0, 0, 1).unfold(o).shape().to_vec();
     gc(
         "fold",
-        |t| t[0].fold([5, 6], o),
+        |t| t[0].try_fold([5, 6], o),
         &[rleaf(&[1, 3 * 6, ncols[2]], 17)],
     );
     ggc(
         "unfold",
-        |t| Ok(t[0].unfold(o)?.square()),
+        |t| Ok(t[0].try_unfold(o)?.square()),
         &[rleaf(&[1, 1, 3, 4], 18)],
     );
-    let err = c.fold([5, 7], o).unwrap_err().to_string();
+    let err = c.try_fold([5, 7], o).unwrap_err().to_string();
     assert!(err.contains("fold") && err.contains("windows"), "{err}");
 }
 
@@ -852,7 +843,7 @@ fn errors_name_the_op_and_shapes() {
         e.contains("adaptive_avg_pool2d") && e.contains("[0, 2]"),
         "{e}"
     );
-    let e = err_of(x.unfold(FoldOptions::new(6)));
+    let e = err_of(x.try_unfold(FoldOptions::new(6)));
     assert!(e.contains("unfold") && e.contains("[2, 4, 5, 5]"), "{e}");
 }
 

@@ -177,7 +177,7 @@ fn rounding_gradients_are_zero() {
 #[test]
 fn sort_argsort_topk_values_and_indices() {
     let x = Tensor::<f64>::from_vec(vec![3.0, 1.0, f64::NAN, 1.0, 0.0, 5.0], &[2, 3]).unwrap();
-    let (v, i) = x.sort(1, false).unwrap();
+    let (v, i) = x.sort(1, false);
     let v = v.to_vec();
     assert_eq!(&v[..2], &[1.0, 3.0]);
     assert!(v[2].is_nan()); // NaN sorts last ascending
@@ -185,43 +185,43 @@ fn sort_argsort_topk_values_and_indices() {
     assert_eq!(i, vec![1, 0, 2, 1, 0, 2]);
     // Along dim 0, descending.
     // (NaN counts as the largest value, so it comes first descending.)
-    assert_eq!(x.argsort(0, true).unwrap(), vec![0, 0, 0, 1, 1, 1]);
-    assert_eq!(x.argsort(0, false).unwrap(), vec![1, 1, 1, 0, 0, 0]);
+    assert_eq!(x.argsort(0, true), vec![0, 0, 0, 1, 1, 1]);
+    assert_eq!(x.argsort(0, false), vec![1, 1, 1, 0, 0, 0]);
     // Stable on ties.
     let ties = Tensor::<f32>::from_vec(vec![2.0, 1.0, 2.0, 1.0], &[4]).unwrap();
-    assert_eq!(ties.argsort(0, false).unwrap(), vec![1, 3, 0, 2]);
-    assert_eq!(ties.argsort(-1, true).unwrap(), vec![0, 2, 1, 3]);
-    let (top, idx) = ties.topk(3, 0, true).unwrap();
+    assert_eq!(ties.argsort(0, false), vec![1, 3, 0, 2]);
+    assert_eq!(ties.argsort(-1, true), vec![0, 2, 1, 3]);
+    let (top, idx) = ties.topk(3, 0, true);
     assert_eq!((top.to_vec(), idx), (vec![2.0, 2.0, 1.0], vec![0, 2, 1]));
-    let (low, idx) = ties.topk(1, 0, false).unwrap();
+    let (low, idx) = ties.topk(1, 0, false);
     assert_eq!((low.to_vec(), idx), (vec![1.0], vec![1]));
-    let err = ties.topk(5, 0, true).unwrap_err().to_string();
+    let err = ties.try_topk(5, 0, true).unwrap_err().to_string();
     assert!(
         err.contains("topk") && err.contains("k = 5") && err.contains("[4]"),
         "{err}"
     );
-    let err = ties.sort(1, false).unwrap_err().to_string();
+    let err = ties.try_sort(1, false).unwrap_err().to_string();
     assert!(err.contains("sort") && err.contains("dimension 1"), "{err}");
 }
 
 #[test]
 fn topk_and_sort_values_are_differentiable() {
     let x = rleaf(&[3, 4], 7);
-    gc("topk", |v| Ok(v[0].topk(2, 1, true)?.0), &[x.clone()]);
-    gc("sort dim0", |v| Ok(v[0].sort(0, true)?.0), &[x.clone()]);
+    gc("topk", |v| Ok(v[0].try_topk(2, 1, true)?.0), &[x.clone()]);
+    gc("sort dim0", |v| Ok(v[0].try_sort(0, true)?.0), &[x.clone()]);
     ggc(
         "topk",
-        |v| Ok(v[0].topk(2, 1, false)?.0.square()),
+        |v| Ok(v[0].try_topk(2, 1, false)?.0.square()),
         &[x.clone()],
     );
     // Non-contiguous input and fan-out.
     gc(
         "topk of transpose",
-        |v| Ok(&v[0].t().topk(2, 1, true)?.0 * 2.0 + v[0].t().sum()),
+        |v| Ok(&v[0].t().try_topk(2, 1, true)?.0 * 2.0 + v[0].t().sum()),
         &[x.clone()],
     );
-    let (_, idx) = x.topk(1, 1, true).unwrap();
-    x.topk(1, 1, true).unwrap().0.sum().backward().unwrap();
+    let (_, idx) = x.topk(1, 1, true);
+    x.topk(1, 1, true).0.sum().backward().unwrap();
     let g = x.grad().unwrap().to_vec();
     for (row, &j) in idx.iter().enumerate() {
         for k in 0..4 {
@@ -236,35 +236,36 @@ fn topk_and_sort_values_are_differentiable() {
 fn masked_select_values_broadcast_and_gradients() {
     let x = leaf(&[1.0, -2.0, 3.0, -4.0, 5.0, -6.0], &[2, 3]);
     assert_eq!(
-        x.masked_select(&x.lt_scalar(0.0)).unwrap().to_vec(),
+        x.masked_select(&x.lt_scalar(0.0)).to_vec(),
         vec![-2.0, -4.0, -6.0]
     );
     // A row mask broadcast over the rows.
     let cols = Tensor::<f64>::from_vec(vec![1.0, 0.0, 1.0], &[3]).unwrap();
-    assert_eq!(
-        x.masked_select(&cols).unwrap().to_vec(),
-        vec![1.0, 3.0, -4.0, -6.0]
-    );
+    assert_eq!(x.masked_select(&cols).to_vec(), vec![1.0, 3.0, -4.0, -6.0]);
     // self broadcast against a bigger mask: entries repeat, gradients add up.
     let row = leaf(&[1.0, 2.0], &[2]);
     let mask = Tensor::<f64>::from_vec(vec![1.0, 1.0, 0.0, 1.0], &[2, 2]).unwrap();
-    row.masked_select(&mask).unwrap().sum().backward().unwrap();
+    row.masked_select(&mask).sum().backward().unwrap();
     assert_eq!(row.grad().unwrap().to_vec(), vec![1.0, 2.0]);
-    gc("masked_select", |v| v[0].masked_select(&cols), &[x.clone()]);
+    gc(
+        "masked_select",
+        |v| v[0].try_masked_select(&cols),
+        &[x.clone()],
+    );
     ggc(
         "masked_select",
-        |v| Ok(v[0].masked_select(&cols)?.square()),
+        |v| Ok(v[0].try_masked_select(&cols)?.square()),
         &[x.clone()],
     );
     gc(
         "masked_select of transpose",
-        |v| v[0].t().masked_select(&cols.reshape(&[3, 1])),
+        |v| v[0].t().try_masked_select(&cols.reshape(&[3, 1])),
         &[x.clone()],
     );
-    let empty = x.masked_select(&Tensor::zeros(&[2, 3])).unwrap();
+    let empty = x.masked_select(&Tensor::zeros(&[2, 3]));
     assert_eq!(empty.shape(), &[0]);
     let err = x
-        .masked_select(&Tensor::zeros(&[4]))
+        .try_masked_select(&Tensor::zeros(&[4]))
         .unwrap_err()
         .to_string();
     assert!(
@@ -334,7 +335,7 @@ fn gradcheck_params_perturbs_captured_parameters() {
     let b = rleaf(&[3], 12);
     let x = Tensor::<f64>::randn_seeded(&[4, 2], 13);
     let model = || -> myelin_tensor::Result<Tensor<f64>> {
-        Ok(x.linear(&w, Some(&b))?.tanh().square().sum())
+        Ok(x.try_linear(&w, Some(&b))?.tanh().square().sum())
     };
     let before = (w.to_vec(), b.to_vec());
     gradcheck_params(model, &[w.clone(), b.clone()], GradCheckOptions::default()).unwrap();

@@ -6,8 +6,8 @@ mod common;
 use common::*;
 
 use myelin_tensor::{
-    scaled_dot_product_attention, scaled_dot_product_attention_with_weights, AttnMask, SdpaOptions,
-    Tensor,
+    scaled_dot_product_attention, scaled_dot_product_attention_with_weights,
+    try_scaled_dot_product_attention, AttnMask, SdpaOptions, Tensor,
 };
 
 fn t(data: &[f64], shape: &[usize]) -> Tensor<f64> {
@@ -70,22 +70,22 @@ fn tril_triu_values_offsets_and_batches() {
         .unwrap()
         .reshape(&[3, 4]);
     assert_eq!(
-        x.tril(0).unwrap().to_vec(),
+        x.tril(0).to_vec(),
         vec![1., 0., 0., 0., 5., 6., 0., 0., 9., 10., 11., 0.]
     );
     assert_eq!(
-        x.tril(-1).unwrap().to_vec(),
+        x.tril(-1).to_vec(),
         vec![0., 0., 0., 0., 5., 0., 0., 0., 9., 10., 0., 0.]
     );
     assert_eq!(
-        x.triu(1).unwrap().to_vec(),
+        x.triu(1).to_vec(),
         vec![0., 2., 3., 4., 0., 0., 7., 8., 0., 0., 0., 12.]
     );
-    assert_eq!(x.triu(-2).unwrap().to_vec()[8..], [9., 10., 11., 12.]);
+    assert_eq!(x.triu(-2).to_vec()[8..], [9., 10., 11., 12.]);
     // Entries outside the triangle become 0 even when infinite (PyTorch does the same).
     let inf = Tensor::<f64>::full(&[2, 2, 2], f64::INFINITY);
     assert_eq!(
-        inf.tril(0).unwrap().to_vec(),
+        inf.tril(0).to_vec(),
         vec![
             f64::INFINITY,
             0.,
@@ -97,12 +97,12 @@ fn tril_triu_values_offsets_and_batches() {
             f64::INFINITY
         ]
     );
-    let e = t(&[1., 2.], &[2]).tril(0).unwrap_err().to_string();
+    let e = t(&[1., 2.], &[2]).try_tril(0).unwrap_err().to_string();
     assert!(e.contains("tril") && e.contains("[2]"), "{e}");
     let x = rleaf(&[2, 4, 3], 2);
     let f = |xs: &[Tensor<f64>]| {
-        let a = xs[0].transpose(1, 2)?.tril(1)?;
-        a.try_add(&xs[0].transpose(1, 2)?.triu(-1)?.square())
+        let a = xs[0].try_transpose(1, 2)?.try_tril(1)?;
+        a.try_add(&xs[0].try_transpose(1, 2)?.try_triu(-1)?.square())
     };
     gc("tril/triu", f, std::slice::from_ref(&x));
     ggc("tril/triu", f, &[x]);
@@ -115,40 +115,39 @@ fn split_and_chunk_follow_pytorch() {
     let x = Tensor::<f64>::arange(0.0, 10.0, 1.0)
         .unwrap()
         .reshape(&[2, 5]);
-    let parts = x.split(2, 1).unwrap();
+    let parts = x.split(2, 1);
     let shapes: Vec<Vec<usize>> = parts.iter().map(|p| p.shape().to_vec()).collect();
     assert_eq!(shapes, vec![vec![2, 2], vec![2, 2], vec![2, 1]]);
     assert_eq!(parts[2].to_vec(), vec![4., 9.]);
-    let sized = x.split_sizes(&[3, 2], -1).unwrap();
+    let sized = x.split_sizes(&[3, 2], -1);
     assert_eq!(sized[1].to_vec(), vec![3., 4., 8., 9.]);
     // chunk: pieces of ceil(n / chunks), possibly fewer pieces; empty dims give `chunks`.
-    assert_eq!(Tensor::<f64>::zeros(&[6]).chunk(4, 0).unwrap().len(), 3);
+    assert_eq!(Tensor::<f64>::zeros(&[6]).chunk(4, 0).len(), 3);
     let five: Vec<usize> = Tensor::<f64>::zeros(&[5])
         .chunk(3, 0)
-        .unwrap()
         .iter()
         .map(|p| p.numel())
         .collect();
     assert_eq!(five, vec![2, 2, 1]);
-    assert_eq!(Tensor::<f64>::zeros(&[0]).chunk(3, 0).unwrap().len(), 3);
-    assert_eq!(Tensor::<f64>::zeros(&[0]).split(2, 0).unwrap().len(), 1);
+    assert_eq!(Tensor::<f64>::zeros(&[0]).chunk(3, 0).len(), 3);
+    assert_eq!(Tensor::<f64>::zeros(&[0]).split(2, 0).len(), 1);
 
-    let e = x.split(0, 1).unwrap_err().to_string();
+    let e = x.try_split(0, 1).unwrap_err().to_string();
     assert!(e.contains("split") && e.contains("[2, 5]"), "{e}");
-    let e = x.split_sizes(&[1, 1], 1).unwrap_err().to_string();
+    let e = x.try_split_sizes(&[1, 1], 1).unwrap_err().to_string();
     assert!(
         e.contains("split_with_sizes") && e.contains("[1, 1]") && e.contains("[2, 5]"),
         "{e}"
     );
-    let e = x.chunk(0, 0).unwrap_err().to_string();
+    let e = x.try_chunk(0, 0).unwrap_err().to_string();
     assert!(e.contains("chunk"), "{e}");
-    assert!(x.split(1, 2).unwrap_err().to_string().contains("split"));
+    assert!(x.try_split(1, 2).unwrap_err().to_string().contains("split"));
 
     // Gradient: each piece used differently (and one twice).
     let x = rleaf(&[3, 7], 3);
     let f = |xs: &[Tensor<f64>]| {
-        let p = xs[0].t().split(3, 0)?;
-        let c = xs[0].chunk(2, 1)?;
+        let p = xs[0].t().try_split(3, 0)?;
+        let c = xs[0].try_chunk(2, 1)?;
         p[0].square()
             .sum()
             .try_add(&p[2].mul_scalar(3.0).sum())?
@@ -166,56 +165,38 @@ fn flip_and_cumsum_values_and_gradients() {
     let x = Tensor::<f64>::arange(0.0, 24.0, 1.0)
         .unwrap()
         .reshape(&[2, 3, 4]);
-    let f = x.flip(&[0, 2]).unwrap();
+    let f = x.flip(&[0, 2]);
     assert_eq!(f.get(&[0, 0, 0]).unwrap(), 15.0);
     assert_eq!(f.get(&[1, 2, 1]).unwrap(), 10.0);
-    assert_eq!(x.flip(&[]).unwrap().to_vec(), x.to_vec());
+    assert_eq!(x.flip(&[]).to_vec(), x.to_vec());
     // A non-contiguous input.
     assert_eq!(
-        t(&[1., 2., 3., 4.], &[2, 2])
-            .t()
-            .flip(&[1])
-            .unwrap()
-            .to_vec(),
+        t(&[1., 2., 3., 4.], &[2, 2]).t().flip(&[1]).to_vec(),
         vec![3., 1., 4., 2.]
     );
-    let e = x.flip(&[3]).unwrap_err().to_string();
+    let e = x.try_flip(&[3]).unwrap_err().to_string();
     assert!(e.contains("flip") && e.contains('3'), "{e}");
-    let e = x.flip(&[1, -2]).unwrap_err().to_string();
+    let e = x.try_flip(&[1, -2]).unwrap_err().to_string();
     assert!(e.contains("flip"), "{e}");
 
-    let c = x.cumsum(1).unwrap();
+    let c = x.cumsum(1);
     assert_eq!(c.get(&[1, 2, 3]).unwrap(), 15.0 + 19.0 + 23.0);
     assert_eq!(c.get(&[0, 0, 1]).unwrap(), 1.0);
     assert_eq!(
-        t(&[1., 2., 3., 4.], &[2, 2])
-            .t()
-            .cumsum(1)
-            .unwrap()
-            .to_vec(),
+        t(&[1., 2., 3., 4.], &[2, 2]).t().cumsum(1).to_vec(),
         vec![1., 4., 2., 6.]
     );
-    assert_eq!(
-        Tensor::<f64>::zeros(&[2, 0]).cumsum(1).unwrap().shape(),
-        &[2, 0]
-    );
-    assert_eq!(
-        Tensor::<f64>::scalar(3.0)
-            .cumsum(0)
-            .unwrap()
-            .item()
-            .unwrap(),
-        3.0
-    );
-    let e = x.cumsum(-4).unwrap_err().to_string();
+    assert_eq!(Tensor::<f64>::zeros(&[2, 0]).cumsum(1).shape(), &[2, 0]);
+    assert_eq!(Tensor::<f64>::scalar(3.0).cumsum(0).item().unwrap(), 3.0);
+    let e = x.try_cumsum(-4).unwrap_err().to_string();
     assert!(e.contains("cumsum") && e.contains("-4"), "{e}");
 
     let x = rleaf(&[3, 4], 4);
     let w = Tensor::<f64>::randn_seeded(&[4, 3], 5);
     let f = |xs: &[Tensor<f64>]| {
-        let a = xs[0].t().cumsum(0)?.flip(&[1])?;
+        let a = xs[0].t().try_cumsum(0)?.try_flip(&[1])?;
         // fan-out and a non-linear use so the second derivative is not trivially zero.
-        a.try_mul(&w)?.try_add(&xs[0].t().cumsum(-1)?.square())
+        a.try_mul(&w)?.try_add(&xs[0].t().try_cumsum(-1)?.square())
     };
     gc("flip/cumsum", f, std::slice::from_ref(&x));
     ggc("flip/cumsum", f, &[x]);
@@ -290,7 +271,7 @@ fn sdpa_matches_a_loop_reference_with_bool_additive_and_causal_masks() {
     let k = Tensor::<f64>::randn_seeded(&[s, e], 11);
     let v = Tensor::<f64>::randn_seeded(&[s, ev], 12);
     let dims = (l, s, e, ev);
-    let plain = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default()).unwrap();
+    let plain = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default());
     let want = reference_attention(&q.to_vec(), &k.to_vec(), &v.to_vec(), dims, |_, _| true);
     assert_close(&plain.to_vec(), &want, 1e-12, 0.0);
 
@@ -302,8 +283,7 @@ fn sdpa_matches_a_loop_reference_with_bool_additive_and_causal_masks() {
             is_causal: true,
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     let want = reference_attention(&q.to_vec(), &k.to_vec(), &v.to_vec(), dims, |i, j| j <= i);
     assert_close(&causal.to_vec(), &want, 1e-12, 0.0);
 
@@ -315,7 +295,6 @@ fn sdpa_matches_a_loop_reference_with_bool_additive_and_causal_masks() {
     let keep = t(&keep, &[l, s]);
     let add = keep
         .eq(&Tensor::zeros(&[]))
-        .unwrap()
         .try_masked_fill(&keep, 0.0)
         .unwrap();
     let add = add
@@ -332,8 +311,7 @@ fn sdpa_matches_a_loop_reference_with_bool_additive_and_causal_masks() {
                 attn_mask: Some(mask),
                 ..Default::default()
             },
-        )
-        .unwrap();
+        );
         assert_close(&got.to_vec(), &want, 1e-12, 0.0);
     }
     // A finite additive bias shifts the scores.
@@ -347,11 +325,10 @@ fn sdpa_matches_a_loop_reference_with_bool_additive_and_causal_masks() {
             scale: Some(0.7),
             ..Default::default()
         },
-    )
-    .unwrap();
+    );
     let scores = q.matmul(&k.t()).mul_scalar(0.7).try_add(&bias).unwrap();
     let p = scores
-        .try_sub(&scores.logsumexp(&[-1], true).unwrap())
+        .try_sub(&scores.logsumexp(&[-1], true))
         .unwrap()
         .exp();
     assert_close(&got.to_vec(), &p.matmul(&v).to_vec(), 1e-12, 0.0);
@@ -374,27 +351,16 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
         attn_mask: Some(AttnMask::Bool(&keep)),
         ..Default::default()
     };
-    let (out, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts).unwrap();
+    let (out, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts);
     let out_v = out.to_vec();
     assert!(out_v.iter().all(|x| x.is_finite()));
     assert_eq!(&out_v[3..6], &[0.0; 3]);
     assert_eq!(&w.to_vec()[s..2 * s], &[0.0; 4]);
     // Every other row equals attention computed without the dead query.
     let q0 = q.detach().narrow_rows(0);
-    let alive = Tensor::concat(
-        &[&q0.slice(0, 0, 1).unwrap(), &q0.slice(0, 2, 3).unwrap()],
-        0,
-    )
-    .unwrap();
-    let keep0 = keep.slice(0, 0, 1).unwrap().reshape(&[l, s]);
-    let keep_alive = Tensor::concat(
-        &[
-            &keep0.slice(0, 0, 1).unwrap(),
-            &keep0.slice(0, 2, 3).unwrap(),
-        ],
-        0,
-    )
-    .unwrap();
+    let alive = Tensor::concat(&[&q0.slice(0, 0, 1), &q0.slice(0, 2, 3)], 0);
+    let keep0 = keep.slice(0, 0, 1).reshape(&[l, s]);
+    let keep_alive = Tensor::concat(&[&keep0.slice(0, 0, 1), &keep0.slice(0, 2, 3)], 0);
     let k0 = k.detach().narrow_rows(0);
     let v0 = v.detach().narrow_rows(0);
     let sub = scaled_dot_product_attention(
@@ -406,7 +372,6 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
             ..Default::default()
         },
     )
-    .unwrap()
     .to_vec();
     assert_close(&out_v[0..3], &sub[0..3], 1e-14, 0.0);
     assert_close(&out_v[6..9], &sub[3..6], 1e-14, 0.0);
@@ -420,11 +385,7 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
     assert_eq!(&gq[2..4], &[0.0, 0.0]);
     let (ka, va) = (k0.requires_grad_(true), v0.requires_grad_(true));
     let up0 = upstream.narrow_rows(0);
-    let up_alive = Tensor::concat(
-        &[&up0.slice(0, 0, 1).unwrap(), &up0.slice(0, 2, 3).unwrap()],
-        0,
-    )
-    .unwrap();
+    let up_alive = Tensor::concat(&[&up0.slice(0, 0, 1), &up0.slice(0, 2, 3)], 0);
     scaled_dot_product_attention(
         &alive,
         &ka,
@@ -434,7 +395,6 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
             ..Default::default()
         },
     )
-    .unwrap()
     .try_mul(&up_alive)
     .unwrap()
     .sum()
@@ -455,7 +415,7 @@ fn sdpa_fully_masked_row_gives_zeros_and_leaves_other_rows_alone() {
     // And gradcheck through the dead row (f64).
     gc(
         "sdpa dead row",
-        |xs| scaled_dot_product_attention(&xs[0], &xs[1], &xs[2], &opts),
+        |xs| try_scaled_dot_product_attention(&xs[0], &xs[1], &xs[2], &opts),
         &[
             rleaf(&[2, l, e], 24),
             rleaf(&[2, s, e], 25),
@@ -471,7 +431,7 @@ impl Rows for Tensor<f64> {
     /// Batch entry `b` of a 3-D tensor, as 2-D.
     fn narrow_rows(&self, b: usize) -> Tensor<f64> {
         let s = self.shape().to_vec();
-        self.slice(0, b, b + 1).unwrap().reshape(&s[1..])
+        self.slice(0, b, b + 1).reshape(&s[1..])
     }
 }
 
@@ -513,8 +473,11 @@ fn sdpa_gradients_broadcast_noncontiguous_fanout_and_second_order() {
     ];
     for (name, opts) in &cases {
         let f = |xs: &[Tensor<f64>]| {
-            let qt = xs[0].transpose(2, 3)?.transpose(2, 3)?.try_mul(&xs[0])?;
-            scaled_dot_product_attention(&qt, &xs[1], &xs[1].tanh(), opts)
+            let qt = xs[0]
+                .try_transpose(2, 3)?
+                .try_transpose(2, 3)?
+                .try_mul(&xs[0])?;
+            try_scaled_dot_product_attention(&qt, &xs[1], &xs[1].tanh(), opts)
         };
         gc(name, f, &[q.clone(), kv.clone()]);
         ggc(name, f, &[q.clone(), kv.clone()]);
@@ -523,7 +486,7 @@ fn sdpa_gradients_broadcast_noncontiguous_fanout_and_second_order() {
     let x = rleaf(&[3, 4], 33);
     let f = |xs: &[Tensor<f64>]| {
         let xt = xs[0].t().contiguous().t(); // a non-contiguous layout of the same values
-        scaled_dot_product_attention(&xt, &xs[0], &xs[0], &SdpaOptions::default())
+        try_scaled_dot_product_attention(&xt, &xs[0], &xs[0], &SdpaOptions::default())
     };
     gc("self", f, std::slice::from_ref(&x));
     ggc("self", f, &[x]);
@@ -540,11 +503,10 @@ fn sdpa_dropout_errors_and_empty() {
         dropout_seed: 7,
         ..Default::default()
     };
-    let (a, wa) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts).unwrap();
-    let (b, _) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts).unwrap();
+    let (a, wa) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts);
+    let (b, _) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts);
     assert_eq!(a.to_vec(), b.to_vec());
-    let (_, w) =
-        scaled_dot_product_attention_with_weights(&q, &k, &v, &SdpaOptions::default()).unwrap();
+    let (_, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &SdpaOptions::default());
     let (wa, w) = (wa.to_vec(), w.to_vec());
     assert!(wa.contains(&0.0));
     for (x, y) in wa.iter().zip(&w) {
@@ -554,7 +516,7 @@ fn sdpa_dropout_errors_and_empty() {
         attn_mask: Some(m),
         ..Default::default()
     };
-    let e = scaled_dot_product_attention(&q, &k, &q, &SdpaOptions::default())
+    let e = try_scaled_dot_product_attention(&q, &k, &q, &SdpaOptions::default())
         .unwrap_err()
         .to_string();
     assert!(
@@ -564,7 +526,7 @@ fn sdpa_dropout_errors_and_empty() {
         "{e}"
     );
     let bad = Tensor::<f64>::ones(&[4, 5]);
-    let e = scaled_dot_product_attention(&q, &k, &v, &with_mask(AttnMask::Bool(&bad)))
+    let e = try_scaled_dot_product_attention(&q, &k, &v, &with_mask(AttnMask::Bool(&bad)))
         .unwrap_err()
         .to_string();
     assert!(
@@ -572,7 +534,7 @@ fn sdpa_dropout_errors_and_empty() {
         "{e}"
     );
     let ok = Tensor::<f64>::ones(&[3, 5]);
-    let e = scaled_dot_product_attention(
+    let e = try_scaled_dot_product_attention(
         &q,
         &k,
         &v,
@@ -585,7 +547,7 @@ fn sdpa_dropout_errors_and_empty() {
     .unwrap_err()
     .to_string();
     assert!(e.contains("is_causal"), "{e}");
-    let e = scaled_dot_product_attention(
+    let e = try_scaled_dot_product_attention(
         &q,
         &k,
         &v,
@@ -600,14 +562,12 @@ fn sdpa_dropout_errors_and_empty() {
     // Zero keys: zero output (no NaN); zero queries: an empty output.
     let k0 = Tensor::<f64>::zeros(&[2, 0, 4]);
     let v0 = Tensor::<f64>::zeros(&[2, 0, 6]);
-    let out = scaled_dot_product_attention(&q, &k0, &v0, &SdpaOptions::default()).unwrap();
+    let out = scaled_dot_product_attention(&q, &k0, &v0, &SdpaOptions::default());
     assert_eq!(out.shape(), &[2, 3, 6]);
     assert!(out.to_vec().iter().all(|x| *x == 0.0));
     let q0 = Tensor::<f64>::zeros(&[2, 0, 4]);
     assert_eq!(
-        scaled_dot_product_attention(&q0, &k, &v, &SdpaOptions::default())
-            .unwrap()
-            .shape(),
+        scaled_dot_product_attention(&q0, &k, &v, &SdpaOptions::default()).shape(),
         &[2, 0, 6]
     );
 }

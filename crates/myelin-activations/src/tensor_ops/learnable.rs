@@ -76,7 +76,7 @@ binary_fn!(
     /// use myelin_tensor::{gradgradcheck, GradCheckOptions, Tensor};
     /// let x = Tensor::<f64>::from_vec(vec![-1.5, 0.5, -0.2, 2.0], &[2, 2]).unwrap().requires_grad_(true);
     /// let w = Tensor::<f64>::from_vec(vec![0.25, -0.1], &[1, 2]).unwrap().requires_grad_(true);
-    /// let f = |xs: &[Tensor<f64>]| Ok(xs[0].map_binary(&xs[1], PreluFn)?.powi(2).sum());
+    /// let f = |xs: &[Tensor<f64>]| Ok(xs[0].try_map_binary(&xs[1], PreluFn)?.powi(2).sum());
     /// gradgradcheck(f, &[x, w], GradCheckOptions::default()).unwrap();
     /// ```
     pub PreluFn = "prelu",
@@ -169,5 +169,5 @@ pub(crate) fn apply_learnable<T: Element, F: BinaryFn<T>>(
     p: &Tensor<T>,
     func: F,
 ) -> myelin_tensor::Result<Tensor<T>> {
-    x.map_binary(p, func)
+    x.try_map_binary(p, func)
 }

@@ -235,12 +235,12 @@ impl<T: Element> BackwardOp<T> for SoftmaxBackward<T> {
             let gx = match self.kind {
                 Kind::Softmax => {
                     let y = softmax(x, self.dim as isize)?;
-                    let dot = grad.try_mul(&y)?.sum_dims(&d, true)?;
+                    let dot = grad.try_mul(&y)?.try_sum_dims(&d, true)?;
                     y.try_mul(&grad.try_sub(&dot)?)?
                 }
                 Kind::LogSoftmax => {
                     let y = log_softmax(x, self.dim as isize)?;
-                    let total = grad.sum_dims(&d, true)?;
+                    let total = grad.try_sum_dims(&d, true)?;
                     grad.try_sub(&y.exp().try_mul(&total)?)?
                 }
             };

@@ -75,8 +75,8 @@ impl<T: Element> TensorDataset<T> {
     /// The samples at `indices`, as `(inputs, targets)`.
     pub fn get(&self, indices: &[usize]) -> Result<(Tensor<T>, Tensor<T>)> {
         Ok((
-            self.inputs.index_select(0, indices)?,
-            self.targets.index_select(0, indices)?,
+            self.inputs.try_index_select(0, indices)?,
+            self.targets.try_index_select(0, indices)?,
         ))
     }
 

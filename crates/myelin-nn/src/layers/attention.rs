@@ -5,7 +5,8 @@
 use std::sync::Mutex;
 
 use myelin_tensor::{
-    scaled_dot_product_attention_with_weights, seeded_rng, AttnMask, Element, SdpaOptions, Tensor,
+    seeded_rng, try_scaled_dot_product_attention_with_weights, AttnMask, Element, SdpaOptions,
+    Tensor,
 };
 use rand::rngs::StdRng;
 use rand::Rng;
@@ -217,11 +218,11 @@ impl<T: Element> MultiheadAttention<T> {
         // Everything below works on [N, L, E].
         let to_nle = |x: &Tensor<T>| -> Result<Tensor<T>> {
             Ok(if !batched {
-                x.unsqueeze(0)?
+                x.try_unsqueeze(0)?
             } else if self.batch_first {
                 x.clone()
             } else {
-                x.transpose(0, 1)?
+                x.try_transpose(0, 1)?
             })
         };
         let (q_in, k_in, v_in) = (to_nle(query)?, to_nle(key)?, to_nle(value)?);
@@ -253,7 +254,7 @@ impl<T: Element> MultiheadAttention<T> {
             scale: None,
             dropout_seed,
         };
-        let (o, w) = scaled_dot_product_attention_with_weights(&q, &k, &v, &opts)?;
+        let (o, w) = try_scaled_dot_product_attention_with_weights(&q, &k, &v, &opts)?;
         // [.., N, H, L, D] → [.., N, L, H, D] → [N, L, E].
         let r = o.ndim();
         let mut order: Vec<usize> = (0..r - 3).collect();
@@ -262,19 +263,19 @@ impl<T: Element> MultiheadAttention<T> {
         let w = w.try_reshape(&[n, self.num_heads, l, s])?;
         let mut out = self.out_proj.forward(&o)?;
         out = if !batched {
-            out.squeeze(0)?
+            out.try_squeeze(0)?
         } else if self.batch_first {
             out
         } else {
-            out.transpose(0, 1)?
+            out.try_transpose(0, 1)?
         };
         let weights = if args.need_weights {
             let w = if args.average_attn_weights {
-                w.mean_dims(&[1], false)?
+                w.try_mean_dims(&[1], false)?
             } else {
                 w
             };
-            Some(if batched { w } else { w.squeeze(0)? })
+            Some(if batched { w } else { w.try_squeeze(0)? })
         } else {
             None
         };
@@ -301,7 +302,7 @@ impl<T: Element> MultiheadAttention<T> {
         if same(query, key) && same(key, value) {
             let l = q_in.shape()[1];
             let qkv = q_in
-                .linear(&self.in_proj_weight, self.in_proj_bias.as_ref())?
+                .try_linear(&self.in_proj_weight, self.in_proj_bias.as_ref())?
                 .try_reshape(&[n, l, 3, h, e / h])?
                 .try_permute(&[2, 0, 3, 1, 4])?;
             let part = |i: usize| qkv.try_narrow(0, i, 1);
@@ -314,7 +315,7 @@ impl<T: Element> MultiheadAttention<T> {
                 None => None,
             };
             let len = x.shape()[1];
-            Ok(x.linear(&w, b.as_ref())?
+            Ok(x.try_linear(&w, b.as_ref())?
                 .try_reshape(&[n, len, h, e / h])?
                 .try_permute(&[0, 2, 1, 3])?)
         };
@@ -363,7 +364,7 @@ impl<T: Element> MultiheadAttention<T> {
             };
             add(shaped)?;
         } else if args.is_causal && args.key_padding_mask.is_some() {
-            let blocked = Tensor::ones(&[l, s]).triu(1)?;
+            let blocked = Tensor::ones(&[l, s]).try_triu(1)?;
             add(MhaMask::Blocked(&blocked).additive()?)?;
         }
         if let Some(m) = args.key_padding_mask {

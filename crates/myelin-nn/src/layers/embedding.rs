@@ -134,7 +134,7 @@ impl<T: Element> Embedding<T> {
                 self.describe()
             )));
         }
-        let mut rows = self.weight.index_select(0, indices)?;
+        let mut rows = self.weight.try_index_select(0, indices)?;
         if let Some(p) = self.padding_idx {
             if indices.contains(&p) {
                 // Same values; the gradient is cut at the padding positions (PyTorch's
@@ -144,7 +144,7 @@ impl<T: Element> Embedding<T> {
                     .map(|&i| if i == p { T::zero() } else { T::one() })
                     .collect();
                 let keep = Tensor::from_vec(keep, &[indices.len(), 1])?;
-                rows = Tensor::where_(&keep, &rows, &rows.detach())?;
+                rows = Tensor::try_where_(&keep, &rows, &rows.detach())?;
             }
         }
         let mut out_shape = shape.to_vec();

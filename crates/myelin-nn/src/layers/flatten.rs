@@ -42,7 +42,7 @@ impl Default for Flatten {
 
 impl<T: Element> Module<T> for Flatten {
     fn forward(&self, x: &Tensor<T>) -> Result<Tensor<T>> {
-        x.flatten(self.start_dim, self.end_dim)
+        x.try_flatten(self.start_dim, self.end_dim)
             .map_err(|e| NnError::Shape {
                 op: <Self as Module<T>>::describe(self),
                 detail: format!("cannot flatten input {:?}: {e}", x.shape()),

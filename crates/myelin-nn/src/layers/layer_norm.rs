@@ -116,8 +116,8 @@ impl<T: Element> Module<T> for LayerNorm<T> {
             });
         }
         let dims: Vec<isize> = (1..=k as isize).map(|d| -d).collect();
-        let centered = x.try_sub(&x.mean_dims(&dims, true)?)?;
-        let var = centered.square().mean_dims(&dims, true)?;
+        let centered = x.try_sub(&x.try_mean_dims(&dims, true)?)?;
+        let var = centered.square().try_mean_dims(&dims, true)?;
         let mut y = centered.try_div(&var.add_scalar(self.eps).sqrt())?;
         if let Some(w) = &self.weight {
             y = y.try_mul(w)?;

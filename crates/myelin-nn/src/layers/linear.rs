@@ -175,11 +175,11 @@ impl<T: Element> Module<T> for Linear<T> {
         }
         // One fused op: x·Wᵀ + b, with dW produced directly in [out, in] layout.
         let y = if x.ndim() == 1 {
-            x.unsqueeze(0)?
-                .linear(&self.weight, self.bias.as_ref())?
-                .squeeze(0)?
+            x.try_unsqueeze(0)?
+                .try_linear(&self.weight, self.bias.as_ref())?
+                .try_squeeze(0)?
         } else {
-            x.linear(&self.weight, self.bias.as_ref())?
+            x.try_linear(&self.weight, self.bias.as_ref())?
         };
         Ok(y)
     }

@@ -27,7 +27,7 @@ pub fn sinusoidal_table<T: Element>(max_len: usize, d_model: usize) -> Tensor<T>
     let div = Tensor::from_vec(div, &[1, half]).expect("shape matches");
     let angle = position.matmul(&div); // [max_len, half]
                                        // Interleave sin and cos along a new last axis, then flatten: [max_len, 2·half].
-    let both = Tensor::stack(&[&angle.sin(), &angle.cos()], -1)
+    let both = Tensor::try_stack(&[&angle.sin(), &angle.cos()], -1)
         .and_then(|t| t.try_reshape(&[max_len, 2 * half]))
         .expect("shapes match");
     both.try_narrow(1, 0, d_model)
@@ -99,7 +99,7 @@ impl<T: Element> Module<T> for SinusoidalPositionalEncoding {
         let pe = if self.batch_first {
             pe
         } else {
-            pe.unsqueeze(1)?
+            pe.try_unsqueeze(1)?
         };
         Ok(x.try_add(&pe)?)
     }

@@ -218,5 +218,5 @@ pub fn binary_cross_entropy<T: Element>(
             "{LOSS}: all elements of input should be between 0 and 1, element {i} is {v}"
         )));
     }
-    reduction.apply(LOSS, &input.map_binary(target, Bce)?)
+    reduction.apply(LOSS, &input.try_map_binary(target, Bce)?)
 }

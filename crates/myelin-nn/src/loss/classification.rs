@@ -155,7 +155,7 @@ fn nll_core<T: Element>(
         .map(|&l| if ignored(l) { 0 } else { l })
         .collect();
     let mut losses = log_probs
-        .gather(1, &safe, &[m, 1])?
+        .try_gather(1, &safe, &[m, 1])?
         .try_reshape(&[m])?
         .neg();
     let sample_weight_t = || {
@@ -174,7 +174,7 @@ fn nll_core<T: Element>(
             Some(w) => log_probs.try_mul(&w.detach())?,
             None => log_probs.clone(),
         };
-        let mut smooth = weighted.sum_dims(&[1], false)?.neg();
+        let mut smooth = weighted.try_sum_dims(&[1], false)?.neg();
         if options.ignore_index.is_some() && labels.iter().any(|&l| ignored(l)) {
             let valid: Vec<T> = labels
                 .iter()
@@ -234,7 +234,7 @@ pub fn cross_entropy_with<T: Element>(
     if m == 0 {
         return options.reduction.apply(LOSS, &Tensor::zeros(&[0]));
     }
-    let log_probs = rows.try_sub(&rows.logsumexp(&[1], true)?)?;
+    let log_probs = rows.try_sub(&rows.try_logsumexp(&[1], true)?)?;
     nll_core(LOSS, &log_probs, labels, &label_shape, options)
 }
 
@@ -375,8 +375,8 @@ pub fn cross_entropy_probs<T: Element>(
     } else {
         target.clone()
     };
-    let log_p = logits.try_sub(&logits.logsumexp(&[1], true)?)?;
-    let losses = target.try_mul(&log_p)?.sum_dims(&[1], false)?.neg();
+    let log_p = logits.try_sub(&logits.try_logsumexp(&[1], true)?)?;
+    let losses = target.try_mul(&log_p)?.try_sum_dims(&[1], false)?.neg();
     reduction.apply(LOSS, &losses)
 }
 

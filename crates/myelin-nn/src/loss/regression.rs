@@ -152,7 +152,7 @@ fn piecewise<T: Element>(
     let large = ad.gt_scalar(T::from_f64(threshold));
     let quadratic = d.square().mul_scalar(0.5 * quadratic_scale);
     let linear = ad.sub_scalar(0.5 * threshold).mul_scalar(linear_scale);
-    Ok(Tensor::where_(&large, &linear, &quadratic)?)
+    Ok(Tensor::try_where_(&large, &linear, &quadratic)?)
 }
 
 /// Huber loss: `0.5·d²` for `|d| ≤ delta`, `delta·(|d| − 0.5·delta)` otherwise, with

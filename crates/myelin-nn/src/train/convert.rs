@@ -84,6 +84,6 @@ pub fn accuracy<T: Element>(logits: &Tensor<T>, labels: &[usize]) -> Result<f64>
 
 /// How many rows' arg-max equals the label.
 pub(crate) fn correct<T: Element>(logits: &Tensor<T>, labels: &[usize]) -> Result<usize> {
-    let predicted = logits.argmax(1)?;
+    let predicted = logits.try_argmax(1)?;
     Ok(predicted.iter().zip(labels).filter(|(p, l)| p == l).count())
 }

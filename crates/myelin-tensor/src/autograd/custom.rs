@@ -37,7 +37,7 @@ use std::sync::Arc;
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::elementwise::{Fn1, Fn3};
 use crate::ops::map;
 use crate::tensor::Tensor;
@@ -221,7 +221,7 @@ impl<T: Element, F: UnaryFn<T>> BackwardOp<T> for UnaryBackward<T, F> {
 /// }
 /// let a = Tensor::<f64>::from_vec(vec![0.5, -1.0, 2.0], &[3]).unwrap().requires_grad_(true);
 /// let b = Tensor::<f64>::scalar(1.5).requires_grad_(true); // broadcast against a
-/// let f = |xs: &[Tensor<f64>]| Ok(xs[0].map_binary(&xs[1], ScaledSquare)?.sum());
+/// let f = |xs: &[Tensor<f64>]| Ok(xs[0].try_map_binary(&xs[1], ScaledSquare)?.sum());
 /// gradgradcheck(f, &[a, b], GradCheckOptions::default()).unwrap();
 /// ```
 pub trait BinaryFn<T: Element>: Send + Sync + 'static {
@@ -268,7 +268,7 @@ type Closure2<T> = Arc<dyn Fn(T, T) -> T + Send + Sync>;
 /// use myelin_tensor::{ClosureBinary, Tensor};
 /// let hypot2 = ClosureBinary::new("hypot2", |a: f64, b: f64| a * a + b * b, |a: f64, _: f64| 2.0 * a, |_: f64, b: f64| 2.0 * b);
 /// let a = Tensor::<f64>::from_vec(vec![3.0, 1.0], &[2]).unwrap();
-/// let y = a.map_binary(&Tensor::scalar(4.0), hypot2).unwrap();
+/// let y = a.map_binary(&Tensor::scalar(4.0), hypot2);
 /// assert_eq!(y.to_vec(), vec![25.0, 17.0]);
 /// ```
 #[derive(Clone)]
@@ -347,7 +347,7 @@ impl<T: Element, F: BinaryFn<T>> BackwardOp<T> for BinaryBackward<F> {
                 if !ctx.needs_grad(i) {
                     return Ok(None);
                 }
-                Ok(Some(grad.try_mul(&a.map_binary(b, partial)?)?))
+                Ok(Some(grad.try_mul(&a.try_map_binary(b, partial)?)?))
             };
             return Ok(vec![chain(0, da)?, chain(1, db)?]);
         }
@@ -376,11 +376,19 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Applies an elementwise [`BinaryFn`] with NumPy broadcasting.
-    pub fn map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Result<Tensor<T>> {
+    pub fn try_map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Result<Tensor<T>> {
         let output = map::binary(func.name(), self, other, |a, b| func.f(a, b))?;
         Ok(Tensor::record(output, &[self, other], move || {
             BinaryBackward { func }
         }))
+    }
+
+    /// Applies an elementwise [`BinaryFn`] with NumPy broadcasting.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_map_binary`] returns, on the same inputs.
+    pub fn map_binary<F: BinaryFn<T>>(&self, other: &Tensor<T>, func: F) -> Tensor<T> {
+        or_panic(self.try_map_binary(other, func))
     }
 
     /// Attaches a backward to a value computed outside the graph: the general custom-op

@@ -331,7 +331,7 @@ fn check_jacobian(
 fn concat_flat(grads: &[Tensor<f64>]) -> Result<Tensor<f64>> {
     let flat: Vec<Tensor<f64>> = grads.iter().map(|g| g.flatten_all()).collect();
     let refs: Vec<&Tensor<f64>> = flat.iter().collect();
-    Tensor::concat(&refs, 0)
+    Tensor::try_concat(&refs, 0)
 }
 
 /// Checks second derivatives: `gradcheck` on `(inputs, v) ↦ vᵀ ∂f/∂inputs`.

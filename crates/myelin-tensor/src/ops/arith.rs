@@ -6,7 +6,7 @@ use std::ops::{Add, Div, Mul, Neg, Sub};
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::kernels::elementwise::Fn3;
 use crate::ops::map;
 use crate::tensor::Tensor;
@@ -212,11 +212,11 @@ impl<T: Element> Tensor<T> {
     }
     /// Elementwise maximum; panics on incompatible shapes (see `try_maximum`).
     pub fn maximum(&self, other: &Tensor<T>) -> Tensor<T> {
-        self.try_maximum(other).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_maximum(other))
     }
     /// Elementwise minimum; panics on incompatible shapes (see `try_minimum`).
     pub fn minimum(&self, other: &Tensor<T>) -> Tensor<T> {
-        self.try_minimum(other).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_minimum(other))
     }
     /// Elementwise maximum with a scalar.
     pub fn maximum_scalar(&self, s: T) -> Tensor<T> {
@@ -235,7 +235,7 @@ macro_rules! binary_operator {
             /// Panics with the op's error message on incompatible shapes; use the
             /// `try_` method to handle it.
             fn $method(self, rhs: &Tensor<T>) -> Tensor<T> {
-                self.$try(rhs).unwrap_or_else(|e| panic!("{e}"))
+                or_panic(self.$try(rhs))
             }
         }
         impl<T: Element> $trait<Tensor<T>> for Tensor<T> {

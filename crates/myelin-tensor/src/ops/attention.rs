@@ -18,7 +18,7 @@
 //! recent versions too.)
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::random::seeded_rng;
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
@@ -73,7 +73,7 @@ impl<T: Element> Default for SdpaOptions<'_, T> {
 /// let q = Tensor::<f64>::randn_seeded(&[2, 3, 4], 0);
 /// let k = Tensor::<f64>::randn_seeded(&[2, 5, 4], 1);
 /// let v = Tensor::<f64>::randn_seeded(&[2, 5, 6], 2);
-/// let out = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default()).unwrap();
+/// let out = scaled_dot_product_attention(&q, &k, &v, &SdpaOptions::default());
 /// assert_eq!(out.shape(), &[2, 3, 6]);
 /// ```
 ///
@@ -81,13 +81,27 @@ impl<T: Element> Default for SdpaOptions<'_, T> {
 /// [`TensorError::ShapeMismatch`] (op `scaled_dot_product_attention`, with all shapes)
 /// when q, k, v or the mask do not fit; [`TensorError::InvalidArgument`] for a dropout
 /// probability outside `[0, 1]` or a mask together with `is_causal`.
-pub fn scaled_dot_product_attention<T: Element>(
+pub fn try_scaled_dot_product_attention<T: Element>(
     q: &Tensor<T>,
     k: &Tensor<T>,
     v: &Tensor<T>,
     options: &SdpaOptions<'_, T>,
 ) -> Result<Tensor<T>> {
-    Ok(scaled_dot_product_attention_with_weights(q, k, v, options)?.0)
+    Ok(try_scaled_dot_product_attention_with_weights(q, k, v, options)?.0)
+}
+
+/// `softmax(q·kᵀ·scale + mask)·v` for `q [.., L, E]`, `k [.., S, E]`, `v [.., S, Ev]`
+/// (leading dimensions broadcast), giving `[.., L, Ev]`.
+///
+/// # Panics
+/// With the message of the error [`try_scaled_dot_product_attention`] returns, on the same inputs.
+pub fn scaled_dot_product_attention<T: Element>(
+    q: &Tensor<T>,
+    k: &Tensor<T>,
+    v: &Tensor<T>,
+    options: &SdpaOptions<'_, T>,
+) -> Tensor<T> {
+    or_panic(try_scaled_dot_product_attention(q, k, v, options))
 }
 
 /// [`scaled_dot_product_attention`] that also returns the attention weights `[.., L, S]`
@@ -96,7 +110,7 @@ pub fn scaled_dot_product_attention<T: Element>(
 ///
 /// # Errors
 /// As for [`scaled_dot_product_attention`].
-pub fn scaled_dot_product_attention_with_weights<T: Element>(
+pub fn try_scaled_dot_product_attention_with_weights<T: Element>(
     q: &Tensor<T>,
     k: &Tensor<T>,
     v: &Tensor<T>,
@@ -170,12 +184,12 @@ pub fn scaled_dot_product_attention_with_weights<T: Element>(
     };
     if options.is_causal {
         let keep = crate::ops::mask::triangle_mask::<T>(l, s, 0, true);
-        scores = scores.try_masked_fill(&keep.eq(&Tensor::zeros(&[]))?, f64::NEG_INFINITY)?;
+        scores = scores.try_masked_fill(&keep.try_eq(&Tensor::zeros(&[]))?, f64::NEG_INFINITY)?;
     }
     match options.attn_mask {
         Some(AttnMask::Bool(m)) => {
             check_mask(m)?;
-            scores = scores.try_masked_fill(&m.eq(&Tensor::zeros(&[]))?, f64::NEG_INFINITY)?;
+            scores = scores.try_masked_fill(&m.try_eq(&Tensor::zeros(&[]))?, f64::NEG_INFINITY)?;
         }
         Some(AttnMask::Additive(m)) => {
             check_mask(m)?;
@@ -191,6 +205,24 @@ pub fn scaled_dot_product_attention_with_weights<T: Element>(
     Ok((out, weights))
 }
 
+/// [`scaled_dot_product_attention`] that also returns the attention weights `[.., L, S]`
+/// (after dropout, as `nn.MultiheadAttention` returns them; rows sum to 1 without dropout,
+/// fully masked rows are 0).
+///
+/// # Panics
+/// With the message of the error [`try_scaled_dot_product_attention_with_weights`]
+/// returns, on the same inputs.
+pub fn scaled_dot_product_attention_with_weights<T: Element>(
+    q: &Tensor<T>,
+    k: &Tensor<T>,
+    v: &Tensor<T>,
+    options: &SdpaOptions<'_, T>,
+) -> (Tensor<T>, Tensor<T>) {
+    or_panic(try_scaled_dot_product_attention_with_weights(
+        q, k, v, options,
+    ))
+}
+
 /// Softmax over the last dimension in which a row that is entirely −∞ gives zeros (and
 /// passes no gradient) instead of NaN. Other rows are the ordinary, max-shifted softmax;
 /// the shift is a constant (softmax is shift-invariant), so the graph is exact at every
@@ -201,8 +233,8 @@ fn softmax_last_dim<T: Element>(scores: &Tensor<T>) -> Result<Tensor<T>> {
     }
     let (shift, dead) = {
         let _guard = crate::no_grad();
-        let max = scores.max_dims(&[-1], true)?;
-        let dead = max.eq(&Tensor::scalar(T::neg_infinity()))?;
+        let max = scores.try_max_dims(&[-1], true)?;
+        let dead = max.try_eq(&Tensor::scalar(T::neg_infinity()))?;
         let any_dead = dead.with_contiguous_data(|d| d.iter().any(|&x| x != T::zero()));
         let shift = if any_dead {
             max.try_masked_fill(&dead, 0.0)?
@@ -216,7 +248,7 @@ fn softmax_last_dim<T: Element>(scores: &Tensor<T>) -> Result<Tensor<T>> {
         None => scores.clone(),
     };
     let exps = x.try_sub(&shift)?.exp();
-    let probs = exps.try_div(&exps.sum_dims(&[-1], true)?)?;
+    let probs = exps.try_div(&exps.try_sum_dims(&[-1], true)?)?;
     match &dead {
         Some(dead) => probs.try_masked_fill(dead, 0.0),
         None => Ok(probs),

@@ -3,45 +3,55 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::ops::map;
 use crate::tensor::Tensor;
 
 macro_rules! comparison {
-    ($(#[$doc:meta])* $name:ident, $label:literal, $cmp:tt) => {
+    ($(#[$doc:meta])* $try_name:ident, $name:ident, $label:literal, $cmp:tt) => {
         $(#[$doc])*
-        pub fn $name(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+        pub fn $try_name(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
             map::binary($label, &self.detach(), &other.detach(), |a, b| {
                 if a $cmp b { T::one() } else { T::zero() }
             })
+        }
+
+        $(#[$doc])*
+        ///
+        /// # Panics
+        #[doc = concat!(
+            "With the message of the error [`Tensor::",
+            stringify!($try_name),
+            "`] returns, on the same inputs."
+        )]
+        pub fn $name(&self, other: &Tensor<T>) -> Tensor<T> {
+            or_panic(self.$try_name(other))
         }
     };
 }
 
 impl<T: Element> Tensor<T> {
     comparison!(/// Mask of `self == other` (broadcasting).
-        eq, "eq", ==);
+        try_eq, eq, "eq", ==);
     comparison!(/// Mask of `self != other` (broadcasting; true for NaN).
-        ne, "ne", !=);
+        try_ne, ne, "ne", !=);
     comparison!(/// Mask of `self < other` (broadcasting).
-        lt, "lt", <);
+        try_lt, lt, "lt", <);
     comparison!(/// Mask of `self <= other` (broadcasting).
-        le, "le", <=);
+        try_le, le, "le", <=);
     comparison!(/// Mask of `self > other` (broadcasting).
-        gt, "gt", >);
+        try_gt, gt, "gt", >);
     comparison!(/// Mask of `self >= other` (broadcasting).
-        ge, "ge", >=);
+        try_ge, ge, "ge", >=);
 
     /// Mask of `self > s`.
     pub fn gt_scalar(&self, s: T) -> Tensor<T> {
         self.gt(&Tensor::scalar(s))
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Mask of `self < s`.
     pub fn lt_scalar(&self, s: T) -> Tensor<T> {
         self.lt(&Tensor::scalar(s))
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Mask of NaN entries.
@@ -58,7 +68,7 @@ impl<T: Element> Tensor<T> {
     /// Picks `on_true` where `mask` is non-zero and `on_false` elsewhere, with
     /// broadcasting over all three. Only the selected side receives gradient, and the
     /// unselected side's values never enter it (no NaN from a branch that was not taken).
-    pub fn where_(
+    pub fn try_where_(
         mask: &Tensor<T>,
         on_true: &Tensor<T>,
         on_false: &Tensor<T>,
@@ -74,6 +84,16 @@ impl<T: Element> Tensor<T> {
         Ok(Tensor::record(out, &[on_true, on_false], move || {
             WhereBackward { mask }
         }))
+    }
+
+    /// Picks `on_true` where `mask` is non-zero and `on_false` elsewhere, with
+    /// broadcasting over all three. Only the selected side receives gradient, and the
+    /// unselected side's values never enter it (no NaN from a branch that was not taken).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_where_`] returns, on the same inputs.
+    pub fn where_(mask: &Tensor<T>, on_true: &Tensor<T>, on_false: &Tensor<T>) -> Tensor<T> {
+        or_panic(Self::try_where_(mask, on_true, on_false))
     }
 }
 
@@ -95,9 +115,9 @@ impl<T: Element> BackwardOp<T> for WhereBackward<T> {
                 return Ok(None);
             }
             let selected = if i == 0 {
-                Tensor::where_(&self.mask, g, &zero)?
+                Tensor::try_where_(&self.mask, g, &zero)?
             } else {
-                Tensor::where_(&self.mask, &zero, g)?
+                Tensor::try_where_(&self.mask, &zero, g)?
             };
             Ok(Some(selected))
         };

@@ -15,7 +15,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::conv::{conv_forward, conv_input_grad, conv_weight_grad, ConvShape};
 use crate::kernels::im2col::Im2col;
 use crate::ops::map::contiguous_values;
@@ -248,7 +248,7 @@ pub(crate) fn batched<T: Element>(
     if x.ndim() == spatial + 2 {
         Ok((x.clone(), false))
     } else if x.ndim() == spatial + 1 {
-        Ok((x.unsqueeze(0)?, true))
+        Ok((x.try_unsqueeze(0)?, true))
     } else {
         Err(shape_err(
             op,
@@ -437,7 +437,7 @@ impl<T: Element> BackwardOp<T> for ConvBackward {
         ];
         if ctx.inputs().len() == 3 {
             grads.push(if ctx.needs_grad(2) {
-                Some(g.sum_dims(&[0, 2, 3], false)?)
+                Some(g.try_sum_dims(&[0, 2, 3], false)?)
             } else {
                 None
             });
@@ -539,7 +539,7 @@ impl<T: Element> Tensor<T> {
         check_bias(OP, &shapes, bias.map(|b| b.shape()), s.c_out)?;
         let y = conv_raw(s, &x, weight, bias);
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }
@@ -552,8 +552,7 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: Conv2dOptions,
     ) -> Tensor<T> {
-        self.try_conv2d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv2d(weight, bias, options))
     }
 
     /// PyTorch's `F.conv1d`: input `[N, C_in, L]` (or `[C_in, L]`), weight `[C_out,
@@ -608,11 +607,11 @@ impl<T: Element> Tensor<T> {
             &opts2,
         )?;
         check_bias(OP, &shapes, bias.map(|b| b.shape()), s.c_out)?;
-        let x4 = x.unsqueeze(2)?;
-        let w4 = weight.unsqueeze(2)?;
-        let y = conv_raw(s, &x4, &w4, bias).squeeze(2)?;
+        let x4 = x.try_unsqueeze(2)?;
+        let w4 = weight.try_unsqueeze(2)?;
+        let y = conv_raw(s, &x4, &w4, bias).try_squeeze(2)?;
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }
@@ -625,8 +624,7 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: Conv1dOptions,
     ) -> Tensor<T> {
-        self.try_conv1d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv1d(weight, bias, options))
     }
 
     /// PyTorch's `F.conv_transpose2d`: input `[N, C_in, H, W]` (or unbatched), weight
@@ -741,7 +739,7 @@ impl<T: Element> Tensor<T> {
             y = y.try_add(&b.try_reshape(&[1, c_out, 1, 1])?)?;
         }
         if unbatched {
-            y.squeeze(0)
+            y.try_squeeze(0)
         } else {
             Ok(y)
         }
@@ -754,7 +752,6 @@ impl<T: Element> Tensor<T> {
         bias: Option<&Tensor<T>>,
         options: ConvTranspose2dOptions,
     ) -> Tensor<T> {
-        self.try_conv_transpose2d(weight, bias, options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_conv_transpose2d(weight, bias, options))
     }
 }

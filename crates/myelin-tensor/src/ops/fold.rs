@@ -3,7 +3,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::kernels::conv::{fold_batch, unfold_batch};
 use crate::kernels::im2col::Im2col;
 use crate::ops::conv::{arg_err, batched, check_positive, out_size, shape_err, Spatial};
@@ -160,14 +160,14 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::{FoldOptions, Tensor};
     /// let x = Tensor::<f64>::arange(0.0, 9.0, 1.0)?.reshape(&[1, 1, 3, 3]);
-    /// let cols = x.unfold(FoldOptions::new(2))?;
+    /// let cols = x.try_unfold(FoldOptions::new(2))?;
     /// assert_eq!(cols.shape(), &[1, 4, 4]);
     /// // The first window is [[0, 1], [3, 4]].
     /// assert_eq!(cols.get(&[0, 0, 0])?, 0.0);
     /// assert_eq!(cols.get(&[0, 3, 0])?, 4.0);
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn unfold(&self, options: FoldOptions) -> Result<Tensor<T>> {
+    pub fn try_unfold(&self, options: FoldOptions) -> Result<Tensor<T>> {
         const OP: &str = "unfold";
         let (x, unbatched) = batched(OP, self, 2)?;
         let shapes = format!("input {:?}", self.shape());
@@ -175,10 +175,20 @@ impl<T: Element> Tensor<T> {
         let g = options.geometry(OP, &shapes, s[1], s[2], s[3])?;
         let out = unfold_raw(g, s[0], &x);
         if unbatched {
-            out.squeeze(0)
+            out.try_squeeze(0)
         } else {
             Ok(out)
         }
+    }
+
+    /// PyTorch's `F.unfold` (im2col): sliding windows of `[N, C, H, W]` (or unbatched
+    /// `[C, H, W]`) as columns, output `[N, C·kh·kw, L]` with `L` the number of window
+    /// positions; row `(c, i, j)` holds tap `(i, j)` of channel `c`, zero in the padding.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_unfold`] returns, on the same inputs.
+    pub fn unfold(&self, options: FoldOptions) -> Tensor<T> {
+        or_panic(self.try_unfold(options))
     }
 
     /// PyTorch's `F.fold` (col2im): the adjoint of [`Tensor::unfold`]. Input `[N, C·kh·kw,
@@ -195,16 +205,16 @@ impl<T: Element> Tensor<T> {
     /// // Folding the unfolded ones counts how many windows cover each pixel.
     /// let ones = Tensor::<f64>::ones(&[1, 1, 3, 3]);
     /// let o = FoldOptions::new(2);
-    /// let counts = ones.unfold(o)?.fold([3, 3], o)?;
+    /// let counts = ones.try_unfold(o)?.try_fold([3, 3], o)?;
     /// assert_eq!(counts.to_vec(), vec![1., 2., 1., 2., 4., 2., 1., 2., 1.]);
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn fold(&self, output_size: [usize; 2], options: FoldOptions) -> Result<Tensor<T>> {
+    pub fn try_fold(&self, output_size: [usize; 2], options: FoldOptions) -> Result<Tensor<T>> {
         const OP: &str = "fold";
         let shapes = format!("input {:?}, output_size {output_size:?}", self.shape());
         let (cols, unbatched) = match self.ndim() {
             3 => (self.clone(), false),
-            2 => (self.unsqueeze(0)?, true),
+            2 => (self.try_unsqueeze(0)?, true),
             _ => {
                 return Err(shape_err(
                     OP,
@@ -245,9 +255,19 @@ impl<T: Element> Tensor<T> {
         }
         let out = fold_raw(g, s[0], &cols);
         if unbatched {
-            out.squeeze(0)
+            out.try_squeeze(0)
         } else {
             Ok(out)
         }
+    }
+
+    /// PyTorch's `F.fold` (col2im): the adjoint of [`Tensor::unfold`]. Input `[N, C·kh·kw,
+    /// L]` (or unbatched `[C·kh·kw, L]`), output `[N, C, H, W]` for `output_size = [H, W]`;
+    /// every column entry is added onto the pixel it covers, so overlapping windows sum.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_fold`] returns, on the same inputs.
+    pub fn fold(&self, output_size: [usize; 2], options: FoldOptions) -> Tensor<T> {
+        or_panic(self.try_fold(output_size, options))
     }
 }

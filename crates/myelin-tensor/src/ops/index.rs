@@ -5,7 +5,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::ops::map::contiguous_values;
 use crate::shape::{checked_numel, normalize_dim};
 use crate::storage::alloc;
@@ -63,7 +63,7 @@ impl<T: Element> BackwardOp<T> for IndexAddBackward {
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         Ok(vec![Some(
-            g.index_select(self.dim as isize, &self.indices)?,
+            g.try_index_select(self.dim as isize, &self.indices)?,
         )])
     }
 }
@@ -98,7 +98,7 @@ impl<T: Element> BackwardOp<T> for ScatterAddBackward {
         false
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
-        Ok(vec![Some(g.gather(
+        Ok(vec![Some(g.try_gather(
             self.dim as isize,
             &self.index,
             &self.index_shape,
@@ -108,7 +108,7 @@ impl<T: Element> BackwardOp<T> for ScatterAddBackward {
 
 impl<T: Element> Tensor<T> {
     /// Entries `indices` of dimension `dim`, in that order (repeats allowed).
-    pub fn index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor<T>> {
+    pub fn try_index_select(&self, dim: isize, indices: &[usize]) -> Result<Tensor<T>> {
         let d = normalize_dim("index_select", dim, self.ndim())?;
         let (outer, size, inner) = split_at_dim(self.shape(), d);
         check_indices("index_select", indices, d, size)?;
@@ -130,6 +130,14 @@ impl<T: Element> Tensor<T> {
             dim: d,
             indices,
         }))
+    }
+
+    /// Entries `indices` of dimension `dim`, in that order (repeats allowed).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_index_select`] returns, on the same inputs.
+    pub fn index_select(&self, dim: isize, indices: &[usize]) -> Tensor<T> {
+        or_panic(self.try_index_select(dim, indices))
     }
 
     /// The adjoint of `index_select`: rows of `self` added into zeros at `indices`
@@ -172,10 +180,15 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let logits = Tensor::<f64>::from_vec(vec![0.1, 0.9, 0.7, 0.3], &[2, 2]).unwrap();
-    /// let picked = logits.gather(1, &[1, 0], &[2, 1]).unwrap();
+    /// let picked = logits.gather(1, &[1, 0], &[2, 1]);
     /// assert_eq!(picked.to_vec(), vec![0.9, 0.7]);
     /// ```
-    pub fn gather(&self, dim: isize, index: &[usize], index_shape: &[usize]) -> Result<Tensor<T>> {
+    pub fn try_gather(
+        &self,
+        dim: isize,
+        index: &[usize],
+        index_shape: &[usize],
+    ) -> Result<Tensor<T>> {
         let d = normalize_dim("gather", dim, self.ndim())?;
         let shape_ok = index_shape.len() == self.ndim()
             && index_shape
@@ -215,6 +228,15 @@ impl<T: Element> Tensor<T> {
         }))
     }
 
+    /// PyTorch's `gather`: `out[.., j, ..] = self[.., index[.., j, ..], ..]` along `dim`.
+    /// `index` (row-major, shape `index_shape`) matches `self`'s shape except along `dim`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_gather`] returns, on the same inputs.
+    pub fn gather(&self, dim: isize, index: &[usize], index_shape: &[usize]) -> Tensor<T> {
+        or_panic(self.try_gather(dim, index, index_shape))
+    }
+
     /// The adjoint of `gather`: `self` added into zeros at `index` along `dim` (extent `size`).
     pub(crate) fn scatter_add(
         &self,
@@ -249,12 +271,20 @@ impl<T: Element> Tensor<T> {
     }
 
     /// One-hot rows: shape `[labels.len(), classes]`. Errors on a label ≥ `classes`.
-    pub fn one_hot(labels: &[usize], classes: usize) -> Result<Tensor<T>> {
+    pub fn try_one_hot(labels: &[usize], classes: usize) -> Result<Tensor<T>> {
         check_indices("one_hot", labels, 1, classes)?;
         let mut data = vec![T::zero(); checked_numel::<T>("one_hot", &[labels.len(), classes])?];
         for (row, &label) in labels.iter().enumerate() {
             data[row * classes + label] = T::one();
         }
         Tensor::from_vec(data, &[labels.len(), classes])
+    }
+
+    /// One-hot rows: shape `[labels.len(), classes]`. Errors on a label ≥ `classes`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_one_hot`] returns, on the same inputs.
+    pub fn one_hot(labels: &[usize], classes: usize) -> Tensor<T> {
+        or_panic(Self::try_one_hot(labels, classes))
     }
 }

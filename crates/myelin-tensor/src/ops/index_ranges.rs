@@ -23,7 +23,7 @@
 use std::ops::{Range, RangeFrom, RangeFull, RangeInclusive, RangeTo, RangeToInclusive};
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::tensor::Tensor;
 
 /// One entry of an index: a range of a dimension, or a single position (which removes
@@ -155,7 +155,7 @@ impl<T: Element> Tensor<T> {
     /// Indexes by ranges and integers (see the [module docs](self)); panics with the
     /// error of [`try_i`](Tensor::try_i) when an index does not fit.
     pub fn i(&self, index: impl TensorIndex) -> Tensor<T> {
-        self.try_i(index).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_i(index))
     }
 
     /// Indexes by ranges and integers, or an error naming the dimension when there are

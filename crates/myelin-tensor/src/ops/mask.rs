@@ -6,7 +6,7 @@
 //! `x.eq(&zero)` is "not"). Masks are never differentiated.
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::shape::broadcast_shapes;
 use crate::tensor::Tensor;
 
@@ -29,14 +29,13 @@ impl<T: Element> Tensor<T> {
     /// [`TensorError::Broadcast`] (op `masked_fill`) when the shapes do not broadcast.
     pub fn try_masked_fill(&self, mask: &Tensor<T>, value: f64) -> Result<Tensor<T>> {
         broadcast_shapes("masked_fill", self.shape(), mask.shape())?;
-        Tensor::where_(mask, &Tensor::scalar(T::from_f64(value)), self)
+        Tensor::try_where_(mask, &Tensor::scalar(T::from_f64(value)), self)
     }
 
     /// `masked_fill`; panics when the shapes do not broadcast (see
     /// [`try_masked_fill`](Tensor::try_masked_fill)).
     pub fn masked_fill(&self, mask: &Tensor<T>, value: f64) -> Tensor<T> {
-        self.try_masked_fill(mask, value)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_masked_fill(mask, value))
     }
 
     /// The lower triangle of the last two dimensions (PyTorch's `tril`): entries `[i, j]`
@@ -45,14 +44,24 @@ impl<T: Element> Tensor<T> {
     ///
     /// ```
     /// use myelin_tensor::Tensor;
-    /// let causal = Tensor::<f32>::ones(&[3, 3]).tril(0).unwrap();
+    /// let causal = Tensor::<f32>::ones(&[3, 3]).tril(0);
     /// assert_eq!(causal.to_vec(), vec![1., 0., 0., 1., 1., 0., 1., 1., 1.]);
     /// ```
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] for a tensor with fewer than 2 dimensions.
-    pub fn tril(&self, diagonal: i64) -> Result<Tensor<T>> {
+    pub fn try_tril(&self, diagonal: i64) -> Result<Tensor<T>> {
         self.triangle("tril", diagonal, true)
+    }
+
+    /// The lower triangle of the last two dimensions (PyTorch's `tril`): entries `[i, j]`
+    /// with `j − i ≤ diagonal` are kept, the others are 0. `diagonal = 0` keeps the main
+    /// diagonal, `-1` drops it, `1` keeps one more. Leading dimensions are a batch.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_tril`] returns, on the same inputs.
+    pub fn tril(&self, diagonal: i64) -> Tensor<T> {
+        or_panic(self.try_tril(diagonal))
     }
 
     /// The upper triangle of the last two dimensions (PyTorch's `triu`): entries `[i, j]`
@@ -60,8 +69,17 @@ impl<T: Element> Tensor<T> {
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] for a tensor with fewer than 2 dimensions.
-    pub fn triu(&self, diagonal: i64) -> Result<Tensor<T>> {
+    pub fn try_triu(&self, diagonal: i64) -> Result<Tensor<T>> {
         self.triangle("triu", diagonal, false)
+    }
+
+    /// The upper triangle of the last two dimensions (PyTorch's `triu`): entries `[i, j]`
+    /// with `j − i ≥ diagonal` are kept, the others are 0.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_triu`] returns, on the same inputs.
+    pub fn triu(&self, diagonal: i64) -> Tensor<T> {
+        or_panic(self.try_triu(diagonal))
     }
 
     fn triangle(&self, op: &'static str, diagonal: i64, lower: bool) -> Result<Tensor<T>> {
@@ -78,7 +96,7 @@ impl<T: Element> Tensor<T> {
         let mask = triangle_mask::<T>(rows, cols, diagonal, lower);
         // `where_` (not a product): entries outside the triangle become exactly 0 even
         // when they are ±∞ or NaN, as in PyTorch.
-        Tensor::where_(&mask, self, &Tensor::zeros(&[]))
+        Tensor::try_where_(&mask, self, &Tensor::zeros(&[]))
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::matmul::{matmul_into, MatRef};
 use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
 use crate::storage::alloc;
@@ -99,7 +99,7 @@ impl<T: Element> Tensor<T> {
 
     /// Matrix product; panics on incompatible shapes (see `try_matmul`).
     pub fn matmul(&self, other: &Tensor<T>) -> Tensor<T> {
-        self.try_matmul(other).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_matmul(other))
     }
 }
 
@@ -141,7 +141,7 @@ impl<T: Element> BackwardOp<T> for LinearBackward {
         let mut grads = vec![gx, gw];
         if ctx.inputs().len() == 3 {
             grads.push(if ctx.needs_grad(2) {
-                Some(g2.sum_dims(&[0], false)?)
+                Some(g2.try_sum_dims(&[0], false)?)
             } else {
                 None
             });
@@ -161,9 +161,9 @@ impl<T: Element> Tensor<T> {
     /// let x = Tensor::<f64>::from_vec(vec![1., 2.], &[1, 2]).unwrap();
     /// let w = Tensor::<f64>::from_vec(vec![1., 0., 0., 1., 1., 1.], &[3, 2]).unwrap();
     /// let b = Tensor::<f64>::from_vec(vec![0.5, 0.5, 0.5], &[3]).unwrap();
-    /// assert_eq!(x.linear(&w, Some(&b)).unwrap().to_vec(), vec![1.5, 2.5, 3.5]);
+    /// assert_eq!(x.linear(&w, Some(&b)).to_vec(), vec![1.5, 2.5, 3.5]);
     /// ```
-    pub fn linear(&self, weight: &Tensor<T>, bias: Option<&Tensor<T>>) -> Result<Tensor<T>> {
+    pub fn try_linear(&self, weight: &Tensor<T>, bias: Option<&Tensor<T>>) -> Result<Tensor<T>> {
         let ws = weight.shape();
         let xs = self.shape();
         let shapes_ok = ws.len() == 2 && !xs.is_empty() && xs[xs.len() - 1] == ws[1];
@@ -223,5 +223,16 @@ impl<T: Element> Tensor<T> {
         let mut inputs = vec![self, weight];
         inputs.extend(bias);
         Ok(Tensor::record(out, &inputs, || LinearBackward))
+    }
+
+    /// PyTorch's `F.linear`: `x·Wᵀ + b` for `x` of shape `[.., in]`, `weight` `[out, in]`
+    /// and `bias` `[out]`. One op with one fused backward: the weight gradient is produced
+    /// directly in `[out, in]` layout and the bias is added in the same pass as the output
+    /// is written.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_linear`] returns, on the same inputs.
+    pub fn linear(&self, weight: &Tensor<T>, bias: Option<&Tensor<T>>) -> Tensor<T> {
+        or_panic(self.try_linear(weight, bias))
     }
 }

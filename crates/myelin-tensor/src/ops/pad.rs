@@ -6,7 +6,7 @@
 //! so every order of gradient works.
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::tensor::Tensor;
 
 /// How [`Tensor::pad`] fills the new border (PyTorch's `mode=` and `value=`).
@@ -114,14 +114,14 @@ impl<T: Element> Tensor<T> {
                         Tensor::try_full(&s, T::from_f64(value))
                     };
                     let (b, a) = (block(before)?, block(after)?);
-                    Tensor::concat(&[&b, &out, &a], dim as isize)?
+                    Tensor::try_concat(&[&b, &out, &a], dim as isize)?
                 }
                 _ => {
                     let (size, before) = (size as i64, before as i64);
                     let index: Vec<usize> = (0..size + before + after as i64)
                         .map(|i| source(mode, i - before, size) as usize)
                         .collect();
-                    out.index_select(dim as isize, &index)?
+                    out.try_index_select(dim as isize, &index)?
                 }
             };
         }
@@ -130,6 +130,6 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_pad`] that panics on invalid arguments.
     pub fn pad(&self, pad: &[usize], mode: PadMode) -> Tensor<T> {
-        self.try_pad(pad, mode).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_pad(pad, mode))
     }
 }

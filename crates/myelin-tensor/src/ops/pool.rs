@@ -11,7 +11,7 @@ use std::sync::Arc;
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::kernels::pool::{
     max_pool, window_mean, window_mean_adjoint, MaxPoolGeom, MeanGeom, Windows,
 };
@@ -247,7 +247,7 @@ fn out_shape(x: &[usize], spatial: &[usize]) -> Vec<usize> {
 
 fn unbatch<T: Element>(y: Tensor<T>, unbatched: bool) -> Result<Tensor<T>> {
     if unbatched {
-        y.squeeze(0)
+        y.try_squeeze(0)
     } else {
         Ok(y)
     }
@@ -519,8 +519,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_max_pool2d`] that panics on invalid shapes or options.
     pub fn max_pool2d(&self, options: MaxPool2dOptions) -> Tensor<T> {
-        self.try_max_pool2d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_max_pool2d(options))
     }
 
     /// [`Tensor::try_max_pool2d`] that also returns, for every output element (row-major,
@@ -530,15 +529,26 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::{MaxPool2dOptions, Tensor};
     /// let x = Tensor::<f64>::from_vec(vec![1., 3., 3., 2.], &[1, 1, 2, 2])?;
-    /// let (y, idx) = x.max_pool2d_with_indices(MaxPool2dOptions::new(2))?;
+    /// let (y, idx) = x.try_max_pool2d_with_indices(MaxPool2dOptions::new(2))?;
     /// assert_eq!((y.to_vec(), idx), (vec![3.], vec![1])); // ties: the first maximum
     /// # Ok::<(), myelin_tensor::TensorError>(())
     /// ```
-    pub fn max_pool2d_with_indices(
+    pub fn try_max_pool2d_with_indices(
         &self,
         options: MaxPool2dOptions,
     ) -> Result<(Tensor<T>, Vec<usize>)> {
         max_pool_nd("max_pool2d", self, &options)
+    }
+
+    /// [`Tensor::max_pool2d`] that also returns, for every output element (row-major,
+    /// the output's shape), the flat index `h·W + w` of its maximum within its input
+    /// plane (PyTorch's `return_indices=True`).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_max_pool2d_with_indices`]
+    /// returns, on the same inputs.
+    pub fn max_pool2d_with_indices(&self, options: MaxPool2dOptions) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_max_pool2d_with_indices(options))
     }
 
     /// PyTorch's `F.max_pool1d` over `[N, C, L]` (or `[C, L]`); see
@@ -557,16 +567,24 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_max_pool1d`] that panics on invalid shapes or options.
     pub fn max_pool1d(&self, options: MaxPool1dOptions) -> Tensor<T> {
-        self.try_max_pool1d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_max_pool1d(options))
     }
 
     /// [`Tensor::try_max_pool1d`] with the index (within `L`) of each maximum.
-    pub fn max_pool1d_with_indices(
+    pub fn try_max_pool1d_with_indices(
         &self,
         options: MaxPool1dOptions,
     ) -> Result<(Tensor<T>, Vec<usize>)> {
         max_pool_nd("max_pool1d", self, &options)
+    }
+
+    /// [`Tensor::max_pool1d`] with the index (within `L`) of each maximum.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_max_pool1d_with_indices`]
+    /// returns, on the same inputs.
+    pub fn max_pool1d_with_indices(&self, options: MaxPool1dOptions) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_max_pool1d_with_indices(options))
     }
 
     /// PyTorch's `F.avg_pool2d`: the mean of each window of `[N, C, H, W]` (or
@@ -593,8 +611,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_avg_pool2d`] that panics on invalid shapes or options.
     pub fn avg_pool2d(&self, options: AvgPool2dOptions) -> Tensor<T> {
-        self.try_avg_pool2d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_avg_pool2d(options))
     }
 
     /// PyTorch's `F.avg_pool1d` over `[N, C, L]` (or `[C, L]`); see
@@ -612,8 +629,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_avg_pool1d`] that panics on invalid shapes or options.
     pub fn avg_pool1d(&self, options: AvgPool1dOptions) -> Tensor<T> {
-        self.try_avg_pool1d(options)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_avg_pool1d(options))
     }
 
     /// PyTorch's `F.adaptive_avg_pool2d`: output `[N, C, oh, ow]`, where output `(i, j)`
@@ -638,8 +654,7 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_adaptive_avg_pool2d`] that panics on invalid shapes.
     pub fn adaptive_avg_pool2d(&self, output_size: [usize; 2]) -> Tensor<T> {
-        self.try_adaptive_avg_pool2d(output_size)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_adaptive_avg_pool2d(output_size))
     }
 
     /// PyTorch's `F.adaptive_avg_pool1d` over `[N, C, L]` (or `[C, L]`).
@@ -656,7 +671,6 @@ impl<T: Element> Tensor<T> {
 
     /// [`Tensor::try_adaptive_avg_pool1d`] that panics on invalid shapes.
     pub fn adaptive_avg_pool1d(&self, output_size: usize) -> Tensor<T> {
-        self.try_adaptive_avg_pool1d(output_size)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_adaptive_avg_pool1d(output_size))
     }
 }

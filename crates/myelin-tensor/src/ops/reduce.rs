@@ -4,7 +4,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::reduce::{reduce_rows, reduced_shape, sum};
 use crate::shape::{normalize_dims, Dims};
 use crate::tensor::Tensor;
@@ -36,48 +36,80 @@ impl<T: Element> BackwardOp<T> for SumBackward {
 
 impl<T: Element> Tensor<T> {
     /// Sum over `dims` (empty: all), keeping reduced dims as size 1 when `keepdim`.
-    pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_sum_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         let dims = normalize_dims("sum", dims, self.ndim())?;
         let values = sum(self.layout(), &self.storage_read(), &dims);
         let out = Tensor::from_data(values, &reduced_shape(self.shape(), &dims, keepdim));
         Ok(Tensor::record(out, &[self], move || SumBackward { dims }))
     }
 
+    /// Sum over `dims` (empty: all), keeping reduced dims as size 1 when `keepdim`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_sum_dims`] returns, on the same inputs.
+    pub fn sum_dims(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_sum_dims(dims, keepdim))
+    }
+
     /// Sum of all elements (a 0-d tensor; 0 for an empty tensor).
     pub fn sum(&self) -> Tensor<T> {
-        self.sum_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+        self.sum_dims(&[], false)
     }
 
     /// Mean over `dims` (empty: all). The mean of zero elements is NaN, as in PyTorch.
-    pub fn mean_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_mean_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         let resolved = normalize_dims("mean", dims, self.ndim())?;
         let count: usize = resolved.iter().map(|&d| self.shape()[d]).product();
-        Ok(self.sum_dims(dims, keepdim)?.div_scalar(count as f64))
+        Ok(self.try_sum_dims(dims, keepdim)?.div_scalar(count as f64))
+    }
+
+    /// Mean over `dims` (empty: all). The mean of zero elements is NaN, as in PyTorch.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_mean_dims`] returns, on the same inputs.
+    pub fn mean_dims(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_mean_dims(dims, keepdim))
     }
 
     /// Mean of all elements.
     pub fn mean(&self) -> Tensor<T> {
-        self.mean_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+        self.mean_dims(&[], false)
     }
 
     /// Maximum over `dims` (empty: all); NaN if any reduced element is NaN.
-    pub fn max_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_max_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         self.extremum("max", dims, keepdim, true)
     }
 
+    /// Maximum over `dims` (empty: all); NaN if any reduced element is NaN.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_max_dims`] returns, on the same inputs.
+    pub fn max_dims(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_max_dims(dims, keepdim))
+    }
+
     /// Minimum over `dims` (empty: all); NaN if any reduced element is NaN.
-    pub fn min_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_min_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         self.extremum("min", dims, keepdim, false)
+    }
+
+    /// Minimum over `dims` (empty: all); NaN if any reduced element is NaN.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_min_dims`] returns, on the same inputs.
+    pub fn min_dims(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_min_dims(dims, keepdim))
     }
 
     /// Maximum of all elements.
     pub fn max(&self) -> Tensor<T> {
-        self.max_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+        self.max_dims(&[], false)
     }
 
     /// Minimum of all elements.
     pub fn min(&self) -> Tensor<T> {
-        self.min_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+        self.min_dims(&[], false)
     }
 
     fn extremum(
@@ -112,13 +144,30 @@ impl<T: Element> Tensor<T> {
 
     /// Index of the maximum along `dim` (first one on ties; NaN counts as maximal, as in
     /// PyTorch). Returned as plain indices in row-major order of the remaining dims.
-    pub fn argmax(&self, dim: isize) -> Result<Vec<usize>> {
+    pub fn try_argmax(&self, dim: isize) -> Result<Vec<usize>> {
         self.arg_extremum("argmax", dim, true)
     }
 
+    /// Index of the maximum along `dim` (first one on ties; NaN counts as maximal, as in
+    /// PyTorch). Returned as plain indices in row-major order of the remaining dims.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_argmax`] returns, on the same inputs.
+    pub fn argmax(&self, dim: isize) -> Vec<usize> {
+        or_panic(self.try_argmax(dim))
+    }
+
     /// Index of the minimum along `dim`.
-    pub fn argmin(&self, dim: isize) -> Result<Vec<usize>> {
+    pub fn try_argmin(&self, dim: isize) -> Result<Vec<usize>> {
         self.arg_extremum("argmin", dim, false)
+    }
+
+    /// Index of the minimum along `dim`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_argmin`] returns, on the same inputs.
+    pub fn argmin(&self, dim: isize) -> Vec<usize> {
+        or_panic(self.try_argmin(dim))
     }
 
     fn arg_extremum(&self, op: &'static str, dim: isize, is_max: bool) -> Result<Vec<usize>> {
@@ -154,50 +203,74 @@ impl<T: Element> Tensor<T> {
 
     /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
     /// 0: population).
-    pub fn var_dims(&self, dims: &[isize], correction: usize, keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_var_dims(
+        &self,
+        dims: &[isize],
+        correction: usize,
+        keepdim: bool,
+    ) -> Result<Tensor<T>> {
         let resolved = normalize_dims("var", dims, self.ndim())?;
         let count: usize = resolved.iter().map(|&d| self.shape()[d]).product();
-        let mean = self.mean_dims(dims, true)?;
+        let mean = self.try_mean_dims(dims, true)?;
         let centered = self.try_sub(&mean)?;
         let denom = count.saturating_sub(correction) as f64;
-        Ok(centered.square().sum_dims(dims, keepdim)?.div_scalar(denom))
+        Ok(centered
+            .square()
+            .try_sum_dims(dims, keepdim)?
+            .div_scalar(denom))
+    }
+
+    /// Variance over `dims` with Bessel's `correction` (1: unbiased, PyTorch's default;
+    /// 0: population).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_var_dims`] returns, on the same inputs.
+    pub fn var_dims(&self, dims: &[isize], correction: usize, keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_var_dims(dims, correction, keepdim))
     }
 
     /// Population-or-sample variance of all elements (`correction` as in `var_dims`).
     pub fn var(&self, correction: usize) -> Tensor<T> {
         self.var_dims(&[], correction, false)
-            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Euclidean (L2) norm over `dims` (empty: all).
-    pub fn norm_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_norm_dims(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         normalize_dims("norm", dims, self.ndim())?;
-        Ok(self.square().sum_dims(dims, keepdim)?.sqrt())
+        Ok(self.square().try_sum_dims(dims, keepdim)?.sqrt())
+    }
+
+    /// Euclidean (L2) norm over `dims` (empty: all).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_norm_dims`] returns, on the same inputs.
+    pub fn norm_dims(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_norm_dims(dims, keepdim))
     }
 
     /// L2 norm of all elements. (Its gradient at 0 is NaN-free only away from 0.)
     pub fn norm(&self) -> Tensor<T> {
-        self.norm_dims(&[], false).unwrap_or_else(|e| panic!("{e}"))
+        self.norm_dims(&[], false)
     }
 
     /// log Σ exp(x) over `dims`, computed stably by subtracting the maximum first.
     /// Rows that are entirely −∞ give −∞.
     /// An empty reduced dimension gives −∞ (the log of an empty sum), as in PyTorch.
-    pub fn logsumexp(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
+    pub fn try_logsumexp(&self, dims: &[isize], keepdim: bool) -> Result<Tensor<T>> {
         let resolved = normalize_dims("logsumexp", dims, self.ndim())?;
         if resolved.iter().any(|&d| self.shape()[d] == 0) {
-            return Ok(self.exp().sum_dims(dims, keepdim)?.log());
+            return Ok(self.exp().try_sum_dims(dims, keepdim)?.log());
         }
         let shift = {
             let _guard = crate::no_grad();
-            let m = self.max_dims(dims, true)?;
+            let m = self.try_max_dims(dims, true)?;
             // A row of −∞ (or +∞) would give ∞ − ∞; shift by 0 there instead.
             crate::ops::map::unary(&m, |v: T| if v.is_finite() { v } else { T::zero() })
         };
         let lse = self
             .try_sub(&shift)?
             .exp()
-            .sum_dims(dims, true)?
+            .try_sum_dims(dims, true)?
             .log()
             .try_add(&shift)?;
         if keepdim {
@@ -207,10 +280,20 @@ impl<T: Element> Tensor<T> {
         }
     }
 
+    /// log Σ exp(x) over `dims`, computed stably by subtracting the maximum first.
+    /// Rows that are entirely −∞ give −∞.
+    /// An empty reduced dimension gives −∞ (the log of an empty sum), as in PyTorch.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_logsumexp`] returns, on the same inputs.
+    pub fn logsumexp(&self, dims: &[isize], keepdim: bool) -> Tensor<T> {
+        or_panic(self.try_logsumexp(dims, keepdim))
+    }
+
     /// [`try_sum_to`](Self::try_sum_to), panicking with the same message on a shape that
     /// does not broadcast to `self`'s.
     pub fn sum_to(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_sum_to(shape).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_sum_to(shape))
     }
 
     /// Sums a (broadcast) tensor down to `shape`: the adjoint of `broadcast_to`
@@ -241,11 +324,11 @@ impl<T: Element> Tensor<T> {
                 });
             }
         }
-        self.sum_dims(&dims, false)?.try_reshape(shape)
+        self.try_sum_dims(&dims, false)?.try_reshape(shape)
     }
 
     /// Dot product of two 1-D tensors as a 0-d tensor.
-    pub fn dot(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
+    pub fn try_dot(&self, other: &Tensor<T>) -> Result<Tensor<T>> {
         if self.ndim() != 1 || self.shape() != other.shape() {
             return Err(TensorError::ShapeMismatch {
                 op: "dot",
@@ -257,6 +340,14 @@ impl<T: Element> Tensor<T> {
             });
         }
         Ok(self.try_mul(other)?.sum())
+    }
+
+    /// Dot product of two 1-D tensors as a 0-d tensor.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_dot`] returns, on the same inputs.
+    pub fn dot(&self, other: &Tensor<T>) -> Tensor<T> {
+        or_panic(self.try_dot(other))
     }
 }
 
@@ -287,7 +378,7 @@ impl<T: Element> BackwardOp<T> for ExtremumGrad<T> {
                 T::zero()
             }
         })?;
-        let counts = mask.sum_dims(
+        let counts = mask.try_sum_dims(
             &self.dims.iter().map(|&d| d as isize).collect::<Vec<_>>(),
             true,
         )?;

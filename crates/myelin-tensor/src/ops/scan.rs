@@ -4,7 +4,7 @@
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::Result;
+use crate::error::{or_panic, Result};
 use crate::ops::index::split_at_dim;
 use crate::ops::map::contiguous_values;
 use crate::shape::{normalize_dim, normalize_dims};
@@ -21,7 +21,7 @@ impl<T: Element> BackwardOp<T> for FlipBackward {
         "flip"
     }
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
-        Ok(vec![Some(g.flip(&self.dims)?)])
+        Ok(vec![Some(g.try_flip(&self.dims)?)])
     }
 }
 
@@ -35,7 +35,9 @@ impl<T: Element> BackwardOp<T> for CumsumBackward {
     fn backward(&self, _ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
         // ∂L/∂xⱼ = Σ_{i ≥ j} gᵢ: the cumulative sum from the end.
         let d = [self.dim];
-        Ok(vec![Some(g.flip(&d)?.cumsum(self.dim)?.flip(&d)?)])
+        Ok(vec![Some(
+            g.try_flip(&d)?.try_cumsum(self.dim)?.try_flip(&d)?,
+        )])
     }
 }
 
@@ -46,14 +48,14 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::from_vec(vec![1., 2., 3., 4., 5., 6.], &[2, 3]).unwrap();
-    /// assert_eq!(x.flip(&[1]).unwrap().to_vec(), vec![3., 2., 1., 6., 5., 4.]);
-    /// assert_eq!(x.flip(&[0, -1]).unwrap().to_vec(), vec![6., 5., 4., 3., 2., 1.]);
+    /// assert_eq!(x.flip(&[1]).to_vec(), vec![3., 2., 1., 6., 5., 4.]);
+    /// assert_eq!(x.flip(&[0, -1]).to_vec(), vec![6., 5., 4., 3., 2., 1.]);
     /// ```
     ///
     /// # Errors
     /// [`crate::TensorError::DimOutOfRange`] (op `flip`) for a bad dimension,
     /// [`crate::TensorError::InvalidArgument`] for a repeated one.
-    pub fn flip(&self, dims: &[isize]) -> Result<Tensor<T>> {
+    pub fn try_flip(&self, dims: &[isize]) -> Result<Tensor<T>> {
         if dims.is_empty() {
             return Ok(self.clone());
         }
@@ -77,18 +79,27 @@ impl<T: Element> Tensor<T> {
         Ok(Tensor::record(out, &[self], move || FlipBackward { dims }))
     }
 
+    /// PyTorch's `flip(dims)`: the order of the entries along each of `dims` reversed
+    /// (a copy; flipping no dimension returns the tensor itself).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_flip`] returns, on the same inputs.
+    pub fn flip(&self, dims: &[isize]) -> Tensor<T> {
+        or_panic(self.try_flip(dims))
+    }
+
     /// PyTorch's `cumsum(dim)`: `yᵢ = Σ_{j ≤ i} xⱼ` along `dim`.
     ///
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f64>::from_vec(vec![1., 2., 3., 4.], &[2, 2]).unwrap();
-    /// assert_eq!(x.cumsum(0).unwrap().to_vec(), vec![1., 2., 4., 6.]);
-    /// assert_eq!(x.cumsum(-1).unwrap().to_vec(), vec![1., 3., 3., 7.]);
+    /// assert_eq!(x.cumsum(0).to_vec(), vec![1., 2., 4., 6.]);
+    /// assert_eq!(x.cumsum(-1).to_vec(), vec![1., 3., 3., 7.]);
     /// ```
     ///
     /// # Errors
     /// [`crate::TensorError::DimOutOfRange`] (op `cumsum`) for a bad dimension.
-    pub fn cumsum(&self, dim: isize) -> Result<Tensor<T>> {
+    pub fn try_cumsum(&self, dim: isize) -> Result<Tensor<T>> {
         let d = normalize_dim("cumsum", dim, self.ndim().max(1))?;
         if self.ndim() == 0 {
             return Ok(Tensor::record(self.detach(), &[self], move || {
@@ -115,5 +126,13 @@ impl<T: Element> Tensor<T> {
         Ok(Tensor::record(out, &[self], move || CumsumBackward {
             dim: d as isize,
         }))
+    }
+
+    /// PyTorch's `cumsum(dim)`: `yᵢ = Σ_{j ≤ i} xⱼ` along `dim`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_cumsum`] returns, on the same inputs.
+    pub fn cumsum(&self, dim: isize) -> Tensor<T> {
+        or_panic(self.try_cumsum(dim))
     }
 }

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::kernels::elementwise::gather;
 use crate::ops::map::contiguous_values;
 use crate::shape::{
@@ -178,7 +178,7 @@ impl<T: Element> Tensor<T> {
 
     /// Reshape; panics on an element-count mismatch (see `try_reshape`).
     pub fn reshape(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_reshape(shape).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_reshape(shape))
     }
 
     /// A row-major copy (or `self` when already contiguous). Recorded as identity.
@@ -192,7 +192,7 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Flattens dimensions `start..=end` into one (PyTorch's `flatten(start_dim, end_dim)`).
-    pub fn flatten(&self, start: isize, end: isize) -> Result<Tensor<T>> {
+    pub fn try_flatten(&self, start: isize, end: isize) -> Result<Tensor<T>> {
         if self.ndim() == 0 {
             return self.try_reshape(&[1]);
         }
@@ -209,6 +209,14 @@ impl<T: Element> Tensor<T> {
         new.push(shape[s..=e].iter().product());
         new.extend_from_slice(&shape[e + 1..]);
         self.try_reshape(&new)
+    }
+
+    /// Flattens dimensions `start..=end` into one (PyTorch's `flatten(start_dim, end_dim)`).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_flatten`] returns, on the same inputs.
+    pub fn flatten(&self, start: isize, end: isize) -> Tensor<T> {
+        or_panic(self.try_flatten(start, end))
     }
 
     /// Flattens everything into one dimension.
@@ -250,11 +258,11 @@ impl<T: Element> Tensor<T> {
 
     /// Reorders dimensions; panics on a bad permutation.
     pub fn permute(&self, order: &[usize]) -> Tensor<T> {
-        self.try_permute(order).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_permute(order))
     }
 
     /// Swaps two dimensions (a view).
-    pub fn transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor<T>> {
+    pub fn try_transpose(&self, dim0: isize, dim1: isize) -> Result<Tensor<T>> {
         let a = normalize_dim("transpose", dim0, self.ndim())?;
         let b = normalize_dim("transpose", dim1, self.ndim())?;
         let mut order: Vec<usize> = (0..self.ndim()).collect();
@@ -262,12 +270,20 @@ impl<T: Element> Tensor<T> {
         self.try_permute(&order)
     }
 
+    /// Swaps two dimensions (a view).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_transpose`] returns, on the same inputs.
+    pub fn transpose(&self, dim0: isize, dim1: isize) -> Tensor<T> {
+        or_panic(self.try_transpose(dim0, dim1))
+    }
+
     /// The transpose of a 2-D tensor (the last two dims of a batch).
     pub fn t(&self) -> Tensor<T> {
         if self.ndim() < 2 {
             return self.clone();
         }
-        self.transpose(-2, -1).unwrap_or_else(|e| panic!("{e}"))
+        self.transpose(-2, -1)
     }
 
     /// A view broadcast to `shape` (NumPy rules; no copy).
@@ -290,20 +306,27 @@ impl<T: Element> Tensor<T> {
 
     /// Broadcast view; panics when the shapes are incompatible.
     pub fn broadcast_to(&self, shape: &[usize]) -> Tensor<T> {
-        self.try_broadcast_to(shape)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_broadcast_to(shape))
     }
 
     /// Inserts a dimension of size 1 at `dim` (−1 appends).
-    pub fn unsqueeze(&self, dim: isize) -> Result<Tensor<T>> {
+    pub fn try_unsqueeze(&self, dim: isize) -> Result<Tensor<T>> {
         let d = normalize_dim("unsqueeze", dim, self.ndim() + 1)?;
         let mut shape = self.shape().to_vec();
         shape.insert(d, 1);
         self.try_reshape(&shape)
     }
 
+    /// Inserts a dimension of size 1 at `dim` (−1 appends).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_unsqueeze`] returns, on the same inputs.
+    pub fn unsqueeze(&self, dim: isize) -> Tensor<T> {
+        or_panic(self.try_unsqueeze(dim))
+    }
+
     /// Removes dimension `dim` if it has size 1 (a no-op otherwise, as PyTorch).
-    pub fn squeeze(&self, dim: isize) -> Result<Tensor<T>> {
+    pub fn try_squeeze(&self, dim: isize) -> Result<Tensor<T>> {
         let d = normalize_dim("squeeze", dim, self.ndim())?;
         if self.shape()[d] != 1 {
             return Ok(self.clone());
@@ -311,6 +334,14 @@ impl<T: Element> Tensor<T> {
         let mut shape = self.shape().to_vec();
         shape.remove(d);
         self.try_reshape(&shape)
+    }
+
+    /// Removes dimension `dim` if it has size 1 (a no-op otherwise, as PyTorch).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_squeeze`] returns, on the same inputs.
+    pub fn squeeze(&self, dim: isize) -> Tensor<T> {
+        or_panic(self.try_squeeze(dim))
     }
 
     /// Removes every dimension of size 1.
@@ -322,8 +353,7 @@ impl<T: Element> Tensor<T> {
     /// [`try_narrow`](Self::try_narrow), panicking with the same message on a bad
     /// dimension or range.
     pub fn narrow(&self, dim: isize, start: usize, len: usize) -> Tensor<T> {
-        self.try_narrow(dim, start, len)
-            .unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_narrow(dim, start, len))
     }
 
     /// `len` entries of dimension `dim` starting at `start` (a view).
@@ -363,7 +393,7 @@ impl<T: Element> Tensor<T> {
     ///
     /// Deviation from PyTorch: an `end` beyond the dimension (or `end < start`) is an
     /// error naming `slice`, where Python slicing would silently clamp it.
-    pub fn slice(&self, dim: isize, start: usize, end: usize) -> Result<Tensor<T>> {
+    pub fn try_slice(&self, dim: isize, start: usize, end: usize) -> Result<Tensor<T>> {
         if end < start {
             return Err(TensorError::InvalidArgument {
                 op: "slice",
@@ -371,6 +401,14 @@ impl<T: Element> Tensor<T> {
             });
         }
         self.narrow_named("slice", dim, start, end - start)
+    }
+
+    /// Elements `start..end` of dimension `dim` (PyTorch's `x[..., start:end, ...]`).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_slice`] returns, on the same inputs.
+    pub fn slice(&self, dim: isize, start: usize, end: usize) -> Tensor<T> {
+        or_panic(self.try_slice(dim, start, end))
     }
 
     /// Places `self` at `start..start+len` of dimension `dim` inside zeros of extent `full`.
@@ -397,7 +435,7 @@ impl<T: Element> Tensor<T> {
     }
 
     /// Joins tensors along an existing dimension.
-    pub fn concat(tensors: &[&Tensor<T>], dim: isize) -> Result<Tensor<T>> {
+    pub fn try_concat(tensors: &[&Tensor<T>], dim: isize) -> Result<Tensor<T>> {
         let first = tensors
             .first()
             .ok_or_else(|| TensorError::InvalidArgument {
@@ -454,8 +492,16 @@ impl<T: Element> Tensor<T> {
         }))
     }
 
+    /// Joins tensors along an existing dimension.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_concat`] returns, on the same inputs.
+    pub fn concat(tensors: &[&Tensor<T>], dim: isize) -> Tensor<T> {
+        or_panic(Self::try_concat(tensors, dim))
+    }
+
     /// Joins tensors of equal shape along a new dimension.
-    pub fn stack(tensors: &[&Tensor<T>], dim: isize) -> Result<Tensor<T>> {
+    pub fn try_stack(tensors: &[&Tensor<T>], dim: isize) -> Result<Tensor<T>> {
         let first = tensors
             .first()
             .ok_or_else(|| TensorError::InvalidArgument {
@@ -477,9 +523,17 @@ impl<T: Element> Tensor<T> {
         let d = normalize_dim("stack", dim, first.ndim() + 1)?;
         let expanded = tensors
             .iter()
-            .map(|t| t.unsqueeze(d as isize))
+            .map(|t| t.try_unsqueeze(d as isize))
             .collect::<Result<Vec<_>>>()?;
         let refs: Vec<&Tensor<T>> = expanded.iter().collect();
-        Tensor::concat(&refs, d as isize)
+        Tensor::try_concat(&refs, d as isize)
+    }
+
+    /// Joins tensors of equal shape along a new dimension.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_stack`] returns, on the same inputs.
+    pub fn stack(tensors: &[&Tensor<T>], dim: isize) -> Tensor<T> {
+        or_panic(Self::try_stack(tensors, dim))
     }
 }

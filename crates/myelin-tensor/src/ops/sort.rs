@@ -11,7 +11,7 @@
 use std::cmp::Ordering;
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::ops::map::contiguous_values;
 use crate::shape::normalize_dim;
 use crate::tensor::Tensor;
@@ -70,7 +70,7 @@ impl<T: Element> Tensor<T> {
                     op,
                     detail: format!("k = {k} exceeds the single element of a 0-d tensor"),
                 }),
-                Some(0) => Ok((self.reshape(&[1]).slice(0, 0, 0)?.reshape(&[0]), vec![])),
+                Some(0) => Ok((self.reshape(&[1]).try_slice(0, 0, 0)?.reshape(&[0]), vec![])),
                 _ => Ok((self.clone(), vec![0])),
             };
         }
@@ -89,7 +89,7 @@ impl<T: Element> Tensor<T> {
         let index = self.sorted_index(d, k, descending);
         let mut shape = self.shape().to_vec();
         shape[d] = k;
-        let values = self.gather(d as isize, &index, &shape)?;
+        let values = self.try_gather(d as isize, &index, &shape)?;
         Ok((values, index))
     }
 
@@ -99,21 +99,38 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f64>::from_vec(vec![3.0, 1.0, 2.0, 0.0, 5.0, 4.0], &[2, 3]).unwrap();
-    /// let (values, indices) = x.sort(1, false).unwrap();
+    /// let (values, indices) = x.sort(1, false);
     /// assert_eq!(values.to_vec(), vec![1.0, 2.0, 3.0, 0.0, 4.0, 5.0]);
     /// assert_eq!(indices, vec![1, 2, 0, 0, 2, 1]);
     /// ```
-    pub fn sort(&self, dim: isize, descending: bool) -> Result<(Tensor<T>, Vec<usize>)> {
+    pub fn try_sort(&self, dim: isize, descending: bool) -> Result<(Tensor<T>, Vec<usize>)> {
         self.sort_impl("sort", dim, None, descending)
     }
 
+    /// Sorts along `dim` (PyTorch's `torch.sort(x, dim, descending, stable=True)`):
+    /// the sorted values (differentiable) and the positions they came from.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_sort`] returns, on the same inputs.
+    pub fn sort(&self, dim: isize, descending: bool) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_sort(dim, descending))
+    }
+
     /// The positions that sort each lane along `dim` (PyTorch's `argsort`, stable).
-    pub fn argsort(&self, dim: isize, descending: bool) -> Result<Vec<usize>> {
+    pub fn try_argsort(&self, dim: isize, descending: bool) -> Result<Vec<usize>> {
         if self.ndim() == 0 {
             return Ok(vec![0]);
         }
         let d = normalize_dim("argsort", dim, self.ndim())?;
         Ok(self.sorted_index(d, self.shape()[d], descending))
+    }
+
+    /// The positions that sort each lane along `dim` (PyTorch's `argsort`, stable).
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_argsort`] returns, on the same inputs.
+    pub fn argsort(&self, dim: isize, descending: bool) -> Vec<usize> {
+        or_panic(self.try_argsort(dim, descending))
     }
 
     /// The `k` largest (`largest = true`) or smallest entries of each lane along `dim`,
@@ -124,11 +141,22 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::from_vec(vec![0.1, 0.7, 0.2, 0.9], &[4]).unwrap();
-    /// let (values, indices) = x.topk(2, 0, true).unwrap();
+    /// let (values, indices) = x.topk(2, 0, true);
     /// assert_eq!(values.to_vec(), vec![0.9, 0.7]);
     /// assert_eq!(indices, vec![3, 1]);
     /// ```
-    pub fn topk(&self, k: usize, dim: isize, largest: bool) -> Result<(Tensor<T>, Vec<usize>)> {
+    pub fn try_topk(&self, k: usize, dim: isize, largest: bool) -> Result<(Tensor<T>, Vec<usize>)> {
         self.sort_impl("topk", dim, Some(k), largest)
+    }
+
+    /// The `k` largest (`largest = true`) or smallest entries of each lane along `dim`,
+    /// in sorted order (largest first, or smallest first), with their positions
+    /// (PyTorch's `topk(k, dim, largest, sorted=True)`). Among equal values the earlier
+    /// position comes first.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_topk`] returns, on the same inputs.
+    pub fn topk(&self, k: usize, dim: isize, largest: bool) -> (Tensor<T>, Vec<usize>) {
+        or_panic(self.try_topk(k, dim, largest))
     }
 }

@@ -3,7 +3,7 @@
 //! flow back into the right places of the input through `narrow`'s backward.
 
 use crate::element::Element;
-use crate::error::{Result, TensorError};
+use crate::error::{or_panic, Result, TensorError};
 use crate::shape::normalize_dim;
 use crate::tensor::Tensor;
 
@@ -14,14 +14,14 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::arange(0.0, 5.0, 1.0).unwrap();
-    /// let parts: Vec<Vec<f32>> = x.split(2, 0).unwrap().iter().map(|p| p.to_vec()).collect();
+    /// let parts: Vec<Vec<f32>> = x.split(2, 0).iter().map(|p| p.to_vec()).collect();
     /// assert_eq!(parts, vec![vec![0., 1.], vec![2., 3.], vec![4.]]);
     /// ```
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] for `split_size = 0` on a non-empty dimension (as
     /// PyTorch), [`TensorError::DimOutOfRange`] for a bad `dim`.
-    pub fn split(&self, split_size: usize, dim: isize) -> Result<Vec<Tensor<T>>> {
+    pub fn try_split(&self, split_size: usize, dim: isize) -> Result<Vec<Tensor<T>>> {
         let d = normalize_dim("split", dim, self.ndim())?;
         let n = self.shape()[d];
         if split_size == 0 {
@@ -43,7 +43,16 @@ impl<T: Element> Tensor<T> {
             .step_by(split_size)
             .map(|start| split_size.min(n - start))
             .collect();
-        self.split_sizes(&sizes, d as isize)
+        self.try_split_sizes(&sizes, d as isize)
+    }
+
+    /// PyTorch's `split(split_size, dim)`: pieces of `split_size` along `dim`, the last
+    /// one smaller when the size does not divide evenly.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_split`] returns, on the same inputs.
+    pub fn split(&self, split_size: usize, dim: isize) -> Vec<Tensor<T>> {
+        or_panic(self.try_split(split_size, dim))
     }
 
     /// PyTorch's `split(split_sizes: list, dim)` (`split_with_sizes`): pieces of the given
@@ -52,14 +61,14 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let x = Tensor::<f32>::zeros(&[2, 6]);
-    /// let parts = x.split_sizes(&[1, 2, 3], 1).unwrap();
+    /// let parts = x.split_sizes(&[1, 2, 3], 1);
     /// assert_eq!(parts[2].shape(), &[2, 3]);
     /// ```
     ///
     /// # Errors
     /// [`TensorError::ShapeMismatch`] (op `split_with_sizes`, naming the sizes and the
     /// shape) when the sizes do not sum to the dimension's size.
-    pub fn split_sizes(&self, sizes: &[usize], dim: isize) -> Result<Vec<Tensor<T>>> {
+    pub fn try_split_sizes(&self, sizes: &[usize], dim: isize) -> Result<Vec<Tensor<T>>> {
         let d = normalize_dim("split_with_sizes", dim, self.ndim())?;
         let n = self.shape()[d];
         let total = sizes.iter().try_fold(0usize, |acc, &s| acc.checked_add(s));
@@ -83,6 +92,15 @@ impl<T: Element> Tensor<T> {
             .collect()
     }
 
+    /// PyTorch's `split(split_sizes: list, dim)` (`split_with_sizes`): pieces of the given
+    /// sizes, which must sum to the size of `dim`.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_split_sizes`] returns, on the same inputs.
+    pub fn split_sizes(&self, sizes: &[usize], dim: isize) -> Vec<Tensor<T>> {
+        or_panic(self.try_split_sizes(sizes, dim))
+    }
+
     /// PyTorch's `chunk(chunks, dim)`: `split` with pieces of `ceil(size / chunks)`, so
     /// there may be fewer than `chunks` pieces (6 into 4 gives 3 pieces of 2). An empty
     /// dimension gives `chunks` empty pieces, as in PyTorch.
@@ -90,14 +108,14 @@ impl<T: Element> Tensor<T> {
     /// ```
     /// use myelin_tensor::Tensor;
     /// let qkv = Tensor::<f32>::zeros(&[4, 12]);
-    /// let parts = qkv.chunk(3, -1).unwrap();
+    /// let parts = qkv.chunk(3, -1);
     /// assert_eq!(parts.len(), 3);
     /// assert_eq!(parts[0].shape(), &[4, 4]);
     /// ```
     ///
     /// # Errors
     /// [`TensorError::InvalidArgument`] for `chunks = 0`.
-    pub fn chunk(&self, chunks: usize, dim: isize) -> Result<Vec<Tensor<T>>> {
+    pub fn try_chunk(&self, chunks: usize, dim: isize) -> Result<Vec<Tensor<T>>> {
         let d = normalize_dim("chunk", dim, self.ndim())?;
         if chunks == 0 {
             return Err(TensorError::InvalidArgument {
@@ -112,6 +130,16 @@ impl<T: Element> Tensor<T> {
         if n == 0 {
             return Ok(vec![self.clone(); chunks]);
         }
-        self.split(n.div_ceil(chunks), d as isize)
+        self.try_split(n.div_ceil(chunks), d as isize)
+    }
+
+    /// PyTorch's `chunk(chunks, dim)`: `split` with pieces of `ceil(size / chunks)`, so
+    /// there may be fewer than `chunks` pieces (6 into 4 gives 3 pieces of 2). An empty
+    /// dimension gives `chunks` empty pieces, as in PyTorch.
+    ///
+    /// # Panics
+    /// With the message of the error [`Tensor::try_chunk`] returns, on the same inputs.
+    pub fn chunk(&self, chunks: usize, dim: isize) -> Vec<Tensor<T>> {
+        or_panic(self.try_chunk(chunks, dim))
     }
 }

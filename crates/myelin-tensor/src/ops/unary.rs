@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use crate::autograd::custom::UnaryFn;
 use crate::element::Element;
+use crate::error::or_panic;
 use crate::tensor::Tensor;
 
 /// Defines a unit struct implementing `UnaryFn` for every element type.
@@ -404,7 +405,7 @@ impl<T: Element> Tensor<T> {
     }
     /// clamp(x, min, max). Panics if `min > max`; see [`try_clamp`](Tensor::try_clamp).
     pub fn clamp(&self, min: f64, max: f64) -> Tensor<T> {
-        self.try_clamp(min, max).unwrap_or_else(|e| panic!("{e}"))
+        or_panic(self.try_clamp(min, max))
     }
     /// clamp(x, min, max) (use ±∞ for a one-sided clamp), or an error if `min > max`.
     pub fn try_clamp(&self, min: f64, max: f64) -> crate::Result<Tensor<T>> {

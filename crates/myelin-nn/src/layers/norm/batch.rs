@@ -276,9 +276,9 @@ impl<T: Element, const D: usize> Module<T> for BatchNorm<T, D> {
                     });
                 }
                 let dims: Vec<isize> = std::iter::once(0).chain(2..x.ndim() as isize).collect();
-                let mean = x.mean_dims(&dims, true)?;
+                let mean = x.try_mean_dims(&dims, true)?;
                 let centered = x.try_sub(&mean)?;
-                let var = centered.square().mean_dims(&dims, true)?;
+                let var = centered.square().try_mean_dims(&dims, true)?;
                 if let Some(running) = running {
                     self.update_running(running, &mean.detach(), &var.detach(), count)?;
                 }

@@ -120,8 +120,8 @@ impl<T: Element> Module<T> for GroupNorm<T> {
         let per_group =
             self.num_channels / self.num_groups * x.shape()[2..].iter().product::<usize>();
         let grouped = x.try_reshape(&[n, self.num_groups, per_group])?;
-        let centered = grouped.try_sub(&grouped.mean_dims(&[2], true)?)?;
-        let var = centered.square().mean_dims(&[2], true)?;
+        let centered = grouped.try_sub(&grouped.try_mean_dims(&[2], true)?)?;
+        let var = centered.square().try_mean_dims(&[2], true)?;
         let normalized = centered
             .try_div(&var.add_scalar(self.eps).sqrt())?
             .try_reshape(x.shape())?;

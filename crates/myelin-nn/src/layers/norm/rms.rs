@@ -90,7 +90,7 @@ impl<T: Element> Module<T> for RMSNorm<T> {
         let dims = trailing_dims(&self.describe(), &self.normalized_shape, x)?;
         let rms = x
             .square()
-            .mean_dims(&dims, true)?
+            .try_mean_dims(&dims, true)?
             .add_scalar(self.eps())
             .sqrt();
         let y = x.try_div(&rms)?;

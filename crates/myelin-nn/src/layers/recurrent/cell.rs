@@ -64,7 +64,7 @@ pub(crate) fn step<T: Element>(
     c: Option<&Tensor<T>>,
     w: &HiddenWeights<'_, T>,
 ) -> Result<(Tensor<T>, Option<Tensor<T>>)> {
-    let hp = h.linear(w.w_hh, w.b_hh)?;
+    let hp = h.try_linear(w.w_hh, w.b_hh)?;
     let hidden = h.shape()[1];
     Ok(match kind {
         CellKind::RnnTanh => (xp.try_add(&hp)?.tanh(), None),

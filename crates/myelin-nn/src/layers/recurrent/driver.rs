@@ -112,9 +112,9 @@ impl<T: Element> RecurrentCore<T> {
         }
         // Time-major [seq, batch, features] inside.
         let xt = if !batched {
-            x.unsqueeze(1)?
+            x.try_unsqueeze(1)?
         } else if cfg.batch_first {
-            x.transpose(0, 1)?
+            x.try_transpose(0, 1)?
         } else {
             x.clone()
         };
@@ -142,7 +142,7 @@ impl<T: Element> RecurrentCore<T> {
                 c_n.extend(c);
             }
             let out = match outputs.as_slice() {
-                [forward, backward] => Tensor::concat(&[forward, backward], 2)?,
+                [forward, backward] => Tensor::try_concat(&[forward, backward], 2)?,
                 _ => outputs.pop().expect("one direction"),
             };
             layer_input = if layer + 1 < cfg.num_layers {
@@ -152,16 +152,16 @@ impl<T: Element> RecurrentCore<T> {
             };
         }
         let output = if !batched {
-            layer_input.squeeze(1)?
+            layer_input.try_squeeze(1)?
         } else if cfg.batch_first {
-            layer_input.transpose(0, 1)?
+            layer_input.try_transpose(0, 1)?
         } else {
             layer_input
         };
         let stack = |states: Vec<Tensor<T>>| -> Result<Tensor<T>> {
             let refs: Vec<&Tensor<T>> = states.iter().collect();
-            let s = Tensor::stack(&refs, 0)?;
-            Ok(if batched { s } else { s.squeeze(1)? })
+            let s = Tensor::try_stack(&refs, 0)?;
+            Ok(if batched { s } else { s.try_squeeze(1)? })
         };
         let state = RecurrentState {
             h: stack(h_n)?,
@@ -264,9 +264,13 @@ impl<T: Element> RecurrentCore<T> {
                     t.shape()
                 )));
             }
-            let t = if batched { t.clone() } else { t.unsqueeze(1)? };
+            let t = if batched {
+                t.clone()
+            } else {
+                t.try_unsqueeze(1)?
+            };
             (0..n)
-                .map(|i| Ok(t.try_narrow(0, i, 1)?.squeeze(0)?))
+                .map(|i| Ok(t.try_narrow(0, i, 1)?.try_squeeze(0)?))
                 .collect()
         };
         let h = split("h_0", &state.h)?;
@@ -320,7 +324,7 @@ impl<T: Element> RecurrentCore<T> {
         for t in order {
             let xp_t = x2
                 .try_narrow(0, t * batch, batch)?
-                .linear(&p.w_ih, p.b_ih.as_ref())?;
+                .try_linear(&p.w_ih, p.b_ih.as_ref())?;
             let (h_new, c_new) = step(self.kind, &xp_t, &h, c.as_ref(), &weights)?;
             match &masks[t] {
                 None => {
@@ -331,10 +335,10 @@ impl<T: Element> RecurrentCore<T> {
                 // Finished sequences keep their state and output zeros; a reverse pass
                 // keeps its initial state until it reaches the sequence's last step.
                 Some(mask) => {
-                    outputs[t] = Some(Tensor::where_(mask, &h_new, &zero)?);
-                    h = Tensor::where_(mask, &h_new, &h)?;
+                    outputs[t] = Some(Tensor::try_where_(mask, &h_new, &zero)?);
+                    h = Tensor::try_where_(mask, &h_new, &h)?;
                     c = match (c_new, c) {
-                        (Some(new), Some(old)) => Some(Tensor::where_(mask, &new, &old)?),
+                        (Some(new), Some(old)) => Some(Tensor::try_where_(mask, &new, &old)?),
                         _ => None,
                     };
                 }
@@ -345,7 +349,7 @@ impl<T: Element> RecurrentCore<T> {
             Tensor::zeros(&[0, batch, hidden])
         } else {
             let refs: Vec<&Tensor<T>> = outputs.iter().collect();
-            Tensor::concat(&refs, 0)?.try_reshape(&[steps, batch, hidden])?
+            Tensor::try_concat(&refs, 0)?.try_reshape(&[steps, batch, hidden])?
         };
         Ok((output, h, c))
     }

@@ -130,7 +130,7 @@ impl<T: Element> BackwardOp<T> for LstmStateBackward {
         let d_o = Tensor::zeros(c.shape());
         Ok(vec![
             ctx.needs_grad(0)
-                .then(|| Tensor::concat(&[&d_i, &d_f, &d_g, &d_o], 1))
+                .then(|| Tensor::try_concat(&[&d_i, &d_f, &d_g, &d_o], 1))
                 .transpose()?,
             ctx.needs_grad(1).then(|| g.try_mul(&f)).transpose()?,
         ])
@@ -171,7 +171,7 @@ impl<T: Element> BackwardOp<T> for LstmOutputBackward {
         let zeros = Tensor::zeros(&[c.shape()[0], 3 * h]);
         Ok(vec![
             ctx.needs_grad(0)
-                .then(|| Tensor::concat(&[&zeros, &d_o], 1))
+                .then(|| Tensor::try_concat(&[&zeros, &d_o], 1))
                 .transpose()?,
             ctx.needs_grad(1)
                 .then(|| g.try_mul(&o)?.try_mul(&tc.square().rsub_scalar(1.0)))

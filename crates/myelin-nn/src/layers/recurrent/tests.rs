@@ -36,7 +36,7 @@ fn cell_fn(kind: CellKind) -> impl Fn(&[Tensor<f64>]) -> myelin_tensor::Result<T
             other => panic!("{other}"),
         })?;
         match c_new {
-            Some(c) => Tensor::concat(&[&h_new.flatten_all(), &c.flatten_all()], 0),
+            Some(c) => Tensor::try_concat(&[&h_new.flatten_all(), &c.flatten_all()], 0),
             None => Ok(h_new.flatten_all()),
         }
     }
@@ -121,7 +121,7 @@ fn stack_fn(
         let mut parts = vec![out.flatten_all(), st.h.flatten_all()];
         parts.extend(st.c.map(|c| c.flatten_all()));
         let refs: Vec<&Tensor<f64>> = parts.iter().collect();
-        Tensor::concat(&refs, 0)
+        Tensor::try_concat(&refs, 0)
     };
     (f, inputs)
 }
