@@ -43,7 +43,7 @@ pub use autograd::grad_mode::{
 pub use autograd::gradcheck::{
     gradcheck, gradcheck_params, gradgradcheck, gradgradcheck_params, GradCheckOptions,
 };
-pub use autograd::node::{live_nodes, BackwardCtx, BackwardOp};
+pub use autograd::node::{live_nodes, live_nodes_on_this_thread, BackwardCtx, BackwardOp};
 pub use by_dtype::TensorByDtype;
 pub use element::{DType, Element};
 pub use error::{Result, TensorError};

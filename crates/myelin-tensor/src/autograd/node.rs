@@ -89,10 +89,36 @@ impl<'a, T: Element> BackwardCtx<'a, T> {
 
 static LIVE_NODES: AtomicUsize = AtomicUsize::new(0);
 
+thread_local! {
+    /// Nodes recorded on this thread minus nodes dropped on it.
+    static THREAD_NODES: std::cell::Cell<isize> = const { std::cell::Cell::new(0) };
+}
+
 /// How many graph nodes exist right now in this process. A training loop whose graphs
 /// are freed properly keeps this flat; tests use it to prove memory does not grow.
+///
+/// The count is process-wide, so other threads' graphs (parallel tests, a second
+/// training loop) move it too; [`live_nodes_on_this_thread`] does not see them.
 pub fn live_nodes() -> usize {
     LIVE_NODES.load(Ordering::Relaxed)
+}
+
+/// Graph nodes recorded on the calling thread minus those dropped on it: exact for a
+/// loop that builds and frees its graphs on one thread, whatever other threads do.
+/// A node recorded here and dropped on another thread moves both threads' tallies, so
+/// the value can go negative; compare it before and after, never with zero.
+///
+/// ```
+/// use myelin_tensor::{live_nodes_on_this_thread, Tensor};
+/// let before = live_nodes_on_this_thread();
+/// let x = Tensor::<f64>::from_vec(vec![1.0, 2.0], &[2]).unwrap().requires_grad_(true);
+/// let y = x.mul_scalar(3.0).sum();
+/// assert!(live_nodes_on_this_thread() > before);
+/// drop(y);
+/// assert_eq!(live_nodes_on_this_thread(), before);
+/// ```
+pub fn live_nodes_on_this_thread() -> isize {
+    THREAD_NODES.with(|n| n.get())
 }
 
 /// The saved output of a node: its buffer and the version it had when saved.
@@ -138,6 +164,7 @@ impl<T: Element> Node<T> {
             shape: output.shape().to_vec(),
         });
         LIVE_NODES.fetch_add(1, Ordering::Relaxed);
+        THREAD_NODES.with(|n| n.set(n.get() + 1));
         Arc::new(Node {
             name: op.name(),
             op: Mutex::new(Some(op)),
@@ -199,6 +226,8 @@ impl<T: Element> Node<T> {
 impl<T: Element> Drop for Node<T> {
     fn drop(&mut self) {
         LIVE_NODES.fetch_sub(1, Ordering::Relaxed);
+        // `try_with`: a node dropped during thread teardown must not panic.
+        let _ = THREAD_NODES.try_with(|n| n.set(n.get() - 1));
         unlink(self.take_links());
     }
 }
