@@ -30,8 +30,9 @@ fn main() -> Result<(), Box<dyn Error>> {
     println!("| activation | σ_b | σ_w² | q* | measured log10(G₁/G₁₀₀) | predicted |");
     println!("|---|---|---|---|---|---|");
     for activation in &activations {
-        for bias_std in [0.0, 0.1] {
-            let row = match critical_point(activation, bias_std * bias_std) {
+        // σ_b² written out: 0.1² in floating point is 0.010000000000000002.
+        for (bias_std, sigma_b2) in [(0.0, 0.0), (0.1, 0.01)] {
+            let row = match critical_point(activation, sigma_b2) {
                 Ok(point) => {
                     let result = probe(&ProbeConfig {
                         activation: *activation,

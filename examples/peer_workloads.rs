@@ -421,34 +421,10 @@ fn main() {
         simd_level(),
         cfg!(target_feature = "avx2")
     );
-    if want("W1") {
-        w1();
-    }
-    if want("W2") {
-        w2();
-    }
-    if want("W3") {
-        w3();
-    }
-    if want("W4") {
-        w4();
-    }
-    if want("W5") {
-        w5();
-    }
-    if want("W6") {
-        w6();
-    }
-    if want("W7") {
-        w7();
-    }
-    if want("W8") {
-        w8();
-    }
-    if want("W9") {
-        w9();
-    }
-    if want("W10") {
-        w10();
+    let workloads: [fn(); 10] = [w1, w2, w3, w4, w5, w6, w7, w8, w9, w10];
+    for (i, run) in workloads.into_iter().enumerate() {
+        if want(&format!("W{}", i + 1)) {
+            run();
+        }
     }
 }

@@ -20,12 +20,10 @@ fn probe_csv_has_the_spec_columns() {
         "--format",
         "csv",
     ]));
-    let mut lines = out.lines();
-    assert_eq!(
-        lines.next().unwrap(),
-        "layer,q,act_mean,act_var,grad_norm,weight_grad_norm,dead_fraction"
-    );
-    let rows: Vec<Vec<f64>> = lines
+    let (header, body) = out.split_once('\n').unwrap();
+    assert_eq!(header, myelin::lab::probe::CSV_HEADER);
+    let rows: Vec<Vec<f64>> = body
+        .lines()
         .map(|l| l.split(',').map(|v| v.parse().unwrap()).collect())
         .collect();
     assert_eq!(rows.len(), 5);

@@ -147,6 +147,22 @@ pub struct LayerStats {
     pub dead_fraction: f64,
 }
 
+impl LayerStats {
+    /// The row of [`ProbeResult::to_csv`], without a line end.
+    pub fn csv_row(&self) -> String {
+        format!(
+            "{},{},{},{},{},{},{}",
+            self.layer,
+            fmt_num(self.q),
+            fmt_num(self.act_mean),
+            fmt_num(self.act_var),
+            fmt_num(self.grad_norm),
+            fmt_num(self.weight_grad_norm),
+            fmt_num(self.dead_fraction)
+        )
+    }
+}
+
 /// The mean-field prediction for the probed configuration.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TheorySummary {
@@ -243,16 +259,8 @@ impl ProbeResult {
         let mut out = String::from(CSV_HEADER);
         out.push('\n');
         for s in &self.layers {
-            out.push_str(&format!(
-                "{},{},{},{},{},{},{}\n",
-                s.layer,
-                fmt_num(s.q),
-                fmt_num(s.act_mean),
-                fmt_num(s.act_var),
-                fmt_num(s.grad_norm),
-                fmt_num(s.weight_grad_norm),
-                fmt_num(s.dead_fraction)
-            ));
+            out.push_str(&s.csv_row());
+            out.push('\n');
         }
         out
     }

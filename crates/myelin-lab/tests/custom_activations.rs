@@ -2,26 +2,19 @@
 //! probes and trains it beside the built-ins with the theory's critical initialisation, and
 //! the probe of an `expr(...)` at its edge of chaos keeps gradients flat over 100 layers.
 
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use myelin_lab::critical::critical_point;
 use myelin_lab::probe::{probe, Precision, ProbeConfig};
 use myelin_lab::study::arch::Arch;
-use myelin_lab::study::{run_study, training_init, StudyConfig, StudyOptions};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("myelin-lab-custom-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use myelin_lab::study::{run_study, training_init, StudyConfig};
 
 #[test]
 fn a_config_file_defines_custom_activations_that_the_study_probes_and_trains() {
-    let dir = scratch("study");
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("study.toml");
-    std::fs::write(
-        &path,
+    let path = write_scratch_file(
+        "study",
+        "study.toml",
         r#"
 activations = ["relu", "lab_mish", "expr(x * sigmoid(1.702 * x))"]
 inits = ["kaiming_normal"]
@@ -53,15 +46,11 @@ enabled = false
 [trainability]
 enabled = false
 "#,
-    )
-    .unwrap();
+    );
     let mut config = StudyConfig::load(&path).unwrap();
     config.tuning.width = 8;
-    let out = dir.join("out");
-    let options = StudyOptions {
-        progress: false,
-        ..StudyOptions::new(&out)
-    };
+    let out = path.with_file_name("out");
+    let options = quiet(&out);
     let (results, _) = run_study(&config, &options).unwrap();
     let probed: Vec<&str> = results
         .signal

@@ -1,52 +1,34 @@
 //! The `--quick` study writes a complete report directory, deterministically.
 
+mod common;
+use common::*;
+
 use std::path::PathBuf;
 
 use myelin_lab::study::report::ReportData;
 use myelin_lab::study::report::{
     SIGNAL_LAYERS_HEADER, SIGNAL_SUMMARY_HEADER, TRAINING_CURVES_HEADER, TRAINING_LAYERS_HEADER,
 };
-use myelin_lab::study::{run_study, Role, StudyConfig, StudyOptions};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("myelin-lab-study-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
-fn options(dir: &std::path::Path) -> StudyOptions {
-    StudyOptions {
-        progress: false,
-        ..StudyOptions::new(dir)
-    }
-}
+use myelin_lab::study::{run_study, Role, StudyConfig};
 
 #[test]
 fn quick_study_writes_every_file() {
     let dir = scratch("quick");
     let config = StudyConfig::quick();
-    let (results, summary) = run_study(&config, &options(&dir)).unwrap();
+    let (results, summary) = run_study(&config, &quiet(&dir)).unwrap();
     assert_eq!(results.signal.len(), 4 * 2 * 2);
     assert!(!results.training.is_empty());
 
     let read =
         |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
-    assert_eq!(
-        read("signal_layers.csv").lines().next().unwrap(),
-        SIGNAL_LAYERS_HEADER
-    );
-    assert_eq!(
-        read("signal_summary.csv").lines().next().unwrap(),
-        SIGNAL_SUMMARY_HEADER
-    );
-    assert_eq!(
-        read("training_curves.csv").lines().next().unwrap(),
-        TRAINING_CURVES_HEADER
-    );
-    assert_eq!(
-        read("training_layers.csv").lines().next().unwrap(),
-        TRAINING_LAYERS_HEADER
-    );
+    for (file, header) in [
+        ("signal_layers.csv", SIGNAL_LAYERS_HEADER),
+        ("signal_summary.csv", SIGNAL_SUMMARY_HEADER),
+        ("training_curves.csv", TRAINING_CURVES_HEADER),
+        ("training_layers.csv", TRAINING_LAYERS_HEADER),
+    ] {
+        assert_eq!(read(file).lines().next().unwrap(), header, "{file}");
+    }
     assert_eq!(
         read("signal_summary.csv").lines().count(),
         1 + results.signal.len()
@@ -154,7 +136,7 @@ fn report_data_matches_the_csv_outputs() {
     let dir = scratch("report-data");
     let mut config = StudyConfig::quick();
     config.seeds = vec![0, 1];
-    let (results, _) = run_study(&config, &options(&dir)).unwrap();
+    let (results, _) = run_study(&config, &quiet(&dir)).unwrap();
     let data = ReportData::new(&results);
     let csv = std::fs::read_to_string(dir.join("signal_summary.csv")).unwrap();
     let header: Vec<&str> = csv.lines().next().unwrap().split(',').collect();
@@ -252,8 +234,8 @@ fn studies_are_deterministic_and_resumable() {
     config.training.epochs = 1;
     let a_dir = scratch("det-a");
     let b_dir = scratch("det-b");
-    let (a, _) = run_study(&config, &options(&a_dir)).unwrap();
-    let (b, _) = run_study(&config, &options(&b_dir)).unwrap();
+    let (a, _) = run_study(&config, &quiet(&a_dir)).unwrap();
+    let (b, _) = run_study(&config, &quiet(&b_dir)).unwrap();
     assert_eq!(a.signal, b.signal);
     assert_eq!(a.training.len(), b.training.len());
     for (x, y) in a.training.iter().zip(&b.training) {
@@ -268,7 +250,7 @@ fn studies_are_deterministic_and_resumable() {
         std::fs::read_to_string(b_dir.join("signal_layers.csv")).unwrap()
     );
     // Resuming reuses the finished per-configuration files and gives the same report data.
-    let mut resume = options(&a_dir);
+    let mut resume = quiet(&a_dir);
     resume.resume = true;
     let (c, _) = run_study(&config, &resume).unwrap();
     // JSON floats round-trip to within an ulp (serde_json's default parser).
@@ -292,14 +274,12 @@ fn studies_are_deterministic_and_resumable() {
 
 #[test]
 fn config_files_in_toml_and_json() {
-    let dir = scratch("config");
-    std::fs::create_dir_all(&dir).unwrap();
-    let toml_path = dir.join("study.toml");
-    std::fs::write(
-        &toml_path,
+    let toml_path = write_scratch_file(
+        "config",
+        "study.toml",
         "activations = [\"elu\"]\ndepths = [3]\n[training]\nenabled = false\n",
-    )
-    .unwrap();
+    );
+    let dir = toml_path.parent().unwrap().to_path_buf();
     let c = StudyConfig::load(&toml_path).unwrap();
     assert_eq!(c.activations, vec!["elu"]);
     assert!(!c.training.enabled);

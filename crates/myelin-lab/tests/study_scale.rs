@@ -1,21 +1,17 @@
 //! Reproducibility and scale-out of `myelin study`: results independent of the thread
 //! count, shards that merge into exactly the one-machine result, and clear merge errors.
 
+mod common;
+use common::*;
+
 use std::path::{Path, PathBuf};
 
 use myelin_lab::study::{merge_shards, run_study, ShardSpec, StudyConfig, StudyOptions};
 
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("myelin-lab-scale-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
-
 fn options(dir: &Path, shard: Option<&str>) -> StudyOptions {
     StudyOptions {
-        progress: false,
         shard: shard.map(|s| s.parse().unwrap()),
-        ..StudyOptions::new(dir)
+        ..quiet(dir)
     }
 }
 
@@ -215,14 +211,9 @@ fn three_shards_merge_into_exactly_the_one_machine_run() {
     let (again, _) = merge_shards(&shards, &scratch("m6")).unwrap();
     assert_eq!(again.signal, results.signal);
     assert_eq!(
-        read(&scratch_keep("m6"), "signal_layers.csv"),
+        read(&scratch_path("m6"), "signal_layers.csv"),
         read(&single, "signal_layers.csv")
     );
-}
-
-/// The path [`scratch`] gave, without clearing it.
-fn scratch_keep(name: &str) -> PathBuf {
-    std::env::temp_dir().join(format!("myelin-lab-scale-{}-{name}", std::process::id()))
 }
 
 #[test]

@@ -1,17 +1,12 @@
 //! The study's Jacobian spectra and trainability heat map: files, report sections, plots,
 //! and resume.
 
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use myelin_lab::spectrum::{SpectrumResult, SUMMARY_HEADER};
 use myelin_lab::study::{run_study, StudyConfig, StudyOptions};
 use myelin_lab::trainability::{TrainabilityResult, CSV_HEADER};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("myelin-lab-extras-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
 
 /// The quick study without training and with a one-cell signal grid: only the extras cost.
 fn config() -> StudyConfig {
@@ -26,10 +21,7 @@ fn config() -> StudyConfig {
 #[test]
 fn spectra_and_heat_map_reach_the_files_and_the_report() {
     let dir = scratch("files");
-    let options = StudyOptions {
-        progress: false,
-        ..StudyOptions::new(&dir)
-    };
+    let options = quiet(&dir);
     let (results, _) = run_study(&config(), &options).unwrap();
     let extras = &results.extras;
     // 4 configurations × the quick depths 4 and 16.
@@ -83,10 +75,7 @@ fn disabled_parts_leave_no_files_and_no_sections() {
     let mut c = config();
     c.spectrum.enabled = false;
     c.trainability.enabled = false;
-    let options = StudyOptions {
-        progress: false,
-        ..StudyOptions::new(&dir)
-    };
+    let options = quiet(&dir);
     let (results, _) = run_study(&c, &options).unwrap();
     assert!(results.extras.spectra.is_empty() && results.extras.trainability.is_none());
     assert!(!dir.join("spectra_summary.csv").exists());

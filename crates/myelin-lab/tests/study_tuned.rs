@@ -2,26 +2,18 @@
 //! `summary.json` agree with each other and with the report data, and the generated
 //! recommendations never contradict the table.
 
-use std::path::PathBuf;
+mod common;
+use common::*;
 
 use myelin_lab::study::report::tuned::{contradictions, SWEEP_HEADER, TUNED_HEADER};
 use myelin_lab::study::report::ReportData;
-use myelin_lab::study::{run_study, Role, StudyConfig, StudyOptions};
-
-fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("myelin-lab-tuned-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
-}
+use myelin_lab::study::{run_study, Role, StudyConfig};
 
 #[test]
 fn quick_study_writes_the_tuned_comparison_and_the_claims() {
     let dir = scratch("quick");
     let config = StudyConfig::quick();
-    let options = StudyOptions {
-        progress: false,
-        ..StudyOptions::new(&dir)
-    };
+    let options = quiet(&dir);
     let (results, _) = run_study(&config, &options).unwrap();
     let read =
         |f: &str| std::fs::read_to_string(dir.join(f)).unwrap_or_else(|e| panic!("{f}: {e}"));
@@ -78,21 +70,14 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         let lr: f64 = f[col("chosen_lr")].parse().unwrap();
         assert!((json["chosen_lr"].as_f64().unwrap() - lr).abs() <= 1e-6 * lr);
         assert_eq!(json["chosen_lr"].as_f64().unwrap(), cell.chosen_lr);
-        let seeds: Vec<u64> = json["seeds"]
-            .as_array()
-            .unwrap()
+        let seeds: Vec<u64> = json_numbers(&json["seeds"])
             .iter()
-            .map(|s| s.as_u64().unwrap())
+            .map(|&s| s as u64)
             .collect();
         assert_eq!(seeds, u.seeds);
         assert_eq!(f[col("seeds")], "0;1");
         let mean = json["test_accuracy_mean"].as_f64().unwrap();
-        let per_seed: Vec<f64> = json["test_accuracy"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|v| v.as_f64().unwrap())
-            .collect();
+        let per_seed = json_numbers(&json["test_accuracy"]);
         assert!((mean - per_seed.iter().sum::<f64>() / per_seed.len() as f64).abs() < 1e-12);
         let csv_mean: f64 = f[col("test_accuracy_mean")].parse().unwrap();
         assert!((mean - csv_mean).abs() < 1e-5, "{mean} vs {csv_mean}");

@@ -58,6 +58,9 @@ pub(crate) fn expression_error(
     }
 }
 
+/// Builds a binary node (`Expr::Add` and friends) from its two operands.
+type BinaryNode = fn(Box<Expr>, Box<Expr>) -> Expr;
+
 #[derive(Clone, Debug, PartialEq)]
 enum Kind {
     Number(f64),
@@ -252,28 +255,37 @@ impl Parser<'_> {
         if depth > MAX_DEPTH {
             return Err(self.error_at(self.column(), "expression is nested too deeply"));
         }
-        let mut left = self.product(depth)?;
-        loop {
-            if self.eat(&Kind::Plus) {
-                left = Expr::Add(Box::new(left), Box::new(self.product(depth)?));
-            } else if self.eat(&Kind::Minus) {
-                left = Expr::Sub(Box::new(left), Box::new(self.product(depth)?));
-            } else {
-                return Ok(left);
-            }
-        }
+        self.left_assoc(
+            depth,
+            Self::product,
+            [(Kind::Plus, Expr::Add), (Kind::Minus, Expr::Sub)],
+        )
     }
 
     fn product(&mut self, depth: usize) -> Result<Expr, ActivationError> {
-        let mut left = self.unary(depth)?;
-        loop {
-            if self.eat(&Kind::Star) {
-                left = Expr::Mul(Box::new(left), Box::new(self.unary(depth)?));
-            } else if self.eat(&Kind::Slash) {
-                left = Expr::Div(Box::new(left), Box::new(self.unary(depth)?));
-            } else {
-                return Ok(left);
+        self.left_assoc(
+            depth,
+            Self::unary,
+            [(Kind::Star, Expr::Mul), (Kind::Slash, Expr::Div)],
+        )
+    }
+
+    /// `operand (op operand)*`, folded to the left: `a - b - c` is `(a - b) - c`.
+    fn left_assoc(
+        &mut self,
+        depth: usize,
+        operand: fn(&mut Self, usize) -> Result<Expr, ActivationError>,
+        ops: [(Kind, BinaryNode); 2],
+    ) -> Result<Expr, ActivationError> {
+        let mut left = operand(self, depth)?;
+        'next: loop {
+            for (kind, build) in &ops {
+                if self.eat(kind) {
+                    left = build(Box::new(left), Box::new(operand(self, depth)?));
+                    continue 'next;
+                }
             }
+            return Ok(left);
         }
     }
 

@@ -2,7 +2,7 @@
 
 use super::{
     check_non_negative, check_params, check_unit_interval, collect_grads, for_each_update,
-    grad_term, lerp, Optimizer,
+    grad_term, lerp, AdamW, Optimizer,
 };
 use crate::error::Result;
 use myelin_tensor::{Element, Tensor};
@@ -286,37 +286,54 @@ impl<T: Element> Adam<T> {
         })
     }
 
-    /// The parameters, in the order given.
-    pub fn params(&self) -> &[Tensor<T>] {
-        &self.core.params
-    }
-
     /// The hyper-parameters (with the current learning rate).
     pub fn config(&self) -> &AdamConfig {
         &self.core.config
     }
-
-    /// How many steps parameter `index` has taken (0 until it first has a gradient).
-    pub fn step_count(&self, index: usize) -> u64 {
-        self.core
-            .state
-            .get(index)
-            .and_then(|s| s.as_ref())
-            .map_or(0, |s| s.step)
-    }
 }
 
-impl<T: Element> Optimizer<T> for Adam<T> {
-    fn step(&mut self) -> Result<()> {
-        self.core.step()
-    }
-    fn zero_grad(&mut self) {
-        self.core.zero_grad()
-    }
-    fn lr(&self) -> f64 {
-        self.core.config.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.core.config.lr = lr;
-    }
+/// What Adam and AdamW share beyond the core: the parameter list, the step counts and
+/// the [`Optimizer`] impl. `$sync` keeps a wrapper's own config in step with the
+/// learning rate.
+macro_rules! adam_family {
+    ($($ty:ident |$this:ident, $lr:ident| $sync:expr;)*) => {$(
+        impl<T: Element> $ty<T> {
+            /// The parameters, in the order given.
+            pub fn params(&self) -> &[Tensor<T>] {
+                &self.core.params
+            }
+
+            /// How many steps parameter `index` has taken (0 until it first has a
+            /// gradient).
+            pub fn step_count(&self, index: usize) -> u64 {
+                self.core
+                    .state
+                    .get(index)
+                    .and_then(|s| s.as_ref())
+                    .map_or(0, |s| s.step)
+            }
+        }
+
+        impl<T: Element> Optimizer<T> for $ty<T> {
+            fn step(&mut self) -> Result<()> {
+                self.core.step()
+            }
+            fn zero_grad(&mut self) {
+                self.core.zero_grad()
+            }
+            fn lr(&self) -> f64 {
+                self.core.config.lr
+            }
+            fn set_lr(&mut self, lr: f64) {
+                self.core.config.lr = lr;
+                let ($this, $lr) = (&mut *self, lr);
+                $sync
+            }
+        }
+    )*};
+}
+
+adam_family! {
+    Adam |_this, _lr| {};
+    AdamW |this, lr| this.config.lr = lr;
 }

@@ -1,7 +1,6 @@
 //! AdamW: Adam with decoupled weight decay (`torch.optim.AdamW`).
 
 use super::adam::{AdamConfig, AdamCore};
-use super::Optimizer;
 use crate::error::Result;
 use myelin_tensor::{Element, Tensor};
 
@@ -84,7 +83,7 @@ impl From<AdamWConfig> for AdamConfig {
 /// ```
 pub struct AdamW<T: Element> {
     pub(super) core: AdamCore<T>,
-    config: AdamWConfig,
+    pub(super) config: AdamWConfig,
 }
 
 impl<T: Element> AdamW<T> {
@@ -100,38 +99,8 @@ impl<T: Element> AdamW<T> {
         })
     }
 
-    /// The parameters, in the order given.
-    pub fn params(&self) -> &[Tensor<T>] {
-        &self.core.params
-    }
-
     /// The hyper-parameters (with the current learning rate).
     pub fn config(&self) -> &AdamWConfig {
         &self.config
-    }
-
-    /// How many steps parameter `index` has taken (0 until it first has a gradient).
-    pub fn step_count(&self, index: usize) -> u64 {
-        self.core
-            .state
-            .get(index)
-            .and_then(|s| s.as_ref())
-            .map_or(0, |s| s.step)
-    }
-}
-
-impl<T: Element> Optimizer<T> for AdamW<T> {
-    fn step(&mut self) -> Result<()> {
-        self.core.step()
-    }
-    fn zero_grad(&mut self) {
-        self.core.zero_grad()
-    }
-    fn lr(&self) -> f64 {
-        self.core.config.lr
-    }
-    fn set_lr(&mut self, lr: f64) {
-        self.core.config.lr = lr;
-        self.config.lr = lr;
     }
 }

@@ -264,27 +264,22 @@ fn adam_load<T: Element>(core: &mut AdamCore<T>, state: &OptimizerState) -> Resu
     Ok(())
 }
 
-impl<T: Element> StateDict<T> for Adam<T> {
-    fn state_dict(&self) -> OptimizerState {
-        adam_state_dict(&self.core, self.lr())
-    }
-    fn load_state_dict(&mut self, state: &OptimizerState) -> Result<()> {
-        adam_load(&mut self.core, state)?;
-        self.set_lr(state.lr());
-        Ok(())
-    }
+/// Adam and AdamW keep the same state (in [`AdamCore`]).
+macro_rules! adam_state_dict {
+    ($($ty:ident),*) => {$(
+        impl<T: Element> StateDict<T> for $ty<T> {
+            fn state_dict(&self) -> OptimizerState {
+                adam_state_dict(&self.core, self.lr())
+            }
+            fn load_state_dict(&mut self, state: &OptimizerState) -> Result<()> {
+                adam_load(&mut self.core, state)?;
+                self.set_lr(state.lr());
+                Ok(())
+            }
+        }
+    )*};
 }
-
-impl<T: Element> StateDict<T> for AdamW<T> {
-    fn state_dict(&self) -> OptimizerState {
-        adam_state_dict(&self.core, self.lr())
-    }
-    fn load_state_dict(&mut self, state: &OptimizerState) -> Result<()> {
-        adam_load(&mut self.core, state)?;
-        self.set_lr(state.lr());
-        Ok(())
-    }
-}
+adam_state_dict!(Adam, AdamW);
 
 impl<T: Element> StateDict<T> for RmsProp<T> {
     fn state_dict(&self) -> OptimizerState {

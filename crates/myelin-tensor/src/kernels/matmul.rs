@@ -25,31 +25,6 @@ const TINY: usize = 16 * 16 * 16;
 /// 20 µs on one thread and 30 µs split over two, the wake-up costs more than it saves).
 const SERIAL: usize = 192 * 192 * 192;
 
-/// `dst[m×n] (contiguous) = lhs[m×k] · rhs[k×n]`.
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn matmul_into<T: Element>(
-    m: usize,
-    k: usize,
-    n: usize,
-    lhs_data: &[T],
-    lhs: MatRef,
-    rhs_data: &[T],
-    rhs: MatRef,
-    dst: &mut [T],
-) {
-    gemm_into(
-        m,
-        k,
-        n,
-        lhs_data,
-        lhs,
-        rhs_data,
-        rhs,
-        dst,
-        GemmMode::default(),
-    );
-}
-
 /// How [`gemm_into`] writes and whether it may use threads.
 #[derive(Clone, Copy, Default)]
 pub(crate) struct GemmMode {

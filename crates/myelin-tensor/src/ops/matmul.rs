@@ -4,7 +4,7 @@
 use crate::autograd::node::{BackwardCtx, BackwardOp};
 use crate::element::Element;
 use crate::error::{or_panic, Result, TensorError};
-use crate::kernels::matmul::{matmul_into, MatRef};
+use crate::kernels::matmul::{gemm_into, GemmMode, MatRef};
 use crate::shape::{broadcast_layout, broadcast_shapes, for_each_run, Layout};
 use crate::storage::alloc;
 use crate::tensor::Tensor;
@@ -67,7 +67,17 @@ impl<T: Element> Tensor<T> {
                 col_stride: l.strides[l.shape.len() - 1],
             };
             if batch.is_empty() {
-                matmul_into(m, k, n, &da, operand(la), &db, operand(lb), &mut out);
+                gemm_into(
+                    m,
+                    k,
+                    n,
+                    &da,
+                    operand(la),
+                    &db,
+                    operand(lb),
+                    &mut out,
+                    GemmMode::default(),
+                );
             } else {
                 // Batch offsets of each operand, broadcast over the batch shape.
                 let batch_layout = |l: &Layout| Layout {
@@ -89,7 +99,7 @@ impl<T: Element> Tensor<T> {
                 for (chunk, (oa, ob)) in out.chunks_mut((m * n).max(1)).zip(offsets) {
                     let ra = MatRef { offset: oa, ..ra };
                     let rb = MatRef { offset: ob, ..rb };
-                    matmul_into(m, k, n, &da, ra, &db, rb, chunk);
+                    gemm_into(m, k, n, &da, ra, &db, rb, chunk, GemmMode::default());
                 }
             }
         }
@@ -200,16 +210,8 @@ impl<T: Element> Tensor<T> {
                 row_stride: lw.strides[1],
                 col_stride: lw.strides[0],
             };
-            matmul_into(
-                rows,
-                in_features,
-                out_features,
-                &dx,
-                lhs,
-                &dw,
-                rhs,
-                &mut out,
-            );
+            let (m, k, n) = (rows, in_features, out_features);
+            gemm_into(m, k, n, &dx, lhs, &dw, rhs, &mut out, GemmMode::default());
         }
         if let Some(b) = bias {
             let bv = b.to_vec();

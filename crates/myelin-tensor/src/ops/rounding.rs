@@ -6,40 +6,17 @@ use std::sync::Arc;
 
 use crate::autograd::custom::UnaryFn;
 use crate::element::Element;
-use crate::ops::unary::Zero;
+use crate::ops::unary::{unary_fn, Zero};
 use crate::tensor::Tensor;
 
-/// Defines a piecewise-constant `UnaryFn`: derivative 0, second derivative 0.
-macro_rules! step_fn {
-    ($(#[$doc:meta])* $name:ident, $label:literal, |$x:ident| $f:expr) => {
-        $(#[$doc])*
-        #[derive(Clone, Copy, Debug, Default)]
-        pub struct $name;
-        impl<T: Element> UnaryFn<T> for $name {
-            fn name(&self) -> &'static str {
-                $label
-            }
-            #[inline(always)]
-            fn f(&self, $x: T) -> T {
-                $f
-            }
-            #[inline(always)]
-            fn df(&self, _x: T, _y: T) -> T {
-                T::zero()
-            }
-            fn derivative(&self) -> Option<Arc<dyn UnaryFn<T>>> {
-                Some(Arc::new(Zero))
-            }
-        }
-    };
-}
-
-step_fn!(/// ⌊x⌋.
-    Floor, "floor", |x| x.floor());
-step_fn!(/// ⌈x⌉.
-    Ceil, "ceil", |x| x.ceil());
-step_fn!(/// x rounded to the nearest integer, halves to even (PyTorch's `round`).
-    Round, "round", |x| round_half_even(x));
+// Piecewise constant: derivative 0, and so every higher derivative.
+unary_fn!(/// ⌊x⌋.
+    Floor, "floor", f: |x| x.floor(), df: |x, y| T::zero(), derivative: Some(Arc::new(Zero)));
+unary_fn!(/// ⌈x⌉.
+    Ceil, "ceil", f: |x| x.ceil(), df: |x, y| T::zero(), derivative: Some(Arc::new(Zero)));
+unary_fn!(/// x rounded to the nearest integer, halves to even (PyTorch's `round`).
+    Round, "round", f: |x| round_half_even(x), df: |x, y| T::zero(),
+    derivative: Some(Arc::new(Zero)));
 
 #[inline(always)]
 fn round_half_even<T: Element>(x: T) -> T {

@@ -36,14 +36,8 @@ pub fn write_signal_tables(out: &Path, signal: &[ProbeResult]) -> Result<(), Lab
         for (i, s) in r.layers.iter().enumerate() {
             let _ = writeln!(
                 layers,
-                "{head},{},{},{},{},{},{},{},{},{}",
-                s.layer,
-                fmt_num(s.q),
-                fmt_num(s.act_mean),
-                fmt_num(s.act_var),
-                fmt_num(s.grad_norm),
-                fmt_num(s.weight_grad_norm),
-                fmt_num(s.dead_fraction),
+                "{head},{},{},{}",
+                s.csv_row(),
                 fmt_num(r.theory.q.get(i).copied().unwrap_or(f64::NAN)),
                 fmt_num(predicted.get(i).copied().unwrap_or(f64::NAN)),
             );

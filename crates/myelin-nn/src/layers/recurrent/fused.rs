@@ -61,23 +61,44 @@ fn fused_forward<T: Element>(
     Tensor::from_op(value, &[pre, c], op)
 }
 
-/// The fused backward of an op of `(pre, c)`: `kernel(pre_row, c_row, g_row, d_pre_row,
-/// d_c_row)` per row fills both gradients (zero-initialised).
+/// One batch row of a fused backward: the inputs, the incoming gradient and the two
+/// gradient rows to fill (zero-initialised); `h` is the hidden size.
+struct Row<'a, T> {
+    p: &'a [T],
+    c: &'a [T],
+    g: &'a [T],
+    d_pre: &'a mut [T],
+    d_c: &'a mut [T],
+    h: usize,
+}
+
+/// The fused backward of an op of `(pre, c)`: `unit(row, j)` for every hidden unit `j` of
+/// every batch row fills both gradients.
 fn fused_backward<T: Element>(
     ctx: &BackwardCtx<'_, T>,
     g: &Tensor<T>,
-    mut kernel: impl FnMut(&[T], &[T], &[T], &mut [T], &mut [T]),
+    mut unit: impl FnMut(&mut Row<'_, T>, usize),
 ) -> Grads<T> {
     let (pre, c) = (ctx.input(0), ctx.input(1));
-    let hidden = c.shape()[1].max(1);
+    let h = c.shape()[1];
     let mut d_pre = vec![T::zero(); pre.numel()];
     let mut d_c = vec![T::zero(); c.numel()];
     {
-        let mut pre_rows = d_pre.chunks_mut(4 * hidden);
-        let mut c_rows = d_c.chunks_mut(hidden);
+        let mut pre_rows = d_pre.chunks_mut(4 * h.max(1));
+        let mut c_rows = d_c.chunks_mut(h.max(1));
         for_rows(pre, c, g, |p, c, g| {
-            let (dp, dc) = (pre_rows.next(), c_rows.next());
-            kernel(p, c, g, dp.expect("row"), dc.expect("row"));
+            let (d_pre, d_c) = (pre_rows.next().expect("row"), c_rows.next().expect("row"));
+            let mut row = Row {
+                p,
+                c,
+                g,
+                d_pre,
+                d_c,
+                h,
+            };
+            for j in 0..h {
+                unit(&mut row, j);
+            }
         });
     }
     Ok(vec![
@@ -92,7 +113,7 @@ fn fused_backward<T: Element>(
 
 /// `c' = σ(pre_f)·c + σ(pre_i)·tanh(pre_g)`.
 pub(crate) fn lstm_cell_state<T: Element>(pre: &Tensor<T>, c: &Tensor<T>) -> Tensor<T> {
-    fused_forward(pre, c, LstmStateBackward, |p, c, out| {
+    fused_forward(pre, c, LstmBackward::State, |p, c, out| {
         let h = c.len();
         for j in 0..h {
             out[j] = p[h + j].vsigmoid() * c[j] + p[j].vsigmoid() * p[2 * h + j].vtanh();
@@ -100,46 +121,63 @@ pub(crate) fn lstm_cell_state<T: Element>(pre: &Tensor<T>, c: &Tensor<T>) -> Ten
     })
 }
 
-struct LstmStateBackward;
-impl<T: Element> BackwardOp<T> for LstmStateBackward {
+/// The backward of either fused op.
+enum LstmBackward {
+    State,
+    Output,
+}
+
+impl<T: Element> BackwardOp<T> for LstmBackward {
     fn name(&self) -> &'static str {
-        "lstm_cell_state"
+        match self {
+            LstmBackward::State => "lstm_cell_state",
+            LstmBackward::Output => "lstm_cell_output",
+        }
     }
     fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
-        let (pre, c) = (ctx.input(0), ctx.input(1));
-        let h = c.shape()[1];
-        if !ctx.create_graph() {
-            return fused_backward(ctx, g, |p, c, g, d_pre, d_c| {
-                let one = T::one();
-                for j in 0..h {
-                    let (i, f, tg) = (p[j].vsigmoid(), p[h + j].vsigmoid(), p[2 * h + j].vtanh());
-                    d_pre[j] = g[j] * tg * i * (one - i);
-                    d_pre[h + j] = g[j] * c[j] * f * (one - f);
-                    d_pre[2 * h + j] = g[j] * i * (one - tg * tg);
-                    d_c[j] = g[j] * f;
-                }
-            });
+        match self {
+            LstmBackward::State => state_backward(ctx, g),
+            LstmBackward::Output => output_backward(ctx, g),
         }
-        let s = pre.sigmoid();
-        let i = s.try_narrow(1, 0, h)?;
-        let f = s.try_narrow(1, h, h)?;
-        let tg = pre.try_narrow(1, 2 * h, h)?.tanh();
-        let d_i = g.try_mul(&tg)?.try_mul(&sigmoid_prime(&i)?)?;
-        let d_f = g.try_mul(c)?.try_mul(&sigmoid_prime(&f)?)?;
-        let d_g = g.try_mul(&i)?.try_mul(&tg.square().rsub_scalar(1.0))?;
-        let d_o = Tensor::zeros(c.shape());
-        Ok(vec![
-            ctx.needs_grad(0)
-                .then(|| Tensor::try_concat(&[&d_i, &d_f, &d_g, &d_o], 1))
-                .transpose()?,
-            ctx.needs_grad(1).then(|| g.try_mul(&f)).transpose()?,
-        ])
     }
+}
+
+fn state_backward<T: Element>(ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+    if !ctx.create_graph() {
+        return fused_backward(ctx, g, |r, j| {
+            let (h, one) = (r.h, T::one());
+            let (i, f, tg) = (
+                r.p[j].vsigmoid(),
+                r.p[h + j].vsigmoid(),
+                r.p[2 * h + j].vtanh(),
+            );
+            r.d_pre[j] = r.g[j] * tg * i * (one - i);
+            r.d_pre[h + j] = r.g[j] * r.c[j] * f * (one - f);
+            r.d_pre[2 * h + j] = r.g[j] * i * (one - tg * tg);
+            r.d_c[j] = r.g[j] * f;
+        });
+    }
+    let (pre, c) = (ctx.input(0), ctx.input(1));
+    let h = c.shape()[1];
+    let s = pre.sigmoid();
+    let i = s.try_narrow(1, 0, h)?;
+    let f = s.try_narrow(1, h, h)?;
+    let tg = pre.try_narrow(1, 2 * h, h)?.tanh();
+    let d_i = g.try_mul(&tg)?.try_mul(&sigmoid_prime(&i)?)?;
+    let d_f = g.try_mul(c)?.try_mul(&sigmoid_prime(&f)?)?;
+    let d_g = g.try_mul(&i)?.try_mul(&tg.square().rsub_scalar(1.0))?;
+    let d_o = Tensor::zeros(c.shape());
+    Ok(vec![
+        ctx.needs_grad(0)
+            .then(|| Tensor::try_concat(&[&d_i, &d_f, &d_g, &d_o], 1))
+            .transpose()?,
+        ctx.needs_grad(1).then(|| g.try_mul(&f)).transpose()?,
+    ])
 }
 
 /// `h' = σ(pre_o)·tanh(c')`.
 pub(crate) fn lstm_cell_output<T: Element>(pre: &Tensor<T>, c: &Tensor<T>) -> Tensor<T> {
-    fused_forward(pre, c, LstmOutputBackward, |p, c, out| {
+    fused_forward(pre, c, LstmBackward::Output, |p, c, out| {
         let h = c.len();
         for j in 0..h {
             out[j] = p[3 * h + j].vsigmoid() * c[j].vtanh();
@@ -147,35 +185,27 @@ pub(crate) fn lstm_cell_output<T: Element>(pre: &Tensor<T>, c: &Tensor<T>) -> Te
     })
 }
 
-struct LstmOutputBackward;
-impl<T: Element> BackwardOp<T> for LstmOutputBackward {
-    fn name(&self) -> &'static str {
-        "lstm_cell_output"
+fn output_backward<T: Element>(ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
+    if !ctx.create_graph() {
+        return fused_backward(ctx, g, |r, j| {
+            let (h, one) = (r.h, T::one());
+            let (o, tc) = (r.p[3 * h + j].vsigmoid(), r.c[j].vtanh());
+            r.d_pre[3 * h + j] = r.g[j] * tc * o * (one - o);
+            r.d_c[j] = r.g[j] * o * (one - tc * tc);
+        });
     }
-    fn backward(&self, ctx: &BackwardCtx<'_, T>, g: &Tensor<T>) -> Grads<T> {
-        let (pre, c) = (ctx.input(0), ctx.input(1));
-        let h = c.shape()[1];
-        if !ctx.create_graph() {
-            return fused_backward(ctx, g, |p, c, g, d_pre, d_c| {
-                let one = T::one();
-                for j in 0..h {
-                    let (o, tc) = (p[3 * h + j].vsigmoid(), c[j].vtanh());
-                    d_pre[3 * h + j] = g[j] * tc * o * (one - o);
-                    d_c[j] = g[j] * o * (one - tc * tc);
-                }
-            });
-        }
-        let o = pre.try_narrow(1, 3 * h, h)?.sigmoid();
-        let tc = c.tanh();
-        let d_o = g.try_mul(&tc)?.try_mul(&sigmoid_prime(&o)?)?;
-        let zeros = Tensor::zeros(&[c.shape()[0], 3 * h]);
-        Ok(vec![
-            ctx.needs_grad(0)
-                .then(|| Tensor::try_concat(&[&zeros, &d_o], 1))
-                .transpose()?,
-            ctx.needs_grad(1)
-                .then(|| g.try_mul(&o)?.try_mul(&tc.square().rsub_scalar(1.0)))
-                .transpose()?,
-        ])
-    }
+    let (pre, c) = (ctx.input(0), ctx.input(1));
+    let h = c.shape()[1];
+    let o = pre.try_narrow(1, 3 * h, h)?.sigmoid();
+    let tc = c.tanh();
+    let d_o = g.try_mul(&tc)?.try_mul(&sigmoid_prime(&o)?)?;
+    let zeros = Tensor::zeros(&[c.shape()[0], 3 * h]);
+    Ok(vec![
+        ctx.needs_grad(0)
+            .then(|| Tensor::try_concat(&[&zeros, &d_o], 1))
+            .transpose()?,
+        ctx.needs_grad(1)
+            .then(|| g.try_mul(&o)?.try_mul(&tc.square().rsub_scalar(1.0)))
+            .transpose()?,
+    ])
 }
