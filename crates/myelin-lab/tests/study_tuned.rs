@@ -70,9 +70,11 @@ fn quick_study_writes_the_tuned_comparison_and_the_claims() {
         let lr: f64 = f[col("chosen_lr")].parse().unwrap();
         assert!((json["chosen_lr"].as_f64().unwrap() - lr).abs() <= 1e-6 * lr);
         assert_eq!(json["chosen_lr"].as_f64().unwrap(), cell.chosen_lr);
-        let seeds: Vec<u64> = json_numbers(&json["seeds"])
+        let seeds: Vec<u64> = json["seeds"]
+            .as_array()
+            .unwrap()
             .iter()
-            .map(|&s| s as u64)
+            .map(|s| s.as_u64().unwrap())
             .collect();
         assert_eq!(seeds, u.seeds);
         assert_eq!(f[col("seeds")], "0;1");
