@@ -453,7 +453,11 @@ impl SpectrumStudyConfig {
         }
         study_configs(&self.depths, self.width, self.sigma_b2, self.seed)
             .par_iter()
-            .map(spectrum)
+            .map(|c| {
+                // Grad mode is per thread; a stolen job must not inherit another's no_grad.
+                let _grad = myelin_tensor::set_grad_enabled(true);
+                spectrum(c)
+            })
             .collect()
     }
 }

@@ -421,7 +421,11 @@ pub fn run_trainability(config: &TrainabilityConfig) -> Result<TrainabilityResul
     };
     let trained: Vec<TrainabilityCell> = order
         .par_iter()
-        .map(|&(s, d)| train_cell(config, &data, s, d))
+        .map(|&(s, d)| {
+            // Grad mode is per thread; a stolen job must not inherit another's no_grad.
+            let _grad = myelin_tensor::set_grad_enabled(true);
+            train_cell(config, &data, s, d)
+        })
         .collect::<Result<_, _>>()?;
     let cells = jobs
         .drain(..)

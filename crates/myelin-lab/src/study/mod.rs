@@ -376,6 +376,9 @@ pub fn run_signal(
     let results: Vec<(usize, Result<ProbeResult, LabError>)> = order
         .into_par_iter()
         .map(|i| {
+            // A rayon worker waiting inside another job's `no_grad` can steal this one: grad
+            // mode is per thread, so set it for the job.
+            let _grad = myelin_tensor::set_grad_enabled(true);
             let point = &grid[i];
             let path = dir.join(probe_file_name(&point.probe));
             if options.resume {
@@ -439,6 +442,9 @@ pub fn run_training(
     let results: Vec<(usize, Result<TrainRunResult, LabError>)> = order
         .into_par_iter()
         .map(|i| {
+            // A rayon worker waiting inside another job's `no_grad` can steal this one: grad
+            // mode is per thread, so set it for the job.
+            let _grad = myelin_tensor::set_grad_enabled(true);
             let run = &runs[i];
             let path = dir.join(training_file_name(run));
             if options.resume {
